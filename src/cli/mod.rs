@@ -1,0 +1,59 @@
+//! The command line: one file per subcommand. Exit codes: 0 clean,
+//! 1 user errors (bad `.icon`, bad data, NaN in training), 2 usage/IO/internal.
+
+use clap::{Parser, Subcommand};
+
+mod check;
+mod explain;
+mod fmt;
+mod inspect;
+mod run;
+mod show;
+mod table;
+
+/// iconc — state, check and train I-Con representation-learning methods.
+#[derive(Debug, Parser)]
+#[command(name = "iconc", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check `.icon` files (or directories of them) for errors.
+    Check(check::Args),
+    /// Format `.icon` files canonically.
+    Fmt(fmt::Args),
+    /// Explain a diagnostic code, e.g. `iconc explain E0201`.
+    Explain(explain::Args),
+    /// Show the resolved method: keys with shapes, p, q, divergence, settings.
+    Show(show::Args),
+    /// Train a method.
+    Run(run::Args),
+    /// Compute p, log q and the loss of a method on one given batch (.npz).
+    Inspect(inspect::Args),
+    /// Print the I-Con periodic table of the given methods.
+    Table(table::Args),
+}
+
+/// Parses arguments, runs the subcommand and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match cli.command {
+        Command::Check(a) => check::run(a),
+        Command::Fmt(a) => fmt::run(a),
+        Command::Explain(a) => explain::run(a),
+        Command::Show(a) => show::run(a),
+        Command::Run(a) => run::run(a),
+        Command::Inspect(a) => inspect::run(a),
+        Command::Table(a) => table::run(a),
+    }
+}

@@ -1,0 +1,1 @@
+//! data stage (see STYLE.md §1).

@@ -1,0 +1,604 @@
+//! The typed intermediate representation: a checked, resolved method.
+//!
+//! This is the contract between the front end (`check` produces it) and the
+//! runtime (`lower`/`runtime` consume it). It is backend-free and holds no
+//! spans: every user error has been reported before an IR exists. Every value
+//! here is concrete except the batch size, which shapes carry as [`Dim::Batch`].
+//!
+//! Spec references (`§2.2` …) are to `../shared/spec/methods.md`.
+
+use serde::{Deserialize, Serialize};
+
+/// A whole checked method (one `.icon` file after `use` resolution).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Method {
+    /// `method "name"`.
+    pub name: String,
+    /// `about "…"`.
+    pub about: Option<String>,
+    /// `cite "…"`.
+    pub cite: Option<String>,
+    /// `data = …`.
+    pub data: DataSpec,
+    /// Mapper pipelines in dependency order (a pipeline only reads keys
+    /// produced by `data` or by an earlier pipeline).
+    pub mappers: Vec<MapperSpec>,
+    /// The supervisory kernel expression.
+    pub p: KernelExpr,
+    /// The learned kernel expression.
+    pub q: KernelExpr,
+    /// How p and q rows are laid out (pairwise B×B, class table B×C, cross-modal 2B×2B).
+    pub layout: Layout,
+    /// `divergence = …`.
+    pub divergence: Divergence,
+    /// `train = Train(…)`.
+    pub train: TrainSpec,
+    /// `eval = […]`.
+    pub eval: Vec<Metric>,
+    /// Every key in the program with its shape, in definition order.
+    pub keys: Vec<KeyInfo>,
+}
+
+/// A named tensor flowing through the program.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyInfo {
+    /// Key name (`x`, `label`, `index`, `embedding`, …).
+    pub name: String,
+    /// Element type.
+    pub dtype: DType,
+    /// Symbolic shape.
+    pub shape: Vec<Dim>,
+    /// Who produces it.
+    pub producer: Producer,
+}
+
+/// Element type of a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DType {
+    /// f32 on the device.
+    Float,
+    /// i64 ids (labels, sample indices).
+    Int,
+}
+
+/// One dimension of a key's shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Dim {
+    /// The batch size B (rows).
+    Batch,
+    /// A concrete size.
+    Fixed(usize),
+}
+
+/// Who writes a key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Producer {
+    /// The data source.
+    Data,
+    /// The mapper pipeline at this index of [`Method::mappers`].
+    Mapper(usize),
+}
+
+// ---------------------------------------------------------------- data
+
+/// `data = Source(…)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataSpec {
+    /// Where samples come from.
+    pub source: DataSource,
+    /// Augmented views per source sample (1 = no multi-view). Batches use the
+    /// §2.4 layout `[view 0 of N; view 1 of N; …]` with `index` repeated.
+    pub views: usize,
+    /// Augmentation recipe applied to every view (empty = identity views).
+    pub augment: Vec<Augment>,
+    /// Total rows per training batch B (= views × sources per batch).
+    pub batch: usize,
+    /// Samples held out (the last `holdout` of the file order) for evaluation.
+    pub holdout: usize,
+    /// Use only the first `limit` samples (None = all).
+    pub limit: Option<usize>,
+    /// Cross-modal data: `x1` is a second modality built from each sample.
+    pub modalities: Option<Modalities>,
+    /// Input feature count F after flattening (`x` is B×F), known at check time.
+    pub features: usize,
+    /// Image geometry (channels, height, width) when `x` holds images.
+    pub image: Option<(usize, usize, usize)>,
+    /// Number of classes in `label`.
+    pub classes: usize,
+    /// Samples in the source after `limit` (train + holdout), when known at
+    /// check time (bundled and synthetic data); None for user files.
+    pub samples: Option<usize>,
+}
+
+/// Data sources.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum DataSource {
+    /// Bundled MNIST-10k (`data/mnist10k-*.gz`), scaled to [0, 1].
+    Mnist,
+    /// Bundled UCI digits 8×8 (`data/digits-*.gz`), scaled to [0, 1].
+    Digits,
+    /// IDX image and label files (raw or `.gz`), path relative to the method file.
+    Idx {
+        /// Image file.
+        images: String,
+        /// Label file.
+        labels: String,
+    },
+    /// CIFAR-10 binary batches in a directory.
+    Cifar10 {
+        /// Directory holding `data_batch_*.bin`.
+        dir: String,
+    },
+    /// `.npz` with float `x` and int `label` arrays.
+    Npz {
+        /// Path.
+        path: String,
+    },
+    /// CSV of floats; one column holds the int label.
+    Csv {
+        /// Path.
+        path: String,
+        /// Label column index.
+        label_column: usize,
+    },
+    /// Isotropic Gaussian blobs.
+    Blobs {
+        /// Samples.
+        n: usize,
+        /// Number of blobs (= classes).
+        centers: usize,
+        /// Dimension.
+        dim: usize,
+        /// Blob standard deviation.
+        std: f64,
+        /// Generator seed.
+        seed: u64,
+    },
+    /// Two interleaving half circles.
+    Moons {
+        /// Samples.
+        n: usize,
+        /// Gaussian noise std.
+        noise: f64,
+        /// Generator seed.
+        seed: u64,
+    },
+    /// 3-D swiss roll (label = position bucket along the roll).
+    SwissRoll {
+        /// Samples.
+        n: usize,
+        /// Gaussian noise std.
+        noise: f64,
+        /// Generator seed.
+        seed: u64,
+    },
+}
+
+/// How the second modality `x1` is built for cross-modal methods.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Modalities {
+    /// A second independently augmented view of the same sample.
+    Views,
+    /// Top half of the image vs bottom half (two "modalities" of one sample).
+    Halves,
+}
+
+/// One augmentation step (deterministic given the run seed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Augment {
+    /// Random resized crop keeping `scale..=1` of the area.
+    Crop {
+        /// Minimum kept area fraction.
+        scale: f64,
+    },
+    /// Horizontal flip with probability `p`.
+    Flip {
+        /// Probability.
+        p: f64,
+    },
+    /// Random rotation (± degrees) and translation (± fraction of size).
+    Affine {
+        /// Max rotation in degrees.
+        degrees: f64,
+        /// Max translation as a fraction of width/height.
+        translate: f64,
+    },
+    /// Additive Gaussian noise.
+    Noise {
+        /// Standard deviation.
+        std: f64,
+    },
+    /// Brightness/contrast (and, for RGB, saturation) jitter.
+    Jitter {
+        /// Strength in [0, 1].
+        strength: f64,
+    },
+}
+
+// ---------------------------------------------------------------- mappers
+
+/// `KEY = Stage -> Stage … on INPUT`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MapperSpec {
+    /// The key written.
+    pub output: String,
+    /// The key read (`x` by default). A `LookUpTable` reads `index` or `label`;
+    /// with `get_all` it reads nothing and this is `None`.
+    pub input: Option<String>,
+    /// Input width (features of the input key) resolved by the checker.
+    pub in_dim: usize,
+    /// Output width D.
+    pub out_dim: usize,
+    /// The stages, applied left to right.
+    pub stages: Vec<MapperStage>,
+}
+
+/// One stage of a mapper pipeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum MapperStage {
+    /// Pass-through.
+    Identity,
+    /// Affine map; `orthonormal` re-orthonormalizes (QR) after each step (PCA).
+    Linear {
+        /// Input width.
+        input: usize,
+        /// Output width.
+        out: usize,
+        /// Has bias.
+        bias: bool,
+        /// Orthonormal columns (no bias).
+        orthonormal: bool,
+    },
+    /// Linear + activation per hidden layer, then a final Linear.
+    Mlp {
+        /// Input width.
+        input: usize,
+        /// Hidden widths.
+        hidden: Vec<usize>,
+        /// Output width.
+        out: usize,
+        /// Hidden activation.
+        activation: Activation,
+        /// Batch norm after each hidden Linear.
+        batch_norm: bool,
+    },
+    /// The spec's SimpleCNN (§3); expects `channels × height × width` input.
+    SimpleCnn {
+        /// (channels, height, width).
+        image: (usize, usize, usize),
+        /// Output width.
+        out: usize,
+    },
+    /// CIFAR-style ResNet-18 (3×3 stem, no max-pool) with an MLP head.
+    ResNet18 {
+        /// (channels, height, width).
+        image: (usize, usize, usize),
+        /// Output width.
+        out: usize,
+    },
+    /// A learnable table of `n` rows of width `dim`.
+    LookUpTable {
+        /// Rows (samples or classes).
+        n: usize,
+        /// Width.
+        dim: usize,
+        /// Return the whole table (n×dim) instead of indexing it per row.
+        get_all: bool,
+        /// Initialisation.
+        init: TableInit,
+    },
+    /// Linear → softmax, producing cluster probabilities φ (B×C).
+    ClusterHead {
+        /// Input width.
+        input: usize,
+        /// Clusters C.
+        clusters: usize,
+    },
+    /// Row-wise L2 normalization.
+    Normalize,
+    /// Row-wise softmax.
+    Softmax,
+}
+
+/// Hidden activation of an MLP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Activation {
+    /// max(0, x).
+    Relu,
+    /// GELU.
+    Gelu,
+    /// tanh.
+    Tanh,
+}
+
+/// How a LookUpTable starts.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum TableInit {
+    /// N(0, std²) entries.
+    Normal {
+        /// Standard deviation.
+        std: f64,
+    },
+    /// PCA of `x` scaled to std 1e-4·… (t-SNE style); needs `x` of the full data.
+    Pca,
+}
+
+// ---------------------------------------------------------------- kernels
+
+/// Row/column layout of p and q (`shape(p) = shape(q)`, §1.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Layout {
+    /// R = M = B.
+    Pairwise,
+    /// R = B rows, M = C class-prototype columns.
+    Table {
+        /// C.
+        classes: usize,
+    },
+    /// Rows and columns are the 2B stacked items `[A; B]`; C_i = other modality.
+    CrossModal,
+}
+
+/// A kernel expression (kernel algebra, §2.7).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum KernelExpr {
+    /// A kernel applied to its input keys (one key, or two for a cross kernel).
+    Kernel {
+        /// The kernel.
+        kernel: Kernel,
+        /// Input keys: `[rows]` or `[rows, columns]`.
+        inputs: Vec<String>,
+    },
+    /// Elementwise sum (not renormalized).
+    Add(Box<KernelExpr>, Box<KernelExpr>),
+    /// Elementwise difference.
+    Sub(Box<KernelExpr>, Box<KernelExpr>),
+    /// `a * K`.
+    Scale(f64, Box<KernelExpr>),
+    /// Row sums scaled to 1; zero rows stay zero.
+    Normalize(Box<KernelExpr>),
+    /// `1[K > t]`.
+    Binarize(f64, Box<KernelExpr>),
+    /// `(1−α)p + α/|C_i|` on C_i; empty rows stay empty.
+    Leak(f64, Box<KernelExpr>),
+    /// `P + P² + … + P^s` restricted to C_i, row-normalized (or uniform on reach).
+    Propagate {
+        /// s ≥ 1.
+        steps: usize,
+        /// Uniform over reachable candidates instead of path weights.
+        reachable: bool,
+        /// Inner kernel.
+        inner: Box<KernelExpr>,
+    },
+    /// `(P + Pᵀ)/2`, row-normalized.
+    Symmetrize(Box<KernelExpr>),
+    /// q only: `ℓq̃ = logaddexp(log(1−α) + ℓq, log(α/|C_i|))`.
+    DebiasQ(f64, Box<KernelExpr>),
+}
+
+/// Distance metrics (§2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DistanceMetric {
+    /// Squared euclidean, expanded and clamped at 0.
+    Euclidean,
+    /// `1 − x̂·ŷ`.
+    Cosine,
+    /// `−x·y`.
+    Dot,
+    /// L1.
+    Manhattan,
+}
+
+/// σ→0 or σ→∞ Gaussian limit (§2.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LimitKind {
+    /// σ→0: uniform over the nearest candidates; loss `Σ p (d − d_min)`.
+    Zero,
+    /// σ→∞: uniform over C_i; loss `Σ p d − mean d`.
+    Infinity,
+}
+
+/// Student-t parameterisation (§2.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StudentForm {
+    /// `(1 + d/(νγ))^(−(ν+1)/2)` (the spec's decision).
+    T,
+    /// The reference's `1/(1 + (d/γ)^ν)`.
+    Power,
+}
+
+/// Graph kernel weighting (§2.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GraphMode {
+    /// `w_ij / Σ_k w_ik`.
+    Transition,
+    /// `softmax_j(w_ij / deg_j)`, dense with self (NCuts).
+    SoftmaxDegree,
+}
+
+/// The leaf kernels.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Kernel {
+    /// Gaussian (§2.2): fixed `sigma`, or per-row σ_i from `perplexity` (p side).
+    Gaussian {
+        /// σ (None when perplexity-calibrated).
+        sigma: Option<f64>,
+        /// Target perplexity P (p side only).
+        perplexity: Option<f64>,
+        /// Distance.
+        metric: DistanceMetric,
+        /// Exclude j = i from C_i (default true).
+        exclude_self: bool,
+        /// Train `log 2σ²` (CLIP's temperature).
+        learnable: bool,
+    },
+    /// Closed-form σ→0 / σ→∞ limit (q side only).
+    GaussianLimit {
+        /// Which limit.
+        limit: LimitKind,
+        /// Distance.
+        metric: DistanceMetric,
+        /// Exclude self (default true).
+        exclude_self: bool,
+    },
+    /// Student-t (§2.3).
+    StudentT {
+        /// ν (degrees of freedom; the power in `Power` form).
+        dof: f64,
+        /// γ scale (initial value when learnable).
+        gamma: f64,
+        /// Kernel form.
+        form: StudentForm,
+        /// Learn log γ.
+        learnable: bool,
+        /// p side: calibrate γ_i per row to this perplexity (§6).
+        perplexity: Option<f64>,
+        /// Exclude self (default true).
+        exclude_self: bool,
+    },
+    /// `Label()` pairwise (uniform over same-label candidates) or `Label(table = true)`
+    /// one-hot over C classes.
+    Label {
+        /// Class-table form B×C.
+        table: bool,
+        /// Number of classes C (from data).
+        classes: usize,
+        /// Exclude self (pairwise only; default true).
+        exclude_self: bool,
+    },
+    /// Uniform over the other views of the same `index` (§2.4).
+    Augmentation,
+    /// Cross-modal pairs: 1 on the paired item of the other modality.
+    CrossModal,
+    /// Uniform over the k nearest candidates.
+    UniformKnn {
+        /// k ≥ 1.
+        k: usize,
+        /// Distance.
+        metric: DistanceMetric,
+        /// Exclude self (default true).
+        exclude_self: bool,
+    },
+    /// Graph weights `W[idx, idx]` from an edge-list file.
+    Graph {
+        /// Edge list path (`i j w` per line), relative to the method file.
+        path: String,
+        /// Weighting.
+        mode: GraphMode,
+    },
+    /// Uniform on clusters (§2.5) over φ (B×C).
+    UniformCluster {
+        /// Exclude self and renormalize (default false).
+        exclude_self: bool,
+        /// NCuts degree weighting.
+        degree_weighted: bool,
+    },
+    /// `p_ij = 1[i = j]` (self included).
+    Identity,
+}
+
+/// `divergence = …` (§1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Divergence {
+    /// Forward KL, reported as cross-entropy `L_ce` (§1.1).
+    Kl,
+    /// KL(q‖p) (§1.2).
+    Rkl,
+    /// Jensen–Shannon (§1.3).
+    Js,
+}
+
+// ---------------------------------------------------------------- training
+
+/// `train = Train(…)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainSpec {
+    /// Epochs over the training split.
+    pub epochs: usize,
+    /// Optional cap on optimizer steps (overrides epochs when reached).
+    pub steps: Option<usize>,
+    /// Optimizer.
+    pub optimizer: Optimizer,
+    /// Learning-rate schedule.
+    pub schedule: Schedule,
+    /// Global grad-norm clip (None = off).
+    pub clip: Option<f64>,
+    /// EMA momentum of weights (None = off).
+    pub ema: Option<f64>,
+    /// Seed of everything.
+    pub seed: u64,
+    /// Train a linear probe on detached embeddings (§4).
+    pub probe: bool,
+}
+
+/// Optimizers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Optimizer {
+    /// Adam (L2 weight decay).
+    Adam {
+        /// Learning rate.
+        lr: f64,
+        /// Weight decay.
+        weight_decay: f64,
+        /// (β1, β2).
+        betas: (f64, f64),
+    },
+    /// AdamW (decoupled weight decay).
+    AdamW {
+        /// Learning rate.
+        lr: f64,
+        /// Weight decay.
+        weight_decay: f64,
+        /// (β1, β2).
+        betas: (f64, f64),
+    },
+    /// SGD with momentum.
+    Sgd {
+        /// Learning rate.
+        lr: f64,
+        /// Momentum.
+        momentum: f64,
+        /// Nesterov momentum.
+        nesterov: bool,
+        /// Weight decay.
+        weight_decay: f64,
+    },
+}
+
+/// Learning-rate schedules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Schedule {
+    /// Constant lr.
+    Constant,
+    /// Linear warmup for `warmup` epochs then cosine decay to 0.
+    Cosine {
+        /// Warmup epochs.
+        warmup: usize,
+    },
+    /// Linear warmup for `epochs` epochs then constant.
+    Warmup {
+        /// Warmup epochs.
+        epochs: usize,
+    },
+}
+
+/// Evaluation metrics (on the held-out split).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Metric {
+    /// kNN accuracy, k = 10, cosine.
+    Knn,
+    /// Linear-probe accuracy.
+    LinearProbe,
+    /// Hungarian-matched clustering accuracy.
+    Hungarian,
+    /// Normalized mutual information.
+    Nmi,
+    /// Adjusted Rand index.
+    Ari,
+    /// Trustworthiness (k = 10).
+    Trustworthiness,
+    /// Alignment (Wang & Isola 2020).
+    Alignment,
+    /// Uniformity (Wang & Isola 2020).
+    Uniformity,
+}
