@@ -71,8 +71,8 @@ impl Loader for FsLoader {
 
 /// Parses `source` with the syntax stage.
 fn parse(source: &Source) -> (Program, Vec<Diagnostic>) {
-    // TEMP: until h-syntax is merged.
-    (Program { items: vec![], comments: vec![], span: crate::ast::Span::new(0, source.text.len()) }, vec![])
+    let parsed = crate::syntax::parse(source);
+    (parsed.program, parsed.diagnostics)
 }
 
 /// Checks a source whose name is its path (`use` is resolved relative to it).
