@@ -71,9 +71,16 @@ pub(crate) struct Bound<'a> {
     /// The call.
     pub call: CallRef<'a>,
     values: Vec<Option<(Value<'a>, Span)>>,
+    /// Parameters that were given (valid or not), so that an invalid value
+    /// is not also reported as missing.
+    attempted: Vec<bool>,
 }
 
 impl<'a> Bound<'a> {
+    /// True when `name` was written, even with an invalid value.
+    pub fn attempted(&self, name: &str) -> bool {
+        self.sig.param(name).and_then(|(i, _)| self.attempted.get(i).copied()).unwrap_or(false)
+    }
     /// The given value of `name` and its span.
     pub fn given(&self, name: &str) -> Option<&(Value<'a>, Span)> {
         let (i, _) = self.sig.param(name)?;
@@ -182,6 +189,7 @@ impl<'a> Bound<'a> {
 /// Binds `call`'s arguments to `sig`, reporting every problem into `sink`.
 pub(crate) fn bind<'a>(sink: &mut Sink, file: FileId, call: CallRef<'a>, sig: &'static Signature) -> Bound<'a> {
     let mut values: Vec<Option<(Value<'a>, Span)>> = vec![None; sig.params.len()];
+    let mut attempted = vec![false; sig.params.len()];
     let mut next_positional = 0usize;
     for arg in call.args {
         let index = match &arg.name {
@@ -212,20 +220,23 @@ pub(crate) fn bind<'a>(sink: &mut Sink, file: FileId, call: CallRef<'a>, sig: &'
             sink.emit(file, d);
             continue;
         }
+        if let Some(flag) = attempted.get_mut(index) {
+            *flag = true;
+        }
         if let Some(value) = convert(sink, file, sig, param, &arg.value) {
             if let Some(slot) = values.get_mut(index) {
                 *slot = Some((value, arg.span));
             }
         }
     }
-    for (param, value) in sig.params.iter().zip(&values) {
-        if value.is_none() && param.default == Dflt::Required {
+    for (param, tried) in sig.params.iter().zip(&attempted) {
+        if !tried && param.default == Dflt::Required {
             let d = Diagnostic::error(c::MISSING_PARAMETER, format!("missing parameter `{}` of `{}`", param.name, sig.name), call.name.span, format!("`{}` needs `{}`", sig.name, param.name))
                 .with_help(format!("add `{} = …` ({}: {})", param.name, param.ty.describe(), param.doc));
             sink.emit(file, d);
         }
     }
-    Bound { sig, call, values }
+    Bound { sig, call, values, attempted }
 }
 
 fn param_list(sig: &Signature) -> String {

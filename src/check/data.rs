@@ -35,7 +35,6 @@ pub(crate) fn check_data(sink: &mut Sink, file: FileId, value: &Expr, keys: &mut
         let d = Diagnostic::error(c::KEY_COUNT, "a data source reads no keys", key.span, "remove `on …`");
         sink.emit(file, d);
     }
-    let errors = sink.error_count();
     let b = bind(sink, file, call, sig);
     let (source, geometry) = source(sink, file, &b)?;
     let views = b.usize("views").unwrap_or(1);
@@ -63,9 +62,6 @@ pub(crate) fn check_data(sink: &mut Sink, file: FileId, value: &Expr, keys: &mut
         _ => None,
     };
     add_keys(sink, file, &b, keys, geometry, modalities.as_ref());
-    if sink.error_count() > errors {
-        return None;
-    }
     Some(DataSpec {
         source,
         views,

@@ -234,6 +234,9 @@ impl Lower<'_> {
         let mut defs: Vec<KeyDef> = vec![];
         for key in &names {
             let def = self.keys.read(self.sink, self.file, key)?;
+            if def.poisoned {
+                return None; // its definition already failed; do not cascade
+            }
             let ok = match sig.reads {
                 Reads::Int(_) => def.info.dtype == DType::Int,
                 _ => def.info.dtype == DType::Float,
@@ -321,6 +324,9 @@ impl Lower<'_> {
             "Gaussian" => {
                 self.side_params(b)?;
                 let (sigma, perplexity) = (b.float("sigma"), b.float("perplexity"));
+                if (b.attempted("sigma") && sigma.is_none()) || (b.attempted("perplexity") && perplexity.is_none()) {
+                    return None; // already reported as invalid
+                }
                 if sigma.is_some() == perplexity.is_some() {
                     let msg = if sigma.is_some() { "give `sigma` or `perplexity`, not both" } else { "`Gaussian` needs `sigma` or `perplexity`" };
                     self.sink.emit(

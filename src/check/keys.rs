@@ -8,6 +8,7 @@ use super::suggest;
 use crate::ast::Ident;
 use crate::diag::Diagnostic;
 use crate::ir::{DType, Dim, KeyInfo};
+use std::collections::HashMap;
 
 /// A key with what the checker knows about it.
 #[derive(Debug, Clone)]
@@ -22,6 +23,8 @@ pub(crate) struct KeyDef {
     pub def: Option<At>,
     /// Read by a kernel or another mapper.
     pub used: bool,
+    /// Its definition failed: readers stay silent instead of cascading.
+    pub poisoned: bool,
 }
 
 impl KeyDef {
@@ -37,6 +40,7 @@ impl KeyDef {
             simplex: false,
             def: None,
             used: false,
+            poisoned: false,
         }
     }
     /// Width D of a 2-D key (1 for a 1-D key).
@@ -81,21 +85,24 @@ impl KeyDef {
 pub(crate) struct Keys {
     /// Definitions.
     pub defs: Vec<KeyDef>,
+    /// Name → position in `defs` (files may define hundreds of keys).
+    index: HashMap<String, usize>,
 }
 
 impl Keys {
     /// The key called `name`.
     pub fn get(&self, name: &str) -> Option<&KeyDef> {
-        self.defs.iter().find(|k| k.info.name == name)
+        self.index.get(name).and_then(|&i| self.defs.get(i))
     }
     /// Adds a key.
     pub fn add(&mut self, key: KeyDef) {
+        self.index.insert(key.info.name.clone(), self.defs.len());
         self.defs.push(key);
     }
     /// Looks a read key up, marking it used; reports an unknown key with a
     /// suggestion over the defined keys.
     pub fn read(&mut self, sink: &mut Sink, file: FileId, key: &Ident) -> Option<KeyDef> {
-        if let Some(def) = self.defs.iter_mut().find(|k| k.info.name == key.name) {
+        if let Some(def) = self.index.get(&key.name).and_then(|&i| self.defs.get_mut(i)) {
             def.used = true;
             return Some(def.clone());
         }
@@ -107,6 +114,22 @@ impl Keys {
         let d = Diagnostic::error(c::UNKNOWN_KEY, format!("unknown key `{}`", key.name), key.span, "nothing produces this key").with_help(help);
         sink.emit(file, d);
         None
+    }
+    /// A placeholder for a key whose definition failed.
+    pub fn add_poisoned(&mut self, name: &str, producer: crate::ir::Producer) {
+        if self.get(name).is_none() {
+            let mut key = KeyDef::batch(name, DType::Float, Some(1), producer);
+            key.used = true;
+            key.poisoned = true;
+            self.add(key);
+        }
+    }
+    /// Marks a key read without reporting anything (used when an expression
+    /// failed before its keys were looked at).
+    pub fn mark_used(&mut self, name: &str) {
+        if let Some(def) = self.index.get(name).and_then(|&i| self.defs.get_mut(i)) {
+            def.used = true;
+        }
     }
     /// Warns about mapper keys nobody reads.
     pub fn warn_unused(&self, sink: &mut Sink) {

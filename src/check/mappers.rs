@@ -7,7 +7,7 @@ use super::keys::{KeyDef, Keys};
 use super::resolve::Stmt;
 use super::signatures::{Kind, Reads};
 use super::sink::{At, FileId, Sink};
-use crate::ast::{Expr, ExprKind, Ident, ItemKind, Span};
+use crate::ast::{Expr, ExprKind, Ident, ItemKind};
 use crate::diag::Diagnostic;
 use crate::ir::{Activation, DType, DataSpec, Dim, MapperSpec, MapperStage, Producer, TableInit};
 
@@ -23,7 +23,14 @@ struct Pipeline<'a> {
 
 /// Checks every mapper statement in dependency order and adds its key.
 pub(crate) fn check_mappers(sink: &mut Sink, stmts: &[Stmt<'_>], data: &DataSpec, keys: &mut Keys) -> Vec<MapperSpec> {
-    let mut pending: Vec<Pipeline<'_>> = stmts.iter().filter_map(|s| pipeline(sink, *s)).collect();
+    let mut pending: Vec<Pipeline<'_>> = vec![];
+    for stmt in stmts {
+        match pipeline(sink, *stmt) {
+            Some(p) => pending.push(p),
+            None if !DATA_KEYS.contains(&stmt.target) => keys.add_poisoned(stmt.target, Producer::Mapper(usize::MAX)),
+            None => {}
+        }
+    }
     let mut out = vec![];
     // Repeatedly take the pipelines whose input exists (Kahn's algorithm).
     loop {
@@ -31,27 +38,42 @@ pub(crate) fn check_mappers(sink: &mut Sink, stmts: &[Stmt<'_>], data: &DataSpec
         let Some(i) = ready else { break };
         let p = pending.remove(i);
         let index = out.len();
-        if let Some((spec, key)) = check_pipeline(sink, &p, data, keys, index) {
-            keys.add(key);
-            out.push(spec);
-        } else {
-            // Keep the key known (untyped) so readers do not cascade errors.
-            let mut key = KeyDef::batch(p.stmt.target, DType::Float, Some(1), Producer::Mapper(index));
-            key.used = true;
-            keys.add(key);
+        match check_pipeline(sink, &p, data, keys, index) {
+            Some((spec, key)) => {
+                keys.add(key);
+                out.push(spec);
+            }
+            // Keep the key known so readers do not cascade errors.
+            None => keys.add_poisoned(p.stmt.target, Producer::Mapper(index)),
         }
     }
     for p in &pending {
         let Some(input) = &p.input else { continue };
-        if let Some(other) = pending.iter().find(|o| o.stmt.target == input.name) {
-            let d = Diagnostic::error(c::KEY_CYCLE, format!("key `{}` depends on itself", p.stmt.target), input.span, format!("reads `{}`, which reads back", input.name))
-                .with_help(format!("`{}` and `{}` read each other; one must read `x` or another key", p.stmt.target, other.stmt.target));
+        if in_cycle(p, &pending) {
+            let d = Diagnostic::error(c::KEY_CYCLE, format!("key `{}` depends on itself", p.stmt.target), input.span, format!("reads `{}`, which leads back here", input.name))
+                .with_help("one pipeline of the cycle must read `x` or another key outside it");
             sink.emit(p.stmt.file, d);
-        } else {
+        } else if !pending.iter().any(|o| o.stmt.target == input.name) {
             keys.read(sink, p.stmt.file, input);
         }
     }
+    for p in &pending {
+        keys.add_poisoned(p.stmt.target, Producer::Mapper(usize::MAX));
+    }
     out
+}
+
+/// True when following `p`'s input through pending pipelines returns to `p`.
+fn in_cycle(p: &Pipeline<'_>, pending: &[Pipeline<'_>]) -> bool {
+    let mut current = p.input.as_ref().map(|k| k.name.as_str());
+    for _ in 0..=pending.len() {
+        let Some(name) = current else { return false };
+        if name == p.stmt.target {
+            return true;
+        }
+        current = pending.iter().find(|o| o.stmt.target == name).and_then(|o| o.input.as_ref().map(|k| k.name.as_str()));
+    }
+    false
 }
 
 /// Splits `KEY = a -> b on k` into stages and input; reports reserved keys.
@@ -108,7 +130,13 @@ struct Flow {
 fn check_pipeline(sink: &mut Sink, p: &Pipeline<'_>, data: &DataSpec, keys: &mut Keys, index: usize) -> Option<(MapperSpec, KeyDef)> {
     let file = p.stmt.file;
     let input_key = match &p.input {
-        Some(k) => Some((k.clone(), keys.read(sink, file, k)?)),
+        Some(k) => {
+            let def = keys.read(sink, file, k)?;
+            if def.poisoned {
+                return None; // already reported where it is defined
+            }
+            Some((k.clone(), def))
+        }
         None => None,
     };
     let mut flow = match &input_key {
@@ -273,10 +301,4 @@ fn lookup_table(sink: &mut Sink, file: FileId, b: &super::args::Bound<'_>, i: us
     };
     let dim = b.usize("dim")?;
     Some((MapperStage::LookUpTable { n, dim, get_all, init }, get_all))
-}
-
-/// Span of a whole statement value, for labels.
-#[allow(dead_code)]
-pub(crate) fn value_span(stmt: &Stmt<'_>) -> Span {
-    stmt.item.span
 }

@@ -10,7 +10,7 @@ use super::resolve::Stmt;
 use super::signatures::Side;
 use super::sink::Sink;
 use super::train::{check_divergence, check_eval, check_train, default_train};
-use crate::ast::{Expr, ItemKind};
+use crate::ast::{Expr, ExprKind, ItemKind};
 use crate::diag::Diagnostic;
 use crate::ir::{DataSpec, Divergence, KernelExpr, Layout, Method};
 
@@ -113,6 +113,7 @@ type Side3<'a> = (KernelExpr, Facts, Stmt<'a>);
 fn kernel_side<'a>(sink: &mut Sink, stmts: &[Stmt<'a>], target: &str, side: Side, keys: &mut Keys, data: &DataSpec) -> Option<Side3<'a>> {
     let stmt = *find(stmts, target)?;
     let expr = value(&stmt)?;
+    mark_on_keys(expr, keys);
     let mut lower = Lower { sink, file: stmt.file, keys, data, side };
     let (k, f) = lower.expr(expr)?;
     Some((k, f, stmt))
@@ -146,4 +147,23 @@ fn both_sides(sink: &mut Sink, (pf, pstmt): (&Facts, Stmt<'_>), (qf, qstmt): (&F
         return None;
     }
     Some(pf.layout.0)
+}
+
+/// Marks every key after `on` in `expr` as read, so that a kernel that
+/// fails to check does not also make its keys look unused.
+fn mark_on_keys(expr: &Expr, keys: &mut Keys) {
+    match &expr.kind {
+        ExprKind::Call(call) => {
+            for k in &call.on {
+                keys.mark_used(&k.name);
+            }
+        }
+        ExprKind::Binary { lhs, rhs, .. } => {
+            mark_on_keys(lhs, keys);
+            mark_on_keys(rhs, keys);
+        }
+        ExprKind::Neg(e) | ExprKind::Paren(e) => mark_on_keys(e, keys),
+        ExprKind::Pipeline(items) | ExprKind::List(items) => items.iter().for_each(|e| mark_on_keys(e, keys)),
+        _ => {}
+    }
 }

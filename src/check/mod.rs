@@ -83,7 +83,15 @@ pub fn check_source(source: Source, loader: &dyn Loader) -> Checked {
     let stmts = programs.statements(&mut sink, root);
     let method = method::check_method(&mut sink, &stmts);
     let method = if sink.has_errors() { None } else { method };
-    Checked { method, reports: sink.reports }
+    let mut reports = sink.reports;
+    // Report in reading order: by file (root first), then by primary span.
+    let files = sink.files;
+    reports.sort_by_key(|r| {
+        let file = files.iter().position(|f| Arc::ptr_eq(f, &r.source)).unwrap_or(usize::MAX);
+        let start = r.diagnostic.labels.iter().find(|l| l.primary).map_or(0, |l| l.span.start);
+        (file, start)
+    });
+    Checked { method, reports }
 }
 
 /// Loads and checks the file at `path`. A file that cannot be read gives a
