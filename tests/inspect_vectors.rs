@@ -7,7 +7,14 @@
 
 mod common;
 
-use common::vector_ir::method_from_config;
+use burn::backend::NdArray;
+use burn::prelude::*;
+use burn::tensor::TensorData;
+use common::vector_ir::{method_from_config, method_with};
+use iconc::ir::*;
+use iconc::runtime::loss::{evaluate, Batch, KernelParams};
+
+type B32 = NdArray<f32>;
 use iconc::data::npz::NpzArrays;
 use iconc::runtime::backend::BackendKind;
 use iconc::runtime::inspect::inspect_method;
@@ -112,3 +119,37 @@ fn all_vectors_are_listed() {
     let n = index["vectors"].as_object().map(|o| o.len()).unwrap_or(0);
     assert_eq!(n, 17);
 }
+
+fn leaf(kernel: Kernel, inputs: &[&str]) -> KernelExpr {
+    KernelExpr::Kernel {
+        kernel,
+        inputs: inputs.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+/// Large logits (|a| ~ 1e4) stay finite: the log-softmax subtracts the row max.
+#[test]
+fn large_logits_stay_finite_in_f32() {
+    let (b, c, dim) = (4, 3, 2);
+    let f: Vec<f64> = (0..b * dim).map(|i| ((i * 37 % 11) as f64 - 5.0) * 20.0).collect();
+    let w: Vec<f64> = (0..c * dim).map(|i| ((i * 53 % 7) as f64 - 3.0) * 30.0).collect();
+    let m = method_with(
+        leaf(Kernel::Label { table: true, classes: c, exclude_self: false }, &["label"]),
+        leaf(Kernel::Gaussian { sigma: Some(std::f64::consts::FRAC_1_SQRT_2), perplexity: None, metric: DistanceMetric::Dot, exclude_self: true, learnable: false }, &["embedding", "w"]),
+        Layout::Table { classes: c },
+        Divergence::Kl,
+        c,
+    );
+    let device = Default::default();
+    let mut batch = Batch::<B32>::new();
+    batch.floats.insert("embedding".into(), Tensor::from_data(TensorData::new(f, [b, dim]).convert::<f32>(), &device));
+    batch.floats.insert("w".into(), Tensor::from_data(TensorData::new(w, [c, dim]).convert::<f32>(), &device));
+    batch.ints.insert("label".into(), Tensor::from_data(TensorData::new(vec![0i64, 1, 2, 0], [b]), &device));
+    let params = KernelParams::<B32>::init(&m, &device);
+    let out = evaluate(&m, &batch, &params).unwrap().output;
+    // burn 0.21 keys dtype settings by device and NdArray<f32>/<f64> share the
+    // CPU device, so this test lives in the f32-only binary.
+    let loss = out.loss.into_data().convert::<f64>().to_vec::<f64>().unwrap()[0];
+    assert!(loss.is_finite() && loss >= 0.0, "loss {loss}");
+}
+

@@ -8,7 +8,6 @@ use crate::diag::Diagnostic;
 use crate::runtime::kernels::host::HostMatrix;
 use crate::runtime::kernels::learned::NEG;
 use burn::prelude::*;
-use burn::tensor::TensorData;
 
 /// `a + b` (`sign = 1`) or `a − b` (`sign = −1`), elementwise; C_i is the union.
 pub fn add(a: HostMatrix, b: &HostMatrix, sign: f64) -> Result<HostMatrix, Diagnostic> {
@@ -144,13 +143,13 @@ pub fn debias_q<B: Backend>(log_q: Tensor<B, 2>, cand: &[bool], alpha: f64) -> R
     }
     let [r, m] = log_q.dims();
     let device = log_q.device();
-    let floor: Vec<f32> = (0..r)
+    let floor: Vec<f64> = (0..r)
         .map(|i| {
             let n = cand[i * m..(i + 1) * m].iter().filter(|&&c| c).count().max(1);
-            (alpha / n as f64).ln() as f32
+            (alpha / n as f64).ln()
         })
         .collect();
-    let b = Tensor::<B, 2>::from_data(TensorData::new(floor, [r, 1]), &device);
+    let b = Tensor::<B, 2>::from_data(crate::runtime::kernels::host::float_data::<B, 2>(floor, [r, 1]), &device);
     let excl = crate::runtime::kernels::learned::excluded_mask::<B>(cand, r, m, &device);
     let a = if alpha < 1.0 {
         log_q.add_scalar((1.0 - alpha).ln())

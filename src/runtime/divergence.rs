@@ -92,8 +92,8 @@ pub fn mean_entropy(p: &HostMatrix) -> f64 {
 
 /// A host f64 matrix as a device f32 tensor.
 pub fn float_tensor<B: Backend>(values: &[f64], r: usize, m: usize, device: &B::Device) -> Tensor<B, 2> {
-    let v: Vec<f32> = values.iter().map(|&x| x as f32).collect();
-    Tensor::from_data(TensorData::new(v, [r, m]), device)
+    // f64 data is converted to the backend's float type (exact for f64 backends).
+    Tensor::from_data(crate::runtime::kernels::host::float_data::<B, 2>(values.to_vec(), [r, m]), device)
 }
 
 fn bool_tensor<B: Backend>(values: Vec<bool>, r: usize, m: usize, device: &B::Device) -> Tensor<B, 2, Bool> {

@@ -13,7 +13,7 @@ use crate::runtime::backend::{dispatch, BackendKind, BackendTask};
 use crate::runtime::loss::{evaluate, Batch, KernelParams};
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
-use burn::tensor::TensorData;
+use crate::runtime::kernels::host::{float_data, int_data};
 use std::collections::BTreeSet;
 
 /// Computes p, log q and the loss of `method` on `arrays` with `backend`.
@@ -141,18 +141,18 @@ fn to_batch<B: Backend>(arrays: &NpzArrays, keys: &BTreeSet<String>, device: &B:
                     [r] => (*r, 1),
                     _ => return Err(bad_shape()),
                 };
-                let v: Vec<f32> = a.as_f64().unwrap_or_default().into_iter().map(|x| x as f32).collect();
+                let v: Vec<f64> = a.as_f64().unwrap_or_default();
                 if v.len() != rows * cols {
                     return Err(bad_shape());
                 }
-                batch.floats.insert(key.clone(), Tensor::from_data(TensorData::new(v, [rows, cols]), device));
+                batch.floats.insert(key.clone(), Tensor::from_data(float_data::<B, 2>(v, [rows, cols]), device));
             }
             ArrayData::I64(v) => {
                 let ok = matches!(a.shape.as_slice(), [_] | [_, 1]);
                 if !ok {
                     return Err(bad_shape());
                 }
-                batch.ints.insert(key.clone(), Tensor::from_data(TensorData::new(v.clone(), [v.len()]), device));
+                batch.ints.insert(key.clone(), Tensor::from_data(int_data::<B>(v.clone()), device));
             }
             ArrayData::Unsupported(_) => return Err(bad_shape()),
         }

@@ -61,7 +61,7 @@ impl<B: Backend> KernelParams<B> {
         kernels::learnable_init(&method.q, &mut init);
         let log_scales = init
             .into_iter()
-            .map(|v| Param::from_tensor(Tensor::from_floats([v as f32], device)))
+            .map(|v| Param::from_tensor(Tensor::from_data(crate::runtime::kernels::host::float_data::<B, 1>(vec![v], [1]), device)))
             .collect();
         KernelParams { log_scales }
     }

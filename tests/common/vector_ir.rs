@@ -18,8 +18,15 @@ pub fn method_from_config(name: &str, config: &Value, classes: usize) -> Method 
     };
     let p = expr(&config["p"], layout, classes);
     let q = expr(&config["q"], layout, classes);
+    let mut m = method_with(p, q, layout, divergence, classes);
+    m.name = name.to_string();
+    m
+}
+
+/// A method with the given kernels and placeholder data/training settings.
+pub fn method_with(p: KernelExpr, q: KernelExpr, layout: Layout, divergence: Divergence, classes: usize) -> Method {
     Method {
-        name: name.to_string(),
+        name: "test".to_string(),
         about: None,
         cite: None,
         data: DataSpec {

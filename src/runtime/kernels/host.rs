@@ -367,6 +367,20 @@ fn cross_needs_two(kernel: &str) -> Diagnostic {
     .with_help("write `on modality_a, modality_b`, e.g. `on embedding, embedding1`")
 }
 
+/// f64 host values as tensor data of the backend's float type.
+///
+/// burn keeps the dtype of the data it is given, so host data is converted
+/// explicitly; otherwise an f32 backend would mix f64 and f32 tensors.
+pub fn float_data<B: Backend, const D: usize>(values: Vec<f64>, shape: [usize; D]) -> burn::tensor::TensorData {
+    burn::tensor::TensorData::new(values, shape).convert::<B::FloatElem>()
+}
+
+/// i64 host ids as tensor data of the backend's int type.
+pub fn int_data<B: Backend>(values: Vec<i64>) -> burn::tensor::TensorData {
+    let n = values.len();
+    burn::tensor::TensorData::new(values, [n]).convert::<B::IntElem>()
+}
+
 /// An internal error (a compiler bug, not a user error).
 pub fn internal(message: String) -> Diagnostic {
     Diagnostic::bare("E0599", message).with_help("this is an iconc bug; please report it")

@@ -10,7 +10,6 @@ use super::learned::{excluded_mask, NEG};
 use crate::ir::LimitKind;
 use crate::runtime::divergence::float_tensor;
 use burn::prelude::*;
-use burn::tensor::TensorData;
 
 /// Closed-form loss rows, differentiable in `d`.
 ///
@@ -55,6 +54,6 @@ pub fn limit_log_q<B: Backend>(kind: LimitKind, d: Tensor<B, 2>, cand: &[bool]) 
     };
     let counts = support.clone().float().sum_dim(1).clamp_min(1.0); // [R, 1]
     let uniform = counts.log().neg().expand([r, m]);
-    let neg = Tensor::<B, 2>::from_data(TensorData::new(vec![NEG; r * m], [r, m]), &device);
+    let neg = Tensor::<B, 2>::from_data(super::host::float_data::<B, 2>(vec![f64::from(NEG); r * m], [r, m]), &device);
     neg.mask_where(support, uniform)
 }

@@ -251,8 +251,8 @@ fn q_leaf<B: Backend>(kernel: &Kernel, inputs: &[String], ctx: &mut QContext<'_,
                     Diagnostic::bare("E0514", "degree-weighted UniformCluster needs a graph in p".to_string())
                         .with_help("write p with `Graph(path = …) on index`, or set `degree_weighted = false`")
                 })?;
-                let v: Vec<f32> = deg.iter().map(|&x| x as f32).collect();
-                Some(Tensor::<B, 1>::from_data(burn::tensor::TensorData::new(v, [m]), &device))
+                let v: Vec<f64> = deg.clone();
+                Some(Tensor::<B, 1>::from_data(host::float_data::<B, 1>(v, [m]), &device))
             } else {
                 None
             };
