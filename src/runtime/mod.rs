@@ -2,6 +2,8 @@
 //! Only this module (with `cli` and `data`) touches files, the terminal or the GPU.
 
 pub mod backend;
+pub mod eval;
+pub mod plot;
 
 /// This stage's diagnostic codes (joined in `diag::codes`); E05xx lowering,
 /// E06xx data files, E07xx training.
