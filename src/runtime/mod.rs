@@ -2,6 +2,10 @@
 //! Only this module (with `cli` and `data`) touches files, the terminal or the GPU.
 
 pub mod backend;
+pub mod mappers;
+pub mod model;
+pub mod output;
+pub mod train;
 
 /// This stage's diagnostic codes (joined in `diag::codes`); E05xx lowering,
 /// E06xx data files, E07xx training.
