@@ -4,7 +4,7 @@
 use crate::diag::Diagnostic;
 use crate::ir;
 use crate::runtime::mappers::{PcaSource, Pipeline, PipelineInput};
-use burn::module::Module;
+use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::{backend::Backend, Int, Tensor};
 use std::collections::BTreeMap;
 
@@ -36,13 +36,19 @@ pub struct Mappers<B: Backend> {
 impl<B: Backend> Mappers<B> {
     /// Builds the pipelines of `method`; `pca` feeds PCA-initialised tables.
     pub fn init(method: &ir::Method, pca: Option<PcaSource<'_>>, device: &B::Device) -> Self {
-        Mappers {
-            pipelines: method
-                .mappers
+        Self::from_specs(&method.mappers, pca, device)
+    }
+
+    /// Builds pipelines from mapper specs (in dependency order).
+    pub fn from_specs(specs: &[ir::MapperSpec], pca: Option<PcaSource<'_>>, device: &B::Device) -> Self {
+        let mappers = Mappers {
+            pipelines: specs
                 .iter()
                 .map(|m| Pipeline::init(m, pca, device))
                 .collect(),
-        }
+        };
+        materialize(&mappers);
+        mappers
     }
 
     /// Runs every pipeline in order; each reads its input key (from the data
@@ -82,6 +88,19 @@ impl<B: Backend> Mappers<B> {
     pub fn has_orthonormal(&self) -> bool {
         self.pipelines.iter().any(Pipeline::has_orthonormal)
     }
+}
+
+/// Forces burn's lazy parameter initialisation now, in module order, so the
+/// initial weights depend only on the backend seed set before `init` (not on
+/// which parameter a forward pass happens to touch first).
+pub fn materialize<B: Backend, M: Module<B>>(module: &M) {
+    struct Touch;
+    impl<B: Backend> ModuleVisitor<B> for Touch {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
+            let _ = param.val();
+        }
+    }
+    module.visit(&mut Touch);
 }
 
 fn missing_key(key: &str, output: &str) -> Diagnostic {
