@@ -2,9 +2,11 @@
 //! Only this module (with `cli` and `data`) touches files, the terminal or the GPU.
 
 pub mod backend;
+pub mod eval;
 pub mod mappers;
 pub mod model;
 pub mod output;
+pub mod plot;
 pub mod train;
 
 /// This stage's diagnostic codes (joined in `diag::codes`); E05xx lowering,
