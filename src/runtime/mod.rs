@@ -8,7 +8,11 @@ pub mod eval;
 pub mod inspect;
 pub mod kernels;
 pub mod loss;
+pub mod mappers;
+pub mod model;
+pub mod output;
 pub mod plot;
+pub mod train;
 
 /// This stage's diagnostic codes (joined in `diag::codes`); E05xx lowering,
 /// E06xx data files, E07xx training.
