@@ -108,3 +108,12 @@ fn graph_file_is_a_symmetric_edge_list_over_the_digits() {
         assert!(text.contains("Graph(path = \"data/digits_knn10.edges\""), "{name}");
     }
 }
+
+#[test]
+fn every_file_parses_without_syntax_errors() {
+    for file in icon_files() {
+        let text = std::fs::read_to_string(&file).expect("read");
+        let parsed = iconc::syntax::parse(&iconc::Source::new(file.display().to_string(), text));
+        assert!(parsed.is_ok(), "{}: {:#?}", file.display(), parsed.diagnostics);
+    }
+}
