@@ -23,7 +23,10 @@ fn icon_files() -> Vec<PathBuf> {
 }
 
 fn stem(path: &Path) -> String {
-    path.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string()
+    path.file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("")
+        .to_string()
 }
 
 #[test]
@@ -54,7 +57,12 @@ fn every_file_checks_clean() {
             ));
         }
     }
-    assert!(failures.is_empty(), "{} files fail `iconc check`:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} files fail `iconc check`:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// The header is the leading block of `#` lines.
@@ -68,14 +76,44 @@ fn every_file_has_header_and_all_statements() {
         let text = std::fs::read_to_string(&file).expect("read");
         let name = stem(&file);
         let head = header(&text).join("\n");
-        for field in ["# Cell: ", "(p column) × ", "(q row)", "# Paper: ", "# Loss", "Status: "] {
+        for field in [
+            "# Cell: ",
+            "(p column) × ",
+            "(q row)",
+            "# Paper: ",
+            "# Loss",
+            "Status: ",
+        ] {
             assert!(head.contains(field), "{name}: header lacks `{field}`");
         }
-        let (_, _, _, gap) = CELLS.iter().find(|c| c.0 == name).copied().expect("spec cell");
-        let status = if gap { "Status: new (◇ gap" } else { "Status: known." };
-        assert!(head.contains(status), "{name}: header should say `{status}`");
-        assert!(text.contains(&format!("\nmethod \"{name}\"\n")), "{name}: `method` must match the file name");
-        for stmt in ["\nabout \"", "\ncite \"", "\ndata = ", "\np = ", "\nq = ", "\ndivergence = ", "\ntrain = Train(", "\neval = ["] {
+        let (_, _, _, gap) = CELLS
+            .iter()
+            .find(|c| c.0 == name)
+            .copied()
+            .expect("spec cell");
+        let status = if gap {
+            "Status: new (◇ gap"
+        } else {
+            "Status: known."
+        };
+        assert!(
+            head.contains(status),
+            "{name}: header should say `{status}`"
+        );
+        assert!(
+            text.contains(&format!("\nmethod \"{name}\"\n")),
+            "{name}: `method` must match the file name"
+        );
+        for stmt in [
+            "\nabout \"",
+            "\ncite \"",
+            "\ndata = ",
+            "\np = ",
+            "\nq = ",
+            "\ndivergence = ",
+            "\ntrain = Train(",
+            "\neval = [",
+        ] {
             assert!(text.contains(stmt), "{name}: missing `{}`", stmt.trim());
         }
     }
@@ -83,7 +121,8 @@ fn every_file_has_header_and_all_statements() {
 
 #[test]
 fn graph_file_is_a_symmetric_edge_list_over_the_digits() {
-    let text = std::fs::read_to_string(methods_dir().join("data/digits_knn10.edges")).expect("edges file");
+    let text =
+        std::fs::read_to_string(methods_dir().join("data/digits_knn10.edges")).expect("edges file");
     let mut edges = std::collections::BTreeSet::new();
     for (n, line) in text.lines().enumerate() {
         let parts: Vec<&str> = line.split_whitespace().collect();
@@ -95,7 +134,10 @@ fn graph_file_is_a_symmetric_edge_list_over_the_digits() {
         assert_eq!(w, 1.0);
         edges.insert((i, j));
     }
-    assert!(edges.iter().all(|(i, j)| edges.contains(&(*j, *i))), "W must be symmetric");
+    assert!(
+        edges.iter().all(|(i, j)| edges.contains(&(*j, *i))),
+        "W must be symmetric"
+    );
     // A 10-NN graph: every node has at least 10 neighbours.
     let mut degree = vec![0usize; 1797];
     for (i, _) in &edges {
@@ -104,8 +146,12 @@ fn graph_file_is_a_symmetric_edge_list_over_the_digits() {
     assert!(degree.iter().all(|d| *d >= 10));
     // Every graph cell reads this file.
     for name in ["sne_graph", "tsne_graph", "ncuts"] {
-        let text = std::fs::read_to_string(methods_dir().join(format!("{name}.icon"))).expect("read");
-        assert!(text.contains("Graph(path = \"data/digits_knn10.edges\""), "{name}");
+        let text =
+            std::fs::read_to_string(methods_dir().join(format!("{name}.icon"))).expect("read");
+        assert!(
+            text.contains("Graph(path = \"data/digits_knn10.edges\""),
+            "{name}"
+        );
     }
 }
 
@@ -114,6 +160,11 @@ fn every_file_parses_without_syntax_errors() {
     for file in icon_files() {
         let text = std::fs::read_to_string(&file).expect("read");
         let parsed = iconc::syntax::parse(&iconc::Source::new(file.display().to_string(), text));
-        assert!(parsed.is_ok(), "{}: {:#?}", file.display(), parsed.diagnostics);
+        assert!(
+            parsed.is_ok(),
+            "{}: {:#?}",
+            file.display(),
+            parsed.diagnostics
+        );
     }
 }

@@ -21,7 +21,11 @@ fn iconc(args: &[&str]) -> Output {
 
 fn json(args: &[&str]) -> serde_json::Value {
     let out = iconc(args);
-    assert!(out.status.success(), "iconc {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "iconc {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("json")
 }
 
@@ -48,8 +52,15 @@ fn the_standard_library_fills_all_37_cells() {
     let placed = placed(&v);
     assert_eq!(placed.len(), 37, "{placed:?}");
     for (name, column, row, gap) in CELLS {
-        let found = placed.iter().find(|p| p.0 == name).unwrap_or_else(|| panic!("{name} not placed"));
-        assert_eq!((found.1.as_str(), found.2.as_str()), (column, row), "{name}");
+        let found = placed
+            .iter()
+            .find(|p| p.0 == name)
+            .unwrap_or_else(|| panic!("{name} not placed"));
+        assert_eq!(
+            (found.1.as_str(), found.2.as_str()),
+            (column, row),
+            "{name}"
+        );
         assert_eq!(found.3, gap, "{name}: new iff the spec marks a gap");
     }
     assert_eq!(v["summary"]["filled_positions"], 30);
@@ -67,10 +78,16 @@ fn terminal_and_markdown_show_every_method() {
         for (name, _, _, gap) in CELLS {
             assert!(text.contains(name), "{format}: {name}");
             if gap && format == "term" {
-                assert!(text.contains(&format!("◇ {name}")), "{format}: {name} marked new");
+                assert!(
+                    text.contains(&format!("◇ {name}")),
+                    "{format}: {name} marked new"
+                );
             }
         }
-        assert!(text.contains("37 methods (12 new) in 30 of 45 cells; 12 of 12 gaps filled"), "{format}:\n{text}");
+        assert!(
+            text.contains("37 methods (12 new) in 30 of 45 cells; 12 of 12 gaps filled"),
+            "{format}:\n{text}"
+        );
     }
 }
 
@@ -80,14 +97,16 @@ fn a_users_folder_is_placed_and_shares_cells() {
     // Two methods in one cell: a copy of SimCLR under another name, plus a
     // method in a position the paper leaves empty (Identity × Student-T).
     let simclr = std::fs::read_to_string(root().join("methods/simclr.icon")).expect("read");
-    std::fs::write(dir.path().join("mine.icon"), simclr.replace("method \"simclr\"", "method \"my_simclr\"")).expect("write");
+    std::fs::write(
+        dir.path().join("mine.icon"),
+        simclr.replace("method \"simclr\"", "method \"my_simclr\""),
+    )
+    .expect("write");
     let pca = std::fs::read_to_string(root().join("methods/pca.icon")).expect("read");
-    let ident_t = pca
-        .replace("method \"pca\"", "method \"ident_t\"")
-        .replace(
-            "q = GaussianLimit(limit = inf, metric = euclidean, exclude_self = false) on embedding",
-            "q = StudentT(dof = 1, gamma = 1, exclude_self = false) on embedding",
-        );
+    let ident_t = pca.replace("method \"pca\"", "method \"ident_t\"").replace(
+        "q = GaussianLimit(limit = inf, metric = euclidean, exclude_self = false) on embedding",
+        "q = StudentT(dof = 1, gamma = 1, exclude_self = false) on embedding",
+    );
     std::fs::write(dir.path().join("ident_t.icon"), ident_t).expect("write");
     let user = dir.path().to_string_lossy().to_string();
     let v = json(&["table", "methods/simclr.icon", &user, "--format", "json"]);
@@ -98,8 +117,14 @@ fn a_users_folder_is_placed_and_shares_cells() {
         .map(|p| p.0.as_str())
         .collect();
     assert_eq!(pp, ["simclr", "my_simclr"]);
-    let it = placed.iter().find(|p| p.0 == "ident_t").expect("ident_t placed");
-    assert_eq!((it.1.as_str(), it.2.as_str(), it.3), ("identity", "student_t", true));
+    let it = placed
+        .iter()
+        .find(|p| p.0 == "ident_t")
+        .expect("ident_t placed");
+    assert_eq!(
+        (it.1.as_str(), it.2.as_str(), it.3),
+        ("identity", "student_t", true)
+    );
 }
 
 #[test]
@@ -111,9 +136,19 @@ fn a_missing_path_is_a_usage_error() {
 #[test]
 fn a_broken_file_is_reported_and_the_rest_still_shown() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("broken.icon"), "method \"broken\"\np = Nope(\n").expect("write");
+    std::fs::write(
+        dir.path().join("broken.icon"),
+        "method \"broken\"\np = Nope(\n",
+    )
+    .expect("write");
     let simclr: PathBuf = root().join("methods/simclr.icon");
-    let out = iconc(&["table", &simclr.to_string_lossy(), &dir.path().to_string_lossy(), "--format", "json"]);
+    let out = iconc(&[
+        "table",
+        &simclr.to_string_lossy(),
+        &dir.path().to_string_lossy(),
+        "--format",
+        "json",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(placed(&v).len(), 1);

@@ -80,7 +80,10 @@ pub(crate) fn run(args: Args) -> i32 {
         println!();
     }
     if failed > 0 {
-        eprintln!("error: {failed} of {} files have errors and are not in the table", files.len());
+        eprintln!(
+            "error: {failed} of {} files have errors and are not in the table",
+            files.len()
+        );
         1
     } else {
         0
@@ -114,7 +117,8 @@ fn find_icon_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 
 /// Appends the `.icon` files under `dir` (sorted, recursive).
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
     for path in paths {
@@ -131,7 +135,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
 fn check_file(path: &Path) -> Result<Method, Vec<Diagnostic>> {
     // The front end's file entry point; wired to `check` once it lands.
     let _ = path;
-    Err(vec![Diagnostic::bare("E0000", "the checker is not available in this build")])
+    Err(vec![Diagnostic::bare(
+        "E0000",
+        "the checker is not available in this build",
+    )])
 }
 
 /// Prints a file's diagnostics on stderr.

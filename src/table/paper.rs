@@ -36,8 +36,14 @@ use Row as R;
 /// The 18 positions holding the paper's 25 known methods, with their names.
 const KNOWN: [(Cell, &str); 18] = [
     (Cell::new(C::Gaussian, R::Gaussian), "SNE, X-Sample CL"),
-    (Cell::new(C::UniformKnn, R::Gaussian), "SNE (uniform), LGSimCLR"),
-    (Cell::new(C::PositivePairs, R::Gaussian), "InfoNCE, SimCLR, SupCon (pairs)"),
+    (
+        Cell::new(C::UniformKnn, R::Gaussian),
+        "SNE (uniform), LGSimCLR",
+    ),
+    (
+        Cell::new(C::PositivePairs, R::Gaussian),
+        "InfoNCE, SimCLR, SupCon (pairs)",
+    ),
     (Cell::new(C::CrossModal, R::Gaussian), "MoCo v3, CLIP, CMC"),
     (Cell::new(C::UniformClasses, R::Gaussian), "SupCon"),
     (Cell::new(C::DataLabel, R::Gaussian), "Cross-Entropy"),
@@ -45,30 +51,57 @@ const KNOWN: [(Cell, &str); 18] = [
     (Cell::new(C::PositivePairs, R::GaussianInf), "VICReg"),
     (Cell::new(C::PositivePairs, R::GaussianZero), "Triplet"),
     (Cell::new(C::Gaussian, R::StudentT), "t-SNE"),
-    (Cell::new(C::GraphKernel, R::StudentT), "t-SNE graph embedding"),
+    (
+        Cell::new(C::GraphKernel, R::StudentT),
+        "t-SNE graph embedding",
+    ),
     (Cell::new(C::UniformKnn, R::StudentT), "t-SNE (uniform)"),
-    (Cell::new(C::PositivePairs, R::StudentT), "t-SimCNE, t-SimCLR"),
+    (
+        Cell::new(C::PositivePairs, R::StudentT),
+        "t-SimCNE, t-SimCLR",
+    ),
     (Cell::new(C::DataLabel, R::StudentT), "Harmonic loss"),
     (Cell::new(C::Gaussian, R::UniformClusters), "K-Means"),
-    (Cell::new(C::GraphKernel, R::UniformClusters), "Normalized Cuts"),
+    (
+        Cell::new(C::GraphKernel, R::UniformClusters),
+        "Normalized Cuts",
+    ),
     (Cell::new(C::UniformKnn, R::UniformClusters), "DCD"),
-    (Cell::new(C::PositivePairs, R::UniformClusters), "InfoNCE clustering"),
+    (
+        Cell::new(C::PositivePairs, R::UniformClusters),
+        "InfoNCE clustering",
+    ),
 ];
 
 /// The paper's 12 gaps (◇), with the names the spec gives them.
 const GAPS: [(Cell, &str); 12] = [
     (Cell::new(C::StudentT, R::Gaussian), "Dual t-SNE"),
-    (Cell::new(C::GraphKernel, R::Gaussian), "SNE graph embedding"),
-    (Cell::new(C::CrossModal, R::GaussianInf), "Average-margin CLIP"),
-    (Cell::new(C::UniformClasses, R::GaussianInf), "Average-margin SupCon"),
+    (
+        Cell::new(C::GraphKernel, R::Gaussian),
+        "SNE graph embedding",
+    ),
+    (
+        Cell::new(C::CrossModal, R::GaussianInf),
+        "Average-margin CLIP",
+    ),
+    (
+        Cell::new(C::UniformClasses, R::GaussianInf),
+        "Average-margin SupCon",
+    ),
     (Cell::new(C::CrossModal, R::GaussianZero), "Triplet CLIP"),
-    (Cell::new(C::UniformClasses, R::GaussianZero), "Triplet SupCon"),
+    (
+        Cell::new(C::UniformClasses, R::GaussianZero),
+        "Triplet SupCon",
+    ),
     (Cell::new(C::DataLabel, R::GaussianZero), "Error rate"),
     (Cell::new(C::StudentT, R::StudentT), "Doubly t-SNE"),
     (Cell::new(C::CrossModal, R::StudentT), "t-CLIP"),
     (Cell::new(C::UniformClasses, R::StudentT), "t-SupCon"),
     (Cell::new(C::StudentT, R::UniformClusters), "t K-Means"),
-    (Cell::new(C::UniformClasses, R::UniformClusters), "Supervised clustering"),
+    (
+        Cell::new(C::UniformClasses, R::UniformClusters),
+        "Supervised clustering",
+    ),
 ];
 
 /// How the paper's table treats `cell`.
@@ -117,7 +150,10 @@ mod tests {
         assert!(!status(Cell::new(C::PositivePairs, R::Gaussian)).is_new());
         assert_eq!(status(Cell::new(C::CrossModal, R::StudentT)), Status::Gap);
         assert!(status(Cell::new(C::CrossModal, R::StudentT)).is_new());
-        assert_eq!(status(Cell::new(C::Identity, R::StudentT)), Status::Unlisted);
+        assert_eq!(
+            status(Cell::new(C::Identity, R::StudentT)),
+            Status::Unlisted
+        );
         assert!(status(Cell::new(C::Identity, R::StudentT)).is_new());
     }
 }

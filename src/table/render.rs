@@ -29,8 +29,14 @@ fn cell_pieces(table: &Table, cell: Cell) -> Vec<Piece> {
     let methods = table.at(cell);
     if methods.is_empty() {
         return vec![match paper::status(cell) {
-            Status::Gap => Piece { text: NEW.into(), style: DIM },
-            _ => Piece { text: "·".into(), style: DIM },
+            Status::Gap => Piece {
+                text: NEW.into(),
+                style: DIM,
+            },
+            _ => Piece {
+                text: "·".into(),
+                style: DIM,
+            },
         }];
     }
     methods.iter().map(|m| method_piece(m)).collect()
@@ -39,9 +45,15 @@ fn cell_pieces(table: &Table, cell: Cell) -> Vec<Piece> {
 /// A method's name, marked and coloured by novelty.
 fn method_piece(m: &Placed) -> Piece {
     if m.is_new() {
-        Piece { text: format!("{NEW} {}", m.name), style: YELLOW }
+        Piece {
+            text: format!("{NEW} {}", m.name),
+            style: YELLOW,
+        }
     } else {
-        Piece { text: m.name.clone(), style: GREEN }
+        Piece {
+            text: m.name.clone(),
+            style: GREEN,
+        }
     }
 }
 
@@ -73,7 +85,12 @@ pub fn terminal(table: &Table, color: bool) -> String {
     // cells[column][row] = printed lines.
     let cells: Vec<Vec<Vec<Piece>>> = Column::ALL
         .iter()
-        .map(|c| Row::ALL.iter().map(|r| cell_pieces(table, Cell::new(*c, *r))).collect())
+        .map(|c| {
+            Row::ALL
+                .iter()
+                .map(|r| cell_pieces(table, Cell::new(*c, *r)))
+                .collect()
+        })
         .collect();
     let col_w: Vec<usize> = Row::ALL
         .iter()
@@ -129,7 +146,7 @@ pub fn terminal(table: &Table, color: bool) -> String {
 fn legend(table: &Table, color: bool) -> String {
     let s = table.summary();
     let mut out = format!(
-        "{} known method (the paper's table lists one here)   {} new method (a ◇ gap or an empty position)   {} empty ◇ gap   {} empty\n",
+        "{} known method   {} new method (a ◇ gap or a cell the paper leaves empty)   {} open gap   {} empty\n",
         padded("name", GREEN, 0, color),
         padded(&format!("{NEW} name"), YELLOW, 0, color),
         padded(NEW, DIM, 0, color),
@@ -140,7 +157,10 @@ fn legend(table: &Table, color: bool) -> String {
         s.methods, s.new_methods, s.filled_positions, s.gaps_filled
     ));
     for u in &table.unplaced {
-        out.push_str(&format!("not placed: {} ({}): {}\n", u.name, u.path, u.reason));
+        out.push_str(&format!(
+            "not placed: {} ({}): {}\n",
+            u.name, u.path, u.reason
+        ));
     }
     out
 }
@@ -185,7 +205,10 @@ pub fn markdown(table: &Table) -> String {
         s.methods, s.new_methods, s.filled_positions, s.gaps_filled
     ));
     for u in &table.unplaced {
-        out.push_str(&format!("\n- not placed: `{}` ({}): {}", u.name, u.path, u.reason));
+        out.push_str(&format!(
+            "\n- not placed: `{}` ({}): {}",
+            u.name, u.path, u.reason
+        ));
     }
     if !table.unplaced.is_empty() {
         out.push('\n');
@@ -251,11 +274,17 @@ pub fn json_table(table: &Table) -> JsonTable<'_> {
     JsonTable {
         columns: Column::ALL
             .iter()
-            .map(|c| JsonAxis { id: c.id(), label: c.label() })
+            .map(|c| JsonAxis {
+                id: c.id(),
+                label: c.label(),
+            })
             .collect(),
         rows: Row::ALL
             .iter()
-            .map(|r| JsonAxis { id: r.id(), label: r.label() })
+            .map(|r| JsonAxis {
+                id: r.id(),
+                label: r.label(),
+            })
             .collect(),
         cells: Table::positions()
             .map(|cell| JsonCell {

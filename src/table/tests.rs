@@ -162,13 +162,37 @@ fn every_q_leaf_has_its_spec_row() {
 fn spec_cells_from_section_5() {
     // (p, q, expected cell) for a few cells, read off spec §5.
     let simclr = method("simclr", leaf(Kernel::Augmentation, "index"), q_gauss());
-    assert_eq!(classify(&simclr), Ok(Cell::new(Column::PositivePairs, Row::Gaussian)));
-    let pca = method("pca", leaf(Kernel::Identity, "index"), leaf(limit(LimitKind::Infinity), "embedding"));
-    assert_eq!(classify(&pca), Ok(Cell::new(Column::Identity, Row::GaussianInf)));
-    let error_rate = method("error_rate", leaf(label(true), "label"), leaf(limit(LimitKind::Zero), "embedding"));
-    assert_eq!(classify(&error_rate), Ok(Cell::new(Column::DataLabel, Row::GaussianZero)));
-    let kmeans = method("kmeans", leaf(gaussian(DistanceMetric::Euclidean), "x"), leaf(cluster(), "cluster"));
-    assert_eq!(classify(&kmeans), Ok(Cell::new(Column::Gaussian, Row::UniformClusters)));
+    assert_eq!(
+        classify(&simclr),
+        Ok(Cell::new(Column::PositivePairs, Row::Gaussian))
+    );
+    let pca = method(
+        "pca",
+        leaf(Kernel::Identity, "index"),
+        leaf(limit(LimitKind::Infinity), "embedding"),
+    );
+    assert_eq!(
+        classify(&pca),
+        Ok(Cell::new(Column::Identity, Row::GaussianInf))
+    );
+    let error_rate = method(
+        "error_rate",
+        leaf(label(true), "label"),
+        leaf(limit(LimitKind::Zero), "embedding"),
+    );
+    assert_eq!(
+        classify(&error_rate),
+        Ok(Cell::new(Column::DataLabel, Row::GaussianZero))
+    );
+    let kmeans = method(
+        "kmeans",
+        leaf(gaussian(DistanceMetric::Euclidean), "x"),
+        leaf(cluster(), "cluster"),
+    );
+    assert_eq!(
+        classify(&kmeans),
+        Ok(Cell::new(Column::Gaussian, Row::UniformClusters))
+    );
     let tsne_graph = method(
         "tsne_graph",
         KernelExpr::Propagate {
@@ -178,7 +202,10 @@ fn spec_cells_from_section_5() {
         },
         leaf(student(), "embedding"),
     );
-    assert_eq!(classify(&tsne_graph), Ok(Cell::new(Column::GraphKernel, Row::StudentT)));
+    assert_eq!(
+        classify(&tsne_graph),
+        Ok(Cell::new(Column::GraphKernel, Row::StudentT))
+    );
 }
 
 // ------------------------------------------------------------ algebra
@@ -208,13 +235,22 @@ fn wrappers_keep_the_family_of_what_they_wrap() {
 fn a_sum_is_placed_by_its_heaviest_family() {
     // 0.5·Aug + kNN: kNN carries mass 1 against 0.5.
     let p = KernelExpr::Add(
-        Box::new(KernelExpr::Scale(0.5, Box::new(leaf(Kernel::Augmentation, "index")))),
+        Box::new(KernelExpr::Scale(
+            0.5,
+            Box::new(leaf(Kernel::Augmentation, "index")),
+        )),
         Box::new(leaf(knn(2), "x")),
     );
     assert_eq!(classify_p(&p), Ok(Column::UniformKnn));
     // Weights of one family add up: kNN(2) + kNN(5) (2) beats 1.5·Aug.
     let p = KernelExpr::Add(
-        Box::new(KernelExpr::Add(Box::new(leaf(knn(2), "x")), Box::new(KernelExpr::Scale(1.5, Box::new(leaf(Kernel::Augmentation, "index")))))),
+        Box::new(KernelExpr::Add(
+            Box::new(leaf(knn(2), "x")),
+            Box::new(KernelExpr::Scale(
+                1.5,
+                Box::new(leaf(Kernel::Augmentation, "index")),
+            )),
+        )),
         Box::new(leaf(knn(5), "x")),
     );
     assert_eq!(classify_p(&p), Ok(Column::UniformKnn));
@@ -223,7 +259,10 @@ fn a_sum_is_placed_by_its_heaviest_family() {
 #[test]
 fn a_tie_goes_to_the_leftmost_family() {
     // The paper's debiased InfoNCE clustering: leak(propagate(normalize(Aug + kNN))).
-    let sum = KernelExpr::Add(Box::new(leaf(Kernel::Augmentation, "index")), Box::new(leaf(knn(3), "x")));
+    let sum = KernelExpr::Add(
+        Box::new(leaf(Kernel::Augmentation, "index")),
+        Box::new(leaf(knn(3), "x")),
+    );
     let p = KernelExpr::Leak(
         0.6,
         Box::new(KernelExpr::Propagate {
@@ -234,9 +273,15 @@ fn a_tie_goes_to_the_leftmost_family() {
     );
     let q = KernelExpr::DebiasQ(0.6, Box::new(leaf(cluster(), "cluster")));
     let m = method("infonce_clustering_debiased", p, q);
-    assert_eq!(classify(&m), Ok(Cell::new(Column::PositivePairs, Row::UniformClusters)));
+    assert_eq!(
+        classify(&m),
+        Ok(Cell::new(Column::PositivePairs, Row::UniformClusters))
+    );
     // Swapping the operands swaps the winner.
-    let swapped = KernelExpr::Add(Box::new(leaf(knn(3), "x")), Box::new(leaf(Kernel::Augmentation, "index")));
+    let swapped = KernelExpr::Add(
+        Box::new(leaf(knn(3), "x")),
+        Box::new(leaf(Kernel::Augmentation, "index")),
+    );
     assert_eq!(classify_p(&swapped), Ok(Column::UniformKnn));
 }
 
@@ -246,7 +291,10 @@ fn a_subtracted_kernel_counts_against_its_family() {
     let p = KernelExpr::Add(
         Box::new(KernelExpr::Sub(
             Box::new(leaf(Kernel::Augmentation, "index")),
-            Box::new(KernelExpr::Scale(0.5, Box::new(leaf(Kernel::Augmentation, "index")))),
+            Box::new(KernelExpr::Scale(
+                0.5,
+                Box::new(leaf(Kernel::Augmentation, "index")),
+            )),
         )),
         Box::new(KernelExpr::Scale(0.8, Box::new(leaf(knn(3), "x")))),
     );
@@ -256,37 +304,72 @@ fn a_subtracted_kernel_counts_against_its_family() {
 #[test]
 fn no_positive_weight_is_unclassified() {
     let p = KernelExpr::Scale(-1.0, Box::new(leaf(Kernel::Augmentation, "index")));
-    assert_eq!(classify_p(&p), Err(Unclassified::NoPositiveWeight { side: "p" }));
+    assert_eq!(
+        classify_p(&p),
+        Err(Unclassified::NoPositiveWeight { side: "p" })
+    );
 }
 
 #[test]
 fn a_kernel_on_the_wrong_side_is_unclassified() {
     assert_eq!(
         classify_p(&leaf(cluster(), "cluster")),
-        Err(Unclassified::NotAColumn { kernel: "UniformCluster" })
+        Err(Unclassified::NotAColumn {
+            kernel: "UniformCluster"
+        })
     );
     assert_eq!(
         classify_q(&leaf(Kernel::Augmentation, "index")),
-        Err(Unclassified::NotARow { kernel: "Augmentation" })
+        Err(Unclassified::NotARow {
+            kernel: "Augmentation"
+        })
     );
-    let m = method("odd", leaf(Kernel::Augmentation, "index"), leaf(label(false), "label"));
+    let m = method(
+        "odd",
+        leaf(Kernel::Augmentation, "index"),
+        leaf(label(false), "label"),
+    );
     let mut t = Table::new();
     t.add("odd.icon", &m);
     assert!(t.placed.is_empty());
     assert_eq!(t.unplaced.len(), 1);
-    assert!(t.unplaced[0].reason.contains("`Label`"), "{}", t.unplaced[0].reason);
+    assert!(
+        t.unplaced[0].reason.contains("`Label`"),
+        "{}",
+        t.unplaced[0].reason
+    );
 }
 
 // ------------------------------------------------------------ table + renderers
 
 fn small_table() -> Table {
     let mut t = Table::new();
-    t.add("m/simclr.icon", &method("simclr", leaf(Kernel::Augmentation, "index"), q_gauss()));
-    t.add("m/infonce.icon", &method("infonce", leaf(Kernel::Augmentation, "index"), q_gauss()));
+    t.add(
+        "m/simclr.icon",
+        &method("simclr", leaf(Kernel::Augmentation, "index"), q_gauss()),
+    );
+    t.add(
+        "m/infonce.icon",
+        &method("infonce", leaf(Kernel::Augmentation, "index"), q_gauss()),
+    );
     // A gap (◇): Uniform over Classes × Student-T.
-    t.add("m/tsupcon.icon", &method("tsupcon", leaf(label(false), "label"), leaf(student(), "embedding")));
+    t.add(
+        "m/tsupcon.icon",
+        &method(
+            "tsupcon",
+            leaf(label(false), "label"),
+            leaf(student(), "embedding"),
+        ),
+    );
     // A position the paper leaves empty: Identity × Student-T.
-    t.add("mine/ident_t.icon", &method("ident_t", leaf(Kernel::Identity, "index"), leaf(student(), "embedding")));
+    t.add(
+        "mine/ident_t.icon",
+        &method(
+            "ident_t",
+            leaf(Kernel::Identity, "index"),
+            leaf(student(), "embedding"),
+        ),
+    );
     t
 }
 
@@ -300,7 +383,10 @@ fn two_methods_in_one_cell_are_both_listed() {
         .collect();
     assert_eq!(names, ["simclr", "infonce"]);
     let s = t.summary();
-    assert_eq!((s.methods, s.new_methods, s.filled_positions, s.gaps_filled), (4, 2, 3, 1));
+    assert_eq!(
+        (s.methods, s.new_methods, s.filled_positions, s.gaps_filled),
+        (4, 2, 3, 1)
+    );
 }
 
 #[test]
@@ -337,7 +423,10 @@ fn markdown_has_paper_orientation() {
     assert!(gaussian_row.starts_with("| **Gaussian** |"));
     assert!(gaussian_row.contains("| simclr<br>infonce |"));
     // Unfilled gap of the Gaussian row (Student-T column) shows ◇.
-    assert!(gaussian_row.starts_with("| **Gaussian** |  | ◇ |"), "{gaussian_row}");
+    assert!(
+        gaussian_row.starts_with("| **Gaussian** |  | ◇ |"),
+        "{gaussian_row}"
+    );
     let student_row = lines[5];
     assert!(student_row.starts_with("| **Student-T** |"));
     assert!(student_row.contains("◇ *tsupcon*"));
@@ -346,7 +435,8 @@ fn markdown_has_paper_orientation() {
 
 #[test]
 fn json_lists_all_45_cells_with_status() {
-    let v: serde_json::Value = serde_json::from_str(&render::json(&small_table())).expect("valid json");
+    let v: serde_json::Value =
+        serde_json::from_str(&render::json(&small_table())).expect("valid json");
     let cells = v["cells"].as_array().expect("cells");
     assert_eq!(cells.len(), 45);
     assert_eq!(v["columns"].as_array().map(Vec::len), Some(9));

@@ -45,6 +45,16 @@ pub const CELLS: [(&str, &str, &str, bool); 37] = [
     ("t_kmeans", "student_t", "uniform_clusters", true),
     ("ncuts", "graph_kernel", "uniform_clusters", false),
     ("dcd", "uniform_knn", "uniform_clusters", false),
-    ("infonce_clustering", "positive_pairs", "uniform_clusters", false),
-    ("supervised_clustering", "uniform_classes", "uniform_clusters", true),
+    (
+        "infonce_clustering",
+        "positive_pairs",
+        "uniform_clusters",
+        false,
+    ),
+    (
+        "supervised_clustering",
+        "uniform_classes",
+        "uniform_clusters",
+        true,
+    ),
 ];
