@@ -77,15 +77,20 @@ fn terminal_and_markdown_show_every_method() {
         let text = String::from_utf8_lossy(&out.stdout);
         for (name, _, _, gap) in CELLS {
             assert!(text.contains(name), "{format}: {name}");
-            if gap && format == "term" {
-                assert!(
-                    text.contains(&format!("◇ {name}")),
-                    "{format}: {name} marked new"
-                );
-            }
+            let marked = match format {
+                // Grid cells are space-padded, so the trailing space ends the name.
+                "term" => format!("◇ {name} "),
+                _ => format!("◇ *{name}*"),
+            };
+            assert_eq!(
+                text.contains(&marked),
+                gap,
+                "{format}: {name} marked new iff a gap"
+            );
         }
+        assert!(text.contains("37 methods (12 new"), "{format}:\n{text}");
         assert!(
-            text.contains("37 methods (12 new) in 30 of 45 cells; 12 of 12 gaps filled"),
+            text.contains("in 30 of 45 cells; 12 of 12 gaps filled"),
             "{format}:\n{text}"
         );
     }
@@ -153,4 +158,29 @@ fn a_broken_file_is_reported_and_the_rest_still_shown() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(placed(&v).len(), 1);
     assert!(String::from_utf8_lossy(&out.stderr).contains("broken.icon"));
+}
+
+#[test]
+fn the_debiased_infonce_clustering_variant_stays_in_its_cell() {
+    // The paper's debiased variant (methods/infonce_clustering.icon header):
+    // Aug + kNN tie, leftmost wins → Uniform over Positive Pairs.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base =
+        std::fs::read_to_string(root().join("methods/infonce_clustering.icon")).expect("read");
+    let variant = base
+        .replace("method \"infonce_clustering\"", "method \"infonce_clustering_debiased\"")
+        .replace(
+            "\np = Augmentation() on index\n",
+            "\np = (Augmentation() on index + UniformKNN(k = 3, metric = cosine) on x) -> normalize -> propagate(steps = 2) -> leak(0.6)\n",
+        )
+        .replace("\nq = UniformCluster() on cluster\n", "\nq = UniformCluster() on cluster -> debias(0.6)\n");
+    assert!(variant.contains("leak(0.6)") && variant.contains("debias(0.6)"));
+    std::fs::write(dir.path().join("debiased.icon"), variant).expect("write");
+    let v = json(&["table", &dir.path().to_string_lossy(), "--format", "json"]);
+    let placed = placed(&v);
+    assert_eq!(placed.len(), 1, "{v}");
+    assert_eq!(
+        (placed[0].1.as_str(), placed[0].2.as_str(), placed[0].3),
+        ("positive_pairs", "uniform_clusters", false)
+    );
 }

@@ -6,7 +6,8 @@
 //! listed, not errors), 1 when some file has errors (the table still shows the
 //! others), 2 when a path cannot be read.
 
-use crate::diag::Diagnostic;
+use crate::check::{self, FsLoader, Report};
+use crate::diag::render::human;
 use crate::ir::Method;
 use crate::table::{render, Table};
 use std::io::IsTerminal;
@@ -64,9 +65,9 @@ pub(crate) fn run(args: Args) -> i32 {
         let shown = file.display().to_string();
         match check_file(file) {
             Ok(method) => table.add(&shown, &method),
-            Err(diagnostics) => {
+            Err(reports) => {
                 failed += 1;
-                report(&shown, &diagnostics);
+                report(&reports);
             }
         }
     }
@@ -131,19 +132,25 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     Ok(())
 }
 
-/// Parses and checks one file (with its `use`s) into a method.
-fn check_file(path: &Path) -> Result<Method, Vec<Diagnostic>> {
-    // The front end's file entry point; wired to `check` once it lands.
-    let _ = path;
-    Err(vec![Diagnostic::bare(
-        "E0000",
-        "the checker is not available in this build",
-    )])
+/// Parses and checks one file (with its `use`s) into a method; on errors,
+/// every report of the file.
+fn check_file(path: &Path) -> Result<Method, Vec<Report>> {
+    let checked = check::check_path(path, &FsLoader);
+    match checked.method {
+        Some(method) if !checked.has_errors() => Ok(method),
+        _ => Err(checked.reports),
+    }
 }
 
-/// Prints a file's diagnostics on stderr.
-fn report(file: &str, diagnostics: &[Diagnostic]) {
-    for d in diagnostics.iter().filter(|d| d.is_error()) {
-        eprintln!("error[{}]: {} ({file})", d.code, d.message);
-    }
+/// Prints a file's error reports on stderr with the human renderer.
+fn report(reports: &[Report]) {
+    let errors: Vec<Report> = reports
+        .iter()
+        .filter(|r| r.diagnostic.is_error())
+        .cloned()
+        .collect();
+    eprint!(
+        "{}",
+        human::render(&errors, super::check::human_options(false))
+    );
 }
