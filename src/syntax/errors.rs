@@ -381,10 +381,7 @@ fn statement_head(s: &Site<'_>) -> Option<Diagnostic> {
                 site.cur_span(),
                 "a statement cannot start here",
             )
-            .with_help(
-                "statements are `target = value` or a header such as `method \"name\"`; \
-                 a continued expression needs its operator at the end of the previous line",
-            ),
+            .with_help("statements are `target = value` or a header such as `method \"name\"`"),
         );
     }
     let second = (s.stmt + 1..s.tokens.len())
