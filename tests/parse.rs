@@ -107,6 +107,12 @@ fn a_key_followed_by_equals_is_the_next_argument() {
     };
     // Decision: after `on`, `, name` continues the key list.
     assert_eq!(l.on.len(), 2);
+    // Parentheses end the key list.
+    let e = value("F((K() on x), y)");
+    let ExprKind::Call(call) = e.kind else {
+        panic!()
+    };
+    assert_eq!(call.args.len(), 2);
 }
 
 #[test]
