@@ -17,6 +17,7 @@ mod errors;
 mod grammar;
 mod lexer;
 mod recover;
+mod site;
 mod validate;
 
 pub use codes::CODES;
