@@ -449,7 +449,9 @@ impl Printer<'_> {
                 self.broken_list("[", "]", e.span, &parts, indent)
             }
             ExprKind::Binary { op, lhs, rhs } => {
-                let mut s = self.expr(lhs, indent, col, 0);
+                // What follows the left side on its line, if the right side stays flat.
+                let rest = self.flat(rhs).map_or(0, |r| 3 + width(&r) + trail);
+                let mut s = self.expr(lhs, indent, col, rest);
                 s.push_str(&format!(" {} ", op_str(*op)));
                 let c = col_after(col, &s);
                 s + &self.expr(rhs, indent, c, trail)
@@ -461,8 +463,13 @@ impl Printer<'_> {
                         s.push_str(" -> ");
                     }
                     let c = col_after(col, &s);
-                    let t = if k + 1 == stages.len() { trail } else { 0 };
-                    s.push_str(&self.expr(stage, indent, c, t));
+                    // The later stages follow on the same line when they are flat.
+                    let later: usize = stages
+                        .iter()
+                        .skip(k + 1)
+                        .map(|st| self.flat(st).map_or(0, |f| 4 + width(&f)))
+                        .sum();
+                    s.push_str(&self.expr(stage, indent, c, later + trail));
                 }
                 s
             }

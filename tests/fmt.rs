@@ -85,6 +85,20 @@ train = Train(
 }
 
 #[test]
+fn a_long_pipeline_breaks_the_call_that_has_arguments() {
+    let input = "embedding = MLP(hidden = [512, 512, 512, 512], out = 128, activation = gelu, batch_norm = true) -> Normalize() on x\n";
+    let expected = "\
+embedding = MLP(
+    hidden = [512, 512, 512, 512],
+    out = 128,
+    activation = gelu,
+    batch_norm = true,
+) -> Normalize() on x
+";
+    assert_eq!(fmt(input), expected);
+}
+
+#[test]
 fn comments_inside_calls_force_the_broken_layout() {
     let input = "train = Train(epochs = 10, # short\n # seed next\n seed = 42)\n";
     let expected = "\
