@@ -97,6 +97,14 @@ pub(crate) fn check_data(
             sink.emit(file, d);
         }
     }
+    if let Some(n) = samples {
+        let train = n.saturating_sub(holdout);
+        if holdout < n && batch > train {
+            let d = Diagnostic::error(c::OUT_OF_RANGE, format!("batch {batch} is larger than the {train} training samples"), b.span_of("batch"), "no full batch")
+                .with_help(format!("use `batch = {}` or less (training drops the last partial batch)", train / views.max(1) * views.max(1)));
+            sink.emit(file, d);
+        }
+    }
     let augment = augments(sink, file, &b);
     let modalities = match b.enum_value("modalities").as_deref() {
         Some("views") => Some(Modalities::Views),
@@ -215,7 +223,8 @@ fn file_geometry(
 }
 
 fn source(sink: &mut Sink, file: FileId, b: &Bound<'_>) -> Option<(DataSource, Geometry)> {
-    let s = |name: &str| b.string(name).unwrap_or_default();
+    // Paths are re-expressed relative to the root method file.
+    let s = |name: &str| sink.rebase(file, &b.string(name).unwrap_or_default());
     let seed = b.usize("seed").unwrap_or(0) as u64;
     Some(match b.sig.name {
         "Mnist" => (DataSource::Mnist, MNIST),

@@ -4,6 +4,7 @@
 use super::Report;
 use crate::ast::Span;
 use crate::diag::{Diagnostic, Source};
+use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 /// Index of a file in [`Sink::files`]; 0 is the file being checked.
@@ -48,6 +49,31 @@ impl Sink {
     /// True when any error (not warning) was recorded.
     pub fn has_errors(&self) -> bool {
         self.reports.iter().any(|r| r.diagnostic.is_error())
+    }
+
+    /// A path written in `file` (relative to that file), re-expressed
+    /// relative to the root file, because the IR's paths are relative to the
+    /// method file the runtime was given. Absolute paths stay as they are.
+    pub fn rebase(&self, file: FileId, path: &str) -> String {
+        let written = Path::new(path);
+        if file == 0 || written.is_absolute() {
+            return path.to_string();
+        }
+        let dir = |id: FileId| self.files.get(id).map(|f| Path::new(&f.name).parent().map(Path::to_path_buf).unwrap_or_default()).unwrap_or_default();
+        let (root, used) = (dir(0), dir(file));
+        if root.is_absolute() != used.is_absolute() {
+            return used.join(written).display().to_string();
+        }
+        let (rc, uc): (Vec<Component<'_>>, Vec<Component<'_>>) = (root.components().collect(), used.components().collect());
+        let common = rc.iter().zip(&uc).take_while(|(a, b)| a == b).count();
+        let mut out = PathBuf::new();
+        for _ in common..rc.len() {
+            out.push("..");
+        }
+        for c in uc.iter().skip(common) {
+            out.push(c);
+        }
+        out.join(written).display().to_string()
     }
 
     /// Number of errors so far (to tell whether a step added any).
