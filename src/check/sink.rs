@@ -26,6 +26,9 @@ pub(crate) struct Sink {
     pub files: Vec<Arc<Source>>,
     /// What was found.
     pub reports: Vec<Report>,
+    /// Set when parsing or `use` failed: a "missing statement" is then most
+    /// likely the broken one, so it is not reported again.
+    pub quiet_missing: bool,
 }
 
 impl Sink {
