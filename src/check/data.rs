@@ -100,8 +100,16 @@ pub(crate) fn check_data(
     if let Some(n) = samples {
         let train = n.saturating_sub(holdout);
         if holdout < n && batch > train {
-            let d = Diagnostic::error(c::OUT_OF_RANGE, format!("batch {batch} is larger than the {train} training samples"), b.span_of("batch"), "no full batch")
-                .with_help(format!("use `batch = {}` or less (training drops the last partial batch)", train / views.max(1) * views.max(1)));
+            let d = Diagnostic::error(
+                c::OUT_OF_RANGE,
+                format!("batch {batch} is larger than the {train} training samples"),
+                b.span_of("batch"),
+                "no full batch",
+            )
+            .with_help(format!(
+                "use `batch = {}` or less (training drops the last partial batch)",
+                train / views.max(1) * views.max(1)
+            ));
             sink.emit(file, d);
         }
     }

@@ -62,12 +62,23 @@ impl Sink {
         if file == 0 || written.is_absolute() {
             return path.to_string();
         }
-        let dir = |id: FileId| self.files.get(id).map(|f| Path::new(&f.name).parent().map(Path::to_path_buf).unwrap_or_default()).unwrap_or_default();
+        let dir = |id: FileId| {
+            self.files
+                .get(id)
+                .map(|f| {
+                    Path::new(&f.name)
+                        .parent()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_default()
+                })
+                .unwrap_or_default()
+        };
         let (root, used) = (dir(0), dir(file));
         if root.is_absolute() != used.is_absolute() {
             return used.join(written).display().to_string();
         }
-        let (rc, uc): (Vec<Component<'_>>, Vec<Component<'_>>) = (root.components().collect(), used.components().collect());
+        let (rc, uc): (Vec<Component<'_>>, Vec<Component<'_>>) =
+            (root.components().collect(), used.components().collect());
         let common = rc.iter().zip(&uc).take_while(|(a, b)| a == b).count();
         let mut out = PathBuf::new();
         for _ in common..rc.len() {
