@@ -159,3 +159,71 @@ fn a_thousand_line_file_checks_quickly() {
     // the release number is reported separately.
     assert!(first.as_millis() < 2000 && second.as_millis() < 4000);
 }
+
+/// Valid programs built from parts: each must check clean, and the IR must
+/// carry the numbers that were written.
+mod valid_programs {
+    use super::*;
+
+    fn p_kernel(choice: usize, k: usize, perplexity: f64) -> String {
+        match choice % 6 {
+            0 => "Augmentation() on index".into(),
+            1 => "Label() on label".into(),
+            2 => format!("UniformKNN(k = {k}, metric = cosine) on x"),
+            3 => format!("Gaussian(perplexity = {perplexity}) on x"),
+            4 => format!("(Augmentation() on index + 0.5 * UniformKNN(k = {k}) on x) -> normalize -> leak(0.3)"),
+            _ => "Label() on label -> propagate(steps = 2) -> symmetrize".into(),
+        }
+    }
+
+    fn q_kernel(choice: usize, sigma: f64, alpha: f64) -> String {
+        match choice % 5 {
+            0 => format!("Gaussian(sigma = {sigma}, metric = cosine) on embedding"),
+            1 => format!("StudentT(dof = {sigma}, gamma = 1) on embedding"),
+            2 => "GaussianLimit(limit = zero) on embedding".into(),
+            3 => format!(
+                "Gaussian(sigma = {sigma}, learnable = true) on embedding -> debias({alpha})"
+            ),
+            _ => "GaussianLimit(limit = inf, metric = dot) on embedding".into(),
+        }
+    }
+
+    fn mapper(choice: usize, hidden: usize, out: usize) -> String {
+        match choice % 4 {
+            0 => format!("MLP(hidden = [{hidden}], out = {out}) -> Normalize() on x"),
+            1 => format!("SimpleCNN(out = {out}) on x"),
+            2 => format!("Linear(out = {out}) on x"),
+            _ => format!("MLP(hidden = [{hidden}, {hidden}], out = {out}, activation = gelu) -> Linear(out = {out})"),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn built_programs_check_clean(
+            half_batch in 8usize..200, pc in 0usize..6, qc in 0usize..5, mc in 0usize..4,
+            k_frac in 0.0f64..1.0, perp_frac in 0.0f64..1.0, sigma in 0.01f64..10.0, alpha in 0.0f64..0.99,
+            hidden in 1usize..600, out in 1usize..300, epochs in 1usize..100, lr in 1e-6f64..1.0,
+        ) {
+            let batch = 2 * half_batch;
+            // Valid ranges: 1 ≤ k ≤ batch − 1 and 1 < perplexity < batch.
+            let k = 1 + ((batch - 2) as f64 * k_frac) as usize;
+            let perplexity = 1.5 + (batch as f64 - 2.0) * perp_frac;
+            let text = format!(
+                "method \"gen\"\ndata = Mnist(views = 2, augment = [Crop(scale = 0.5)], batch = {batch})\nembedding = {}\np = {}\nq = {}\ntrain = Train(epochs = {epochs}, optimizer = Adam(lr = {lr:e}))\n",
+                mapper(mc, hidden, out), p_kernel(pc, k, perplexity), q_kernel(qc, sigma, alpha),
+            );
+            let checked = check_source(Source::new("gen.icon", text.clone()), &Fixtures);
+            let rendered = human::render(&checked.reports, human::HumanOptions::plain());
+            prop_assert!(checked.reports.is_empty(), "{text}\n{rendered}");
+            let m = checked.method.expect("clean means a method");
+            prop_assert_eq!(m.data.batch, batch);
+            prop_assert_eq!(m.train.epochs, epochs);
+            prop_assert_eq!(m.mappers.len(), 1);
+            prop_assert_eq!(m.mappers[0].in_dim, 784);
+            prop_assert_eq!(m.mappers[0].out_dim, out);
+            prop_assert_eq!(m.layout, iconc::ir::Layout::Pairwise);
+        }
+    }
+}

@@ -98,3 +98,23 @@ impl Sink {
             .count()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Sink;
+    use crate::diag::Source;
+
+    #[test]
+    fn rebase_expresses_paths_relative_to_the_root_file() {
+        let mut sink = Sink::default();
+        sink.add_file(Source::new("a/b/m.icon", ""));
+        sink.add_file(Source::new("a/c/base.icon", ""));
+        sink.add_file(Source::new("a/b/lib/base.icon", ""));
+        sink.add_file(Source::new("/abs/base.icon", ""));
+        assert_eq!(sink.rebase(0, "e.txt"), "e.txt");
+        assert_eq!(sink.rebase(1, "e.txt"), "../c/e.txt");
+        assert_eq!(sink.rebase(2, "d/e.txt"), "lib/d/e.txt");
+        assert_eq!(sink.rebase(3, "e.txt"), "/abs/e.txt");
+        assert_eq!(sink.rebase(1, "/x/e.txt"), "/x/e.txt");
+    }
+}
