@@ -146,7 +146,10 @@ fn add_keys(
     // Decision: with `modalities = halves`, `x` is the top half and `x1` the
     // bottom half of each image (C×H/2×W each).
     let (image, features) = match (modalities, g.image) {
-        (Some(Modalities::Halves), Some((ch, h, w))) => (Some((ch, h / 2, w)), ch * (h / 2) * w),
+        (Some(Modalities::Halves), Some((ch, h, w))) => (
+            Some((ch, h / 2, w)),
+            ch.saturating_mul(h / 2).saturating_mul(w),
+        ),
         (Some(Modalities::Halves), None) => {
             let d = Diagnostic::error(
                 c::IMAGE_REQUIRED,
@@ -211,7 +214,7 @@ fn file_geometry(
             sink.emit(file, d);
             return None;
         }
-        (Some((ch, h, w)), None) => ch * h * w,
+        (Some((ch, h, w)), None) => ch.saturating_mul(h).saturating_mul(w),
         (None, Some(f)) => f,
         (None, None) => {
             if !image_required {
