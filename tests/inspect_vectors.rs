@@ -63,11 +63,16 @@ fn compare(
 }
 
 fn run_vector(name: &str, entry: &Value) -> Result<(), String> {
-    let arrays =
-        NpzArrays::read(&dir().join(entry["file"].as_str().unwrap())).map_err(|d| d.message)?;
     let classes = entry["shapes"]["p"][1].as_u64().unwrap() as usize;
     let method = method_from_config(name, &entry["spec_config"], classes);
-    let out = inspect_method(&method, &arrays, BackendKind::Cpu)
+    run_vector_with(name, entry, &method)
+}
+
+/// Runs `method` on the vector's batch and compares every expected output.
+fn run_vector_with(name: &str, entry: &Value, method: &Method) -> Result<(), String> {
+    let arrays =
+        NpzArrays::read(&dir().join(entry["file"].as_str().unwrap())).map_err(|d| d.message)?;
+    let out = inspect_method(method, &arrays, BackendKind::Cpu)
         .map_err(|d| format!("{name}: {}: {}", d.code, d.message))?;
     let tol = &entry["tolerance"];
     let get_tol = |k: &str| {
@@ -134,6 +139,66 @@ vector_tests!(
     tsimclr,
     dcd,
 );
+
+/// The same 17 vectors through their `.icon` files and the checker.
+#[test]
+fn icon_files_match_the_vectors() {
+    let index = index();
+    for (name, entry) in index["vectors"].as_object().unwrap() {
+        let path = dir().join(format!("{name}.icon"));
+        let method = match iconc::check::load_method(&path) {
+            Ok((m, _warnings)) => m,
+            Err(reports) => panic!(
+                "{name}.icon: {:?}",
+                reports
+                    .iter()
+                    .map(|r| &r.diagnostic.message)
+                    .collect::<Vec<_>>()
+            ),
+        };
+        if let Err(e) = run_vector_with(name, entry, &method) {
+            panic!("{name}.icon: {e}");
+        }
+    }
+}
+
+/// `iconc inspect` end to end: exit 0 and an archive with the outputs; a bad
+/// batch exits 1 with the code on stderr.
+#[test]
+fn inspect_cli_writes_outputs_and_reports_errors() {
+    let exe = env!("CARGO_BIN_EXE_iconc");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out.npz");
+    let status = std::process::Command::new(exe)
+        .args(["inspect", "--no-color"])
+        .arg(dir().join("simclr.icon"))
+        .arg("--batch")
+        .arg(dir().join("simclr.npz"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        status.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let written = NpzArrays::read(&out).unwrap();
+    assert_eq!(written.get("p").unwrap().shape, vec![18, 18]);
+    let bad = std::process::Command::new(exe)
+        .args(["inspect", "--no-color"])
+        .arg(dir().join("simclr.icon"))
+        .arg("--batch")
+        .arg(tmp.path().join("missing.npz"))
+        .arg("--out")
+        .arg(tmp.path().join("o.npz"))
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("E0509"));
+    assert!(!tmp.path().join("o.npz").exists());
+}
 
 /// Every vector in index.json is covered by a test above.
 #[test]
