@@ -10,7 +10,10 @@ pub mod grads;
 pub mod interrupt;
 pub mod optimizer;
 pub mod progress;
+pub mod plots;
 pub mod schedule;
+pub mod session;
+pub mod evaluate;
 
 use crate::diag::codes::CodeInfo;
 use crate::diag::Diagnostic;
