@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 pub mod augment;
 mod batch;
 pub mod codes;
+pub mod npz;
 pub mod readers;
 mod rng;
 pub mod synthetic;

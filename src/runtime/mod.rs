@@ -1,8 +1,13 @@
 //! runtime stage: IR → burn modules, training, evaluation (STYLE.md §1).
 //! Only this module (with `cli` and `data`) touches files, the terminal or the GPU.
 
+pub mod algebra;
 pub mod backend;
+pub mod divergence;
 pub mod eval;
+pub mod inspect;
+pub mod kernels;
+pub mod loss;
 pub mod mappers;
 pub mod model;
 pub mod output;
