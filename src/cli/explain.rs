@@ -1,11 +1,69 @@
-//! `iconc explain`.
+//! `iconc explain CODE` (E0201 or icon::unknown_kernel), `iconc explain NAME`
+//! (a name of the signature table, e.g. `Gaussian`), `iconc explain --list`.
+
+use crate::check::signatures::{self, Signature};
+use crate::check::suggest;
+use crate::diag::codes;
 
 /// Arguments of `iconc explain`.
 #[derive(Debug, clap::Args)]
-pub(crate) struct Args {}
+pub(crate) struct Args {
+    /// A diagnostic code (`E0201`, `icon::unknown_kernel`) or a standard name (`Gaussian`).
+    code: Option<String>,
+    /// List every diagnostic code of every stage.
+    #[arg(long)]
+    list: bool,
+}
 
 /// Runs `iconc explain`; returns the exit code.
-pub(crate) fn run(_args: Args) -> i32 {
-    eprintln!("iconc explain: not implemented yet");
+pub(crate) fn run(args: Args) -> i32 {
+    if args.list {
+        for info in codes::all() {
+            println!("{}  {:<34} {}", info.code, format!("icon::{}", info.name), info.summary);
+        }
+        return 0;
+    }
+    let Some(code) = args.code else {
+        eprintln!("error: give a code (e.g. `iconc explain E0201`) or `--list`");
+        return 2;
+    };
+    if let Some(info) = codes::lookup(&code) {
+        println!("{} icon::{}: {}\n\n{}", info.code, info.name, info.summary, info.explain);
+        return 0;
+    }
+    if let Some(sig) = signatures::all().find(|s| s.name == code) {
+        print!("{}", describe_signature(sig));
+        return 0;
+    }
+    let mut candidates: Vec<&str> = codes::all().flat_map(|c| [c.code, c.name]).collect();
+    candidates.extend(signatures::all().map(|s| s.name));
+    let slug = code.strip_prefix("icon::").unwrap_or(&code);
+    eprintln!("error: unknown code `{code}`");
+    if let Some(s) = suggest::did_you_mean(slug, candidates.iter().copied()) {
+        eprintln!("help: did you mean `{s}`?");
+    } else {
+        eprintln!("help: `iconc explain --list` lists every code");
+    }
     2
+}
+
+/// A signature as text: name, kind, doc, parameters with types, defaults, ranges.
+pub(crate) fn describe_signature(sig: &Signature) -> String {
+    let mut out = format!("{} ({})\n  {}\n", sig.name, sig.kind.noun(), sig.doc);
+    if !sig.writes.is_empty() {
+        out.push_str(&format!("  writes: {}\n", sig.writes));
+    }
+    if sig.kind == signatures::Kind::Kernel || sig.kind == signatures::Kind::Transform {
+        let side = match sig.side {
+            signatures::Side::P => "p only",
+            signatures::Side::Q => "q only",
+            signatures::Side::Both => "p or q",
+        };
+        out.push_str(&format!("  side: {side}\n"));
+    }
+    for p in sig.params {
+        let range = p.range.describe().map(|r| format!(", {r}")).unwrap_or_default();
+        out.push_str(&format!("  {:<14} {} (default {}{range})\n      {}\n", p.name, p.ty.describe(), p.default.describe(), p.doc));
+    }
+    out
 }

@@ -8,6 +8,7 @@ use crate::ast::Span;
 use serde::Serialize;
 
 pub mod codes;
+pub mod render;
 
 /// A source file handed to the front end.
 #[derive(Debug, Clone)]

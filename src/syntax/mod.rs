@@ -1,4 +1,225 @@
-//! syntax stage (see STYLE.md §1).
+//! The syntax stage: `.icon` text → [`ast::Program`] + diagnostics.
+//!
+//! pest (`grammar/icon.pest`) parses one statement at a time. After each
+//! statement the driver checks that the line ends (or a `;` follows); after a
+//! failed statement it reports one diagnostic in our own words
+//! ([`errors`]) and skips to the next place where a statement starts
+//! ([`recover`]). So one run reports every independent syntax error and the
+//! program always contains the statements that did parse.
 
-/// This stage's diagnostic codes (joined in `diag::codes`).
-pub const CODES: &[crate::diag::codes::CodeInfo] = &[];
+use crate::ast::{self, Comment, Span};
+use crate::diag::{Diagnostic, Source};
+use pest::Parser as _;
+
+mod build;
+mod codes;
+mod errors;
+mod grammar;
+mod lexer;
+mod recover;
+mod validate;
+
+pub use codes::CODES;
+pub use validate::{erase_spans, validate_spans};
+
+use grammar::{IconParser, Rule};
+use lexer::{Tok, Token};
+
+/// The result of [`parse`]: always a program, plus every syntax error found.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    /// The statements that parsed, in source order, and all comments.
+    pub program: ast::Program,
+    /// Syntax errors (E01xx), in source order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Parsed {
+    /// True when there are no error diagnostics.
+    pub fn is_ok(&self) -> bool {
+        !self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Most pest rule calls one statement may take (guards pathological input).
+const CALL_LIMIT: usize = 20_000_000;
+
+/// Parses a whole file. Never panics; see the module docs for recovery.
+pub fn parse(source: &Source) -> Parsed {
+    let text = source.text.as_str();
+    pest::set_call_limit(std::num::NonZeroUsize::new(CALL_LIMIT));
+    // Track literal tokens too, so an error position points at a missing
+    // `=`/`,`/`)` and not at the start of the rule that contained it.
+    pest::set_error_detail(true);
+    let tokens = lexer::lex(text);
+    let comments = tokens
+        .iter()
+        .filter(|t| t.kind == Tok::Comment)
+        .map(|t| Comment {
+            text: lexer::text_of(text, t)
+                .strip_prefix('#')
+                .unwrap_or_default()
+                .to_string(),
+            span: t.span,
+        })
+        .collect();
+    let mut cx = Driver {
+        text,
+        tokens: &tokens,
+        items: Vec::new(),
+        diags: Vec::new(),
+    };
+    cx.run();
+    let mut diagnostics = cx.diags;
+    diagnostics.sort_by_key(|d| d.labels.first().map(|l| l.span.start).unwrap_or(0));
+    Parsed {
+        program: ast::Program {
+            items: cx.items,
+            comments,
+            span: Span::new(0, text.len()),
+        },
+        diagnostics,
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = text.get(..offset).unwrap_or_default();
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let col = before.get(line_start..).unwrap_or_default().chars().count() + 1;
+    (line, col)
+}
+
+/// State of one [`parse`] run.
+struct Driver<'a> {
+    text: &'a str,
+    tokens: &'a [Token],
+    items: Vec<ast::Item>,
+    diags: Vec<Diagnostic>,
+}
+
+/// Why one statement did not parse.
+#[derive(Debug)]
+enum Failure {
+    /// pest stopped at this byte offset; `expected` are the rules it tried.
+    Syntax { pos: usize, expected: Vec<Rule> },
+    /// pest's call or stack limit.
+    Limit { pos: usize },
+    /// The AST would nest deeper than `build::MAX_DEPTH`.
+    TooDeep(Span),
+}
+
+impl Driver<'_> {
+    fn run(&mut self) {
+        let mut ti = 0;
+        loop {
+            ti = self.skip_trivia(ti);
+            let Some(tok) = self.tokens.get(ti) else { break };
+            let start = tok.span.start;
+            match self.statement(start) {
+                Ok((item, end)) => {
+                    if let Some(item) = item {
+                        self.items.push(item);
+                    }
+                    ti = self.after_statement(ti, end);
+                }
+                Err(failure) => {
+                    let diag = errors::diagnose(self.text, self.tokens, ti, &failure);
+                    let err_idx = self.token_at(failure_pos(&failure));
+                    self.diags.push(diag);
+                    ti = recover::resume_after_error(self.text, self.tokens, ti, err_idx);
+                }
+            }
+        }
+    }
+
+    /// Skips newlines, comments and `;` between statements.
+    fn skip_trivia(&self, mut ti: usize) -> usize {
+        while self
+            .tokens
+            .get(ti)
+            .is_some_and(|t| matches!(t.kind, Tok::Newline | Tok::Comment | Tok::Semi))
+        {
+            ti += 1;
+        }
+        ti
+    }
+
+    /// Index of the first significant token that ends after `pos` (or the
+    /// token count at the end of the file).
+    fn token_at(&self, pos: usize) -> usize {
+        let first = self.tokens.partition_point(|t| t.span.end <= pos);
+        (first..self.tokens.len())
+            .find(|&i| self.tokens.get(i).is_some_and(|t| t.kind.is_significant()))
+            .unwrap_or(self.tokens.len())
+    }
+
+    /// Parses one statement starting at byte `start`; returns the item (if
+    /// the builder could make one) and the statement's end byte.
+    fn statement(&mut self, start: usize) -> Result<(Option<ast::Item>, usize), Failure> {
+        let rest = self.text.get(start..).unwrap_or_default();
+        let pairs = IconParser::parse(Rule::stmt_entry, rest).map_err(|e| {
+            let rule_pos = match e.location {
+                pest::error::InputLocation::Pos(p) => p,
+                pest::error::InputLocation::Span((s, _)) => s,
+            };
+            let token_pos = e.parse_attempts().map_or(0, |a| a.max_position);
+            let pos = start + rule_pos.max(token_pos);
+            match e.variant {
+                pest::error::ErrorVariant::ParsingError { positives, .. } => Failure::Syntax {
+                    pos,
+                    expected: positives,
+                },
+                pest::error::ErrorVariant::CustomError { .. } => Failure::Limit { pos },
+            }
+        })?;
+        let Some(stmt) = pairs.into_iter().next().and_then(|p| p.into_inner().next()) else {
+            return Err(Failure::Syntax {
+                pos: start,
+                expected: vec![],
+            });
+        };
+        let mut builder = build::Builder {
+            offset: start,
+            diags: &mut self.diags,
+            tokens: self.tokens,
+        };
+        let end = builder.span(&stmt).end;
+        match builder.item(stmt) {
+            Ok(item) => Ok((item, end)),
+            Err(build::TooDeep(span)) => Err(Failure::TooDeep(span)),
+        }
+    }
+
+    /// After a statement that ends at byte `end`: the rest of the line must
+    /// be empty (or a comment), or a `;` must follow. Returns where to go on.
+    fn after_statement(&mut self, stmt_idx: usize, end: usize) -> usize {
+        let next = self.tokens.partition_point(|t| t.span.start < end);
+        let mut i = next;
+        while self.tokens.get(i).is_some_and(|t| t.kind == Tok::Comment) {
+            i += 1;
+        }
+        match self.tokens.get(i) {
+            None => i,
+            Some(t) if matches!(t.kind, Tok::Newline | Tok::Semi) => i,
+            Some(_) => {
+                self.diags
+                    .push(errors::after_statement(self.text, self.tokens, stmt_idx, i));
+                recover::resume_after_error(self.text, self.tokens, i, i)
+            }
+        }
+    }
+}
+
+/// Byte offset where a failure happened.
+fn failure_pos(f: &Failure) -> usize {
+    match f {
+        Failure::Syntax { pos, .. } | Failure::Limit { pos } => *pos,
+        Failure::TooDeep(span) => span.start,
+    }
+}

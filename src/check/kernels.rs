@@ -1,0 +1,396 @@
+//! Kernel expressions `p = …` / `q = …`: leaf kernels on keys, transforms,
+//! algebra (p only), p/q side rules, and what each expression implies for
+//! the layout, the diagonal and row-stochasticity.
+
+use super::args::{bind, number, resolve, Bound, CallRef};
+use super::codes as c;
+use super::keys::{KeyDef, Keys};
+use super::signatures::{Kind, Reads, Side};
+use super::sink::{FileId, Sink};
+use crate::ast::{BinOp, Expr, ExprKind, Span};
+use crate::diag::Diagnostic;
+use crate::ir::{DType, DataSpec, DistanceMetric, GraphMode, Kernel, KernelExpr, Layout, LimitKind, StudentForm};
+
+/// What the checker knows about a lowered kernel expression.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Facts {
+    /// Row/column layout and the span that decided it.
+    pub layout: (Layout, Span),
+    /// p: may put mass on j = i; q: j = i is a candidate.
+    pub self_mass: bool,
+    /// Rows sum to 1 (or 0).
+    pub stochastic: bool,
+    /// Span of an `Augmentation()` leaf, if any.
+    pub augmentation: Option<Span>,
+}
+
+/// Lowers one side's expression.
+pub(crate) struct Lower<'k> {
+    pub sink: &'k mut Sink,
+    pub file: FileId,
+    pub keys: &'k mut Keys,
+    pub data: &'k DataSpec,
+    pub side: Side,
+}
+
+impl Lower<'_> {
+    fn side_name(&self) -> &'static str {
+        if self.side == Side::Q { "q" } else { "p" }
+    }
+
+    fn error(&mut self, d: Diagnostic) -> Option<(KernelExpr, Facts)> {
+        self.sink.emit(self.file, d);
+        None
+    }
+
+    /// Lowers `expr`; None after reporting.
+    pub fn expr(&mut self, expr: &Expr) -> Option<(KernelExpr, Facts)> {
+        match &expr.kind {
+            ExprKind::Paren(inner) => self.expr(inner),
+            ExprKind::Call(_) | ExprKind::Name(_) => self.leaf(CallRef::of(expr)?),
+            ExprKind::Pipeline(stages) => {
+                let (first, rest) = stages.split_first()?;
+                let mut acc = self.expr(first)?;
+                for stage in rest {
+                    acc = self.transform(stage, acc)?;
+                }
+                Some(acc)
+            }
+            ExprKind::Binary { op, lhs, rhs } => self.binary(expr, *op, lhs, rhs),
+            ExprKind::Neg(inner) => {
+                self.no_algebra_on_q(expr.span)?;
+                let (k, mut f) = self.expr(inner)?;
+                f.stochastic = false;
+                Some((KernelExpr::Scale(-1.0, Box::new(k)), f))
+            }
+            _ => self.error(
+                Diagnostic::error(c::BAD_ALGEBRA, format!("expected a kernel for `{}`", self.side_name()), expr.span, "not a kernel")
+                    .with_help("write a kernel call, e.g. `Gaussian(sigma = 0.5) on embedding`"),
+            ),
+        }
+    }
+
+    fn no_algebra_on_q(&mut self, span: Span) -> Option<()> {
+        if self.side == Side::Q {
+            self.error(
+                Diagnostic::error(c::BAD_ALGEBRA, "q is a single kernel", span, "kernel algebra on q")
+                    .with_help("q is carried in log space; combine kernels in p, or use `-> debias(α)` on q"),
+            );
+            return None;
+        }
+        Some(())
+    }
+
+    fn binary(&mut self, expr: &Expr, op: BinOp, lhs: &Expr, rhs: &Expr) -> Option<(KernelExpr, Facts)> {
+        self.no_algebra_on_q(expr.span)?;
+        if op == BinOp::Mul {
+            let (scale, kernel) = match (number(lhs), number(rhs)) {
+                (Some((a, _)), None) => (a, rhs),
+                (None, Some((a, _))) => (a, lhs),
+                _ => {
+                    return self.error(
+                        Diagnostic::error(c::BAD_ALGEBRA, "`*` multiplies a kernel by a number", expr.span, "needs one number and one kernel")
+                            .with_help("write `0.5 * Kernel(…) on key`; kernels are not multiplied together"),
+                    )
+                }
+            };
+            let (k, mut f) = self.expr(kernel)?;
+            f.stochastic = f.stochastic && scale == 1.0;
+            return Some((KernelExpr::Scale(scale, Box::new(k)), f));
+        }
+        for side in [lhs, rhs] {
+            if number(side).is_some() {
+                return self.error(
+                    Diagnostic::error(c::BAD_ALGEBRA, "cannot add a number to a kernel", side.span, "a number")
+                        .with_help("kernels are added to kernels; use `leak(α)` to spread mass uniformly"),
+                );
+            }
+        }
+        let l = self.expr(lhs);
+        let r = self.expr(rhs);
+        let ((lk, lf), (rk, rf)) = (l?, r?);
+        if lf.layout.0 != rf.layout.0 {
+            return self.error(
+                Diagnostic::error(c::LAYOUT_MISMATCH, "kernels of different shapes combined", rf.layout.1, layout_name(rf.layout.0))
+                    .with_label(lf.layout.1, layout_name(lf.layout.0))
+                    .with_help("both operands must be pairwise, both class tables, or both cross-modal"),
+            );
+        }
+        let facts = Facts {
+            layout: lf.layout,
+            self_mass: lf.self_mass || rf.self_mass,
+            stochastic: false,
+            augmentation: lf.augmentation.or(rf.augmentation),
+        };
+        let k = match op {
+            BinOp::Sub => KernelExpr::Sub(Box::new(lk), Box::new(rk)),
+            _ => KernelExpr::Add(Box::new(lk), Box::new(rk)),
+        };
+        Some((k, facts))
+    }
+
+    fn transform(&mut self, stage: &Expr, (inner, mut facts): (KernelExpr, Facts)) -> Option<(KernelExpr, Facts)> {
+        let call = CallRef::of(stage)?;
+        let sig = resolve(self.sink, self.file, call, &[Kind::Transform], c::UNKNOWN_TRANSFORM)?;
+        if sig.side != self.side && sig.side != Side::Both {
+            let help = if self.side == Side::P { "on p use `leak(α)`; `debias` is for q" } else { "q takes only `-> debias(α)`; transform p instead" };
+            return self.error(
+                Diagnostic::error(c::WRONG_SIDE, format!("`{}` cannot be used on {}", sig.name, self.side_name()), call.name.span, format!("not allowed on {}", self.side_name())).with_help(help),
+            );
+        }
+        let b = bind(self.sink, self.file, call, sig);
+        let boxed = Box::new(inner);
+        let k = match sig.name {
+            "normalize" => {
+                facts.stochastic = true;
+                KernelExpr::Normalize(boxed)
+            }
+            "binarize" => {
+                facts.stochastic = false;
+                KernelExpr::Binarize(b.float("t")?, boxed)
+            }
+            "leak" => KernelExpr::Leak(b.float("alpha")?, boxed),
+            "propagate" => {
+                facts.stochastic = true;
+                KernelExpr::Propagate { steps: b.usize("steps")?, reachable: b.bool("reachable"), inner: boxed }
+            }
+            "symmetrize" => {
+                facts.stochastic = true;
+                KernelExpr::Symmetrize(boxed)
+            }
+            _ => KernelExpr::DebiasQ(b.float("alpha")?, boxed),
+        };
+        Some((k, facts))
+    }
+
+    fn leaf(&mut self, call: CallRef<'_>) -> Option<(KernelExpr, Facts)> {
+        let sig = resolve(self.sink, self.file, call, &[Kind::Kernel], c::UNKNOWN_KERNEL)?;
+        if sig.side != self.side && sig.side != Side::Both {
+            let (why, help) = match sig.side {
+                Side::P => ("a supervisory kernel has nothing to learn", "use it as `p`; q is e.g. `Gaussian`, `StudentT` or `UniformCluster`"),
+                _ => ("a closed-form limit of a learned kernel", "use it as `q`; p is e.g. `Augmentation`, `Label` or `Gaussian`"),
+            };
+            return self.error(
+                Diagnostic::error(c::WRONG_SIDE, format!("`{}` cannot be used as {}", sig.name, self.side_name()), call.name.span, why).with_help(help),
+            );
+        }
+        let errors = self.sink.error_count();
+        let b = bind(self.sink, self.file, call, sig);
+        let (inputs, layout) = self.inputs(&b)?;
+        let kernel = self.kernel(&b)?;
+        // The class-table Label and CrossModal decide the layout themselves.
+        let layout = match &kernel {
+            Kernel::Label { table: true, classes, .. } => (Layout::Table { classes: *classes }, layout.1),
+            Kernel::CrossModal => (Layout::CrossModal, layout.1),
+            _ => layout,
+        };
+        if self.sink.error_count() > errors {
+            return None;
+        }
+        let self_mass = match &kernel {
+            Kernel::Gaussian { exclude_self, .. }
+            | Kernel::GaussianLimit { exclude_self, .. }
+            | Kernel::StudentT { exclude_self, .. }
+            | Kernel::UniformKnn { exclude_self, .. }
+            | Kernel::UniformCluster { exclude_self, .. } => !exclude_self,
+            Kernel::Label { table, exclude_self, .. } => !table && !exclude_self,
+            Kernel::Graph { mode, .. } => *mode == GraphMode::SoftmaxDegree,
+            Kernel::Identity => true,
+            Kernel::Augmentation | Kernel::CrossModal => false,
+        };
+        let augmentation = matches!(kernel, Kernel::Augmentation).then_some(call.span);
+        let facts = Facts { layout, self_mass, stochastic: true, augmentation };
+        Some((KernelExpr::Kernel { kernel, inputs }, facts))
+    }
+
+    /// The input keys and the layout they imply.
+    fn inputs(&mut self, b: &Bound<'_>) -> Option<(Vec<String>, (Layout, Span))> {
+        let call = b.call;
+        let sig = b.sig;
+        let span = call.span;
+        let float = matches!(sig.reads, Reads::Float | Reads::Simplex);
+        let max = if float { 2 } else { 1 };
+        if call.on.len() > max {
+            let extra = call.on.iter().skip(max).fold(Span::new(span.end, span.end), |s, k| if s.start == s.end { k.span } else { s.join(k.span) });
+            return self.error_inputs(
+                Diagnostic::error(c::KEY_COUNT, format!("`{}` reads at most {max} key(s)", sig.name), extra, "too many keys")
+                    .with_help(if float { "a cross kernel reads `on rows, columns`" } else { "this kernel reads one id key" }),
+            );
+        }
+        let default_key;
+        let names: Vec<crate::ast::Ident> = match (call.on.is_empty(), sig.reads) {
+            (false, _) => call.on.to_vec(),
+            (true, Reads::Int(key)) => {
+                default_key = key;
+                vec![crate::ast::Ident { name: default_key.into(), span: call.name.span }]
+            }
+            _ => {
+                return self.error_inputs(
+                    Diagnostic::error(c::MISSING_INPUT_KEY, format!("`{}` needs the key it compares", sig.name), span, "no `on KEY`")
+                        .with_help(format!("add `on embedding` (or the key to compare) after `{}(…)`", sig.name)),
+                )
+            }
+        };
+        let mut defs: Vec<KeyDef> = vec![];
+        for key in &names {
+            let def = self.keys.read(self.sink, self.file, key)?;
+            if def.poisoned {
+                return None; // its definition already failed; do not cascade
+            }
+            let ok = match sig.reads {
+                Reads::Int(_) => def.info.dtype == DType::Int,
+                _ => def.info.dtype == DType::Float,
+            };
+            if !ok {
+                let want = if matches!(sig.reads, Reads::Int(_)) { "an int key such as `label` or `index`" } else { "a float key (B×D)" };
+                return self.error_inputs(
+                    Diagnostic::error(c::KEY_DTYPE, format!("`{}` needs {want}", sig.name), key.span, format!("`{}` is {}", key.name, def.describe()))
+                        .with_help(if matches!(sig.reads, Reads::Int(_)) { "read `label` or `index`" } else { "read a float key such as `x` or a mapper output" }),
+                );
+            }
+            if sig.reads == Reads::Simplex && !def.simplex {
+                let d = Diagnostic::warning(c::NOT_SIMPLEX, format!("`{}` rows are not probabilities", key.name), key.span, "not on the simplex")
+                    .with_help("end its pipeline with `-> Softmax()` or use `ClusterHead(…)`");
+                self.sink.emit(self.file, d);
+            }
+            defs.push(def);
+        }
+        let (Some(rows), rows_ident) = (defs.first(), names.first()) else { return None };
+        if rows.is_table() {
+            let s = rows_ident.map(|k| k.span).unwrap_or(span);
+            return self.error_inputs(
+                Diagnostic::error(c::NOT_BATCH_KEY, format!("`{}` is a table, not one row per sample", rows.info.name), s, rows.describe())
+                    .with_help("a table can only be the second (column) key: `on embedding, table`"),
+            );
+        }
+        let mut layout = (Layout::Pairwise, span);
+        if let (Some(cols), Some(cols_ident)) = (defs.get(1), names.get(1)) {
+            if cols.width() != rows.width() {
+                return self.error_inputs(
+                    Diagnostic::error(c::WIDTH_MISMATCH, format!("rows have width {} but columns have width {}", rows.width(), cols.width()), cols_ident.span, cols.describe())
+                        .with_label(names.first().map(|k| k.span).unwrap_or(span), rows.describe())
+                        .with_help("both keys of a cross kernel need the same width D"),
+                );
+            }
+            layout.0 = match cols.table_rows() {
+                Some(classes) => Layout::Table { classes },
+                None => Layout::CrossModal,
+            };
+        }
+        Some((names.into_iter().map(|k| k.name).collect(), layout))
+    }
+
+    fn error_inputs(&mut self, d: Diagnostic) -> Option<(Vec<String>, (Layout, Span))> {
+        self.sink.emit(self.file, d);
+        None
+    }
+
+    /// Side-specific parameter rules shared by Gaussian and StudentT.
+    fn side_params(&mut self, b: &Bound<'_>) -> Option<()> {
+        if self.side == Side::Q && b.given("perplexity").is_some() {
+            self.sink.emit(
+                self.file,
+                Diagnostic::error(c::WRONG_SIDE, "`perplexity` is a p-side parameter", b.span_of("perplexity"), "not allowed on q")
+                    .with_help("calibrate p with `perplexity`; give q a fixed `sigma`/`gamma` (optionally `learnable = true`)"),
+            );
+        }
+        if self.side == Side::P && b.bool("learnable") {
+            self.sink.emit(
+                self.file,
+                Diagnostic::error(c::WRONG_SIDE, "`learnable` is a q-side parameter", b.span_of("learnable"), "p is fixed supervision").with_help("remove `learnable = true` from p"),
+            );
+        }
+        if let Some(perp) = b.float("perplexity") {
+            if perp >= self.data.batch as f64 {
+                self.sink.emit(
+                    self.file,
+                    Diagnostic::error(c::OUT_OF_RANGE, format!("perplexity {perp} is not below the batch size {}", self.data.batch), b.span_of("perplexity"), "too large")
+                        .with_help("perplexity is an effective number of neighbours: use 1 < perplexity < batch (e.g. 30)"),
+                );
+            }
+        }
+        Some(())
+    }
+
+    fn kernel(&mut self, b: &Bound<'_>) -> Option<Kernel> {
+        let metric = || match b.enum_value("metric").as_deref() {
+            Some("cosine") => DistanceMetric::Cosine,
+            Some("dot") => DistanceMetric::Dot,
+            Some("manhattan") => DistanceMetric::Manhattan,
+            _ => DistanceMetric::Euclidean,
+        };
+        let exclude_self = b.bool("exclude_self");
+        Some(match b.sig.name {
+            "Gaussian" => {
+                self.side_params(b)?;
+                let (sigma, perplexity) = (b.float("sigma"), b.float("perplexity"));
+                if (b.attempted("sigma") && sigma.is_none()) || (b.attempted("perplexity") && perplexity.is_none()) {
+                    return None; // already reported as invalid
+                }
+                if sigma.is_some() == perplexity.is_some() {
+                    let msg = if sigma.is_some() { "give `sigma` or `perplexity`, not both" } else { "`Gaussian` needs `sigma` or `perplexity`" };
+                    self.sink.emit(
+                        self.file,
+                        Diagnostic::error(c::CONFLICTING_PARAMETERS, msg, b.call.name.span, "scale is ambiguous")
+                            .with_help("use `sigma = …` (fixed scale) or, on p, `perplexity = …` (per-row scale)"),
+                    );
+                    return None;
+                }
+                Kernel::Gaussian { sigma, perplexity, metric: metric(), exclude_self, learnable: b.bool("learnable") }
+            }
+            "GaussianLimit" => Kernel::GaussianLimit {
+                limit: if b.enum_value("limit").as_deref() == Some("zero") { LimitKind::Zero } else { LimitKind::Infinity },
+                metric: metric(),
+                exclude_self,
+            },
+            "StudentT" => {
+                self.side_params(b)?;
+                let form = if b.enum_value("form").as_deref() == Some("power") { StudentForm::Power } else { StudentForm::T };
+                Kernel::StudentT { dof: b.float("dof")?, gamma: b.float("gamma")?, form, learnable: b.bool("learnable"), perplexity: b.float("perplexity"), exclude_self }
+            }
+            "Label" => {
+                Kernel::Label { table: b.bool("table"), classes: self.data.classes, exclude_self }
+            }
+            "Augmentation" => Kernel::Augmentation,
+            "CrossModal" => {
+                if self.data.modalities.is_none() {
+                    self.sink.emit(
+                        self.file,
+                        Diagnostic::error(c::NO_SECOND_MODALITY, "`CrossModal` needs cross-modal data", b.call.name.span, "the data has one modality")
+                            .with_help("add `modalities = views` or `modalities = halves` to the data source"),
+                    );
+                    return None;
+                }
+                Kernel::CrossModal
+            }
+            "UniformKNN" => {
+                let k = b.usize("k")?;
+                let candidates = self.data.batch.saturating_sub(usize::from(exclude_self));
+                if k > candidates {
+                    self.sink.emit(
+                        self.file,
+                        Diagnostic::error(c::OUT_OF_RANGE, format!("k = {k} exceeds the {candidates} candidates of a batch of {}", self.data.batch), b.span_of("k"), "too many neighbours")
+                            .with_help("k must be smaller than the batch size"),
+                    );
+                    return None;
+                }
+                Kernel::UniformKnn { k, metric: metric(), exclude_self }
+            }
+            "Graph" => Kernel::Graph {
+                path: b.string("path").unwrap_or_default(),
+                mode: if b.enum_value("mode").as_deref() == Some("softmax_degree") { GraphMode::SoftmaxDegree } else { GraphMode::Transition },
+            },
+            "UniformCluster" => Kernel::UniformCluster { exclude_self, degree_weighted: b.bool("degree_weighted") },
+            _ => Kernel::Identity,
+        })
+    }
+}
+
+/// How a layout reads in labels.
+pub(crate) fn layout_name(layout: Layout) -> String {
+    match layout {
+        Layout::Pairwise => "pairwise B×B".into(),
+        Layout::Table { classes } => format!("class table B×{classes}"),
+        Layout::CrossModal => "cross-modal 2B×2B".into(),
+    }
+}

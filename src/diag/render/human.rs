@@ -1,0 +1,127 @@
+//! Human output: miette's graphical report, one per diagnostic, with the
+//! code shown as `icon::name [E0201]`, the primary label on the exact span,
+//! secondary labels and help.
+
+use super::Report;
+use crate::diag::{codes, Diagnostic, Severity};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+use std::fmt;
+
+/// How human output looks.
+#[derive(Debug, Clone, Copy)]
+pub struct HumanOptions {
+    /// ANSI colours.
+    pub color: bool,
+    /// Wrap width in columns.
+    pub width: usize,
+}
+
+impl HumanOptions {
+    /// Unicode without colour at a fixed width (snapshots, pipes).
+    pub fn plain() -> Self {
+        HumanOptions { color: false, width: 100 }
+    }
+}
+
+/// The code as shown: `icon::unknown_kernel [E0201]`.
+pub fn code_label(code: &str) -> String {
+    match codes::lookup(code) {
+        Some(info) => format!("icon::{} [{}]", info.name, info.code),
+        None => code.to_string(),
+    }
+}
+
+/// Adapter from our model to miette's trait.
+struct View<'a> {
+    diagnostic: &'a Diagnostic,
+    source: NamedSource<String>,
+    code: String,
+}
+
+impl fmt::Debug for View<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+
+impl fmt::Display for View<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+
+impl std::error::Error for View<'_> {}
+
+impl miette::Diagnostic for View<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(&self.code))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diagnostic.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.diagnostic.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        (!self.diagnostic.labels.is_empty()).then_some(&self.source as &dyn SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let len = self.source.inner().len();
+        let labels = self.diagnostic.labels.iter().map(move |l| {
+            // Clamp so a bad span can never make miette fail.
+            let start = l.span.start.min(len);
+            let end = l.span.end.clamp(start, len);
+            let span = (start, end - start);
+            let text = (!l.message.is_empty()).then(|| l.message.clone());
+            if l.primary {
+                LabeledSpan::new_primary_with_span(text, span)
+            } else {
+                LabeledSpan::new_with_span(text, span)
+            }
+        });
+        Some(Box::new(labels))
+    }
+}
+
+/// Renders one report.
+pub fn render_one(report: &Report, options: HumanOptions) -> String {
+    let theme = if options.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(options.width).with_links(false);
+    let view = View {
+        diagnostic: &report.diagnostic,
+        source: NamedSource::new(report.source.name.clone(), report.source.text.clone()),
+        code: code_label(report.diagnostic.code),
+    };
+    let mut out = String::new();
+    if handler.render_report(&mut out, &view).is_err() {
+        // Fall back to a one-line form rather than lose the diagnostic.
+        out = format!("{}: {} ({})\n", view.code, report.diagnostic.message, report.source.name);
+    }
+    out
+}
+
+/// Renders every report, then a summary line ("2 errors, 1 warning").
+pub fn render(reports: &[Report], options: HumanOptions) -> String {
+    let mut out = String::new();
+    for r in reports {
+        out.push_str(&render_one(r, options));
+        out.push('\n');
+    }
+    let errors = reports.iter().filter(|r| r.diagnostic.is_error()).count();
+    let warnings = reports.len() - errors;
+    if !reports.is_empty() {
+        out.push_str(&format!("{}, {}\n", plural(errors, "error"), plural(warnings, "warning")));
+    }
+    out
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
