@@ -31,6 +31,7 @@ pub fn read_dir(dir: &Path) -> Result<Dataset, Diagnostic> {
         labels: Vec::new(),
         classes: 10,
     };
+    // Check all five exist first, so a missing file is reported before any content error.
     for name in TRAIN {
         let path = dir.join(name);
         if !path.is_file() {
@@ -42,7 +43,9 @@ pub fn read_dir(dir: &Path) -> Result<Dataset, Diagnostic> {
                 "point `Cifar10(dir = ...)` at the extracted `cifar-10-batches-bin` folder",
             ));
         }
-        read_batch(&path, &mut ds)?;
+    }
+    for name in TRAIN {
+        read_batch(&dir.join(name), &mut ds)?;
     }
     let test = dir.join(TEST);
     if test.is_file() {
