@@ -10,7 +10,6 @@ pub mod grads;
 pub mod interrupt;
 pub mod optimizer;
 pub mod progress;
-pub mod plots;
 pub mod schedule;
 pub mod session;
 pub mod evaluate;

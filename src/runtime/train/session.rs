@@ -8,6 +8,7 @@ use super::{train, Checkpoint, EpochRecord, Hooks, LoopConfig, Objective, Progre
 use crate::data::{self, Batcher, HostBatch};
 use crate::diag::Diagnostic;
 use crate::ir;
+use crate::runtime::loss::{icon_loss, Batch, KernelParams};
 use crate::runtime::mappers::PcaSource;
 use crate::runtime::model::{IconModel, Keys, Mappers};
 use crate::runtime::output::{self, MetricsLog};
@@ -26,6 +27,22 @@ pub trait LossFamily<B: AutodiffBackend> {
     fn init_kernel(&self, method: &ir::Method, device: &B::Device) -> Self::Kernel;
     /// The loss of one batch whose keys (data + mapper outputs) are computed.
     fn loss(&self, method: &ir::Method, keys: Keys<B>, kernel: &Self::Kernel) -> Result<StepOutput<B>, Diagnostic>;
+}
+
+/// The I-Con loss of `runtime::loss` with its learnable kernel scales.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IconLoss;
+
+impl<B: AutodiffBackend> LossFamily<B> for IconLoss {
+    type Kernel = KernelParams<B>;
+    fn init_kernel(&self, method: &ir::Method, device: &B::Device) -> KernelParams<B> {
+        KernelParams::init(method, device)
+    }
+    fn loss(&self, method: &ir::Method, keys: Keys<B>, kernel: &KernelParams<B>) -> Result<StepOutput<B>, Diagnostic> {
+        let batch = Batch { floats: keys.floats, ints: keys.ints };
+        let out = icon_loss(method, &batch, kernel)?;
+        Ok(StepOutput { loss: out.loss, terms: vec![("p".into(), out.p), ("log_q".into(), out.log_q)] })
+    }
 }
 
 /// Options of one run (the CLI flags that are not IR overrides).
@@ -257,7 +274,9 @@ pub fn run_method<B: AutodiffBackend, L: LossFamily<B>>(
         scores.insert(name.clone(), finite_or_null(*v));
     }
     hooks.metrics.push(&serde_json::json!({ "eval": scores, "split": report.split, "samples_per_s": samples_per_s }))?;
-    crate::runtime::train::plots::write_plots(&dir, &trained.state.epoch_losses, &report)?;
+    let curve: Vec<(usize, f32)> = trained.state.step_losses.iter().enumerate().map(|(i, &l)| (i + 1, l as f32)).collect();
+    crate::runtime::plot::loss_png(&dir.join("loss.png"), &curve)?;
+    crate::runtime::plot::embedding_png(&dir.join("embedding.png"), &report.embeddings, report.dim, &report.labels)?;
     summary.eval = Some(report);
     Ok(summary)
 }
