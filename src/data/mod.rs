@@ -1,1 +1,2 @@
 //! data stage (see STYLE.md §1).
+pub mod npz;

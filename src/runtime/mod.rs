@@ -1,7 +1,12 @@
 //! runtime stage: IR → burn modules, training, evaluation (STYLE.md §1).
 //! Only this module (with `cli` and `data`) touches files, the terminal or the GPU.
 
+pub mod algebra;
 pub mod backend;
+pub mod divergence;
+pub mod inspect;
+pub mod kernels;
+pub mod loss;
 
 /// This stage's diagnostic codes (joined in `diag::codes`); E05xx lowering,
 /// E06xx data files, E07xx training.

@@ -1,0 +1,168 @@
+//! `iconc inspect`: p, log q and the loss of a method on one given batch,
+//! without training (issue 4). Testable with an IR built in Rust; the CLI in
+//! `cli/inspect.rs` only loads files.
+//!
+//! Inputs are the batch arrays the method's kernels read. Mappers are not run:
+//! every mapper output that p or q reads (e.g. `embedding`, or the initial
+//! `class_embedding` table) must be in the batch.
+
+use crate::data::npz::{ArrayData, NpyArray, NpzArrays};
+use crate::diag::Diagnostic;
+use crate::ir::{self, Kernel, KernelExpr, Producer};
+use crate::runtime::backend::{dispatch, BackendKind, BackendTask};
+use crate::runtime::loss::{evaluate, Batch, KernelParams};
+use burn::prelude::*;
+use burn::tensor::backend::AutodiffBackend;
+use crate::runtime::kernels::host::{float_data, int_data};
+use std::collections::BTreeSet;
+
+/// Computes p, log q and the loss of `method` on `arrays` with `backend`.
+///
+/// Returns `p` (R×M f64), `log_q` (R×M f64, −inf where j ∉ C_i), `loss_rows`
+/// (R), `loss` (scalar), and `kl_value` (scalar, `kl` only) and `beta` (R,
+/// perplexity-calibrated p only) where defined.
+pub fn inspect_method(method: &ir::Method, arrays: &NpzArrays, backend: BackendKind) -> Result<NpzArrays, Diagnostic> {
+    let keys = kernel_keys(method);
+    for key in &keys {
+        if arrays.get(key).is_none() {
+            return Err(missing(method, key));
+        }
+    }
+    dispatch(
+        backend,
+        InspectTask {
+            method,
+            arrays,
+            keys,
+        },
+    )?
+}
+
+struct InspectTask<'a> {
+    method: &'a ir::Method,
+    arrays: &'a NpzArrays,
+    keys: BTreeSet<String>,
+}
+
+impl BackendTask for InspectTask<'_> {
+    type Output = Result<NpzArrays, Diagnostic>;
+
+    fn run<B: AutodiffBackend>(self, device: B::Device) -> Self::Output {
+        let batch = to_batch::<B>(self.arrays, &self.keys, &device)?;
+        let params = KernelParams::<B>::init(self.method, &device);
+        let eval = evaluate(self.method, &batch, &params)?;
+        let (r, m) = (eval.p.rows, eval.p.cols);
+        let mut out = NpzArrays::new();
+        out.insert("p", NpyArray::f64(vec![r, m], eval.p.values.clone()));
+        out.insert("log_q", NpyArray::f64(vec![r, m], to_f64(eval.output.log_q)?));
+        out.insert("loss_rows", NpyArray::f64(vec![r], to_f64(eval.output.loss_rows)?));
+        out.insert("loss", NpyArray::f64(vec![], to_f64(eval.output.loss)?));
+        if let Some(kl) = eval.output.kl_value {
+            out.insert("kl_value", NpyArray::f64(vec![], to_f64(kl)?));
+        }
+        if let Some(beta) = eval.beta {
+            out.insert("beta", NpyArray::f64(vec![beta.len()], beta));
+        }
+        Ok(out)
+    }
+}
+
+/// Every batch key a kernel of p or q reads (with the kernels' default keys).
+pub fn kernel_keys(method: &ir::Method) -> BTreeSet<String> {
+    let mut keys = BTreeSet::new();
+    collect_keys(&method.p, &mut keys);
+    collect_keys(&method.q, &mut keys);
+    keys
+}
+
+fn collect_keys(e: &KernelExpr, keys: &mut BTreeSet<String>) {
+    match e {
+        KernelExpr::Kernel { kernel, inputs } => {
+            keys.extend(inputs.iter().cloned());
+            if inputs.is_empty() {
+                match kernel {
+                    Kernel::Graph { .. } => {
+                        keys.insert("index".into());
+                    }
+                    Kernel::Label { .. } => {
+                        keys.insert("label".into());
+                    }
+                    _ => {}
+                }
+            }
+        }
+        KernelExpr::Add(a, b) | KernelExpr::Sub(a, b) => {
+            collect_keys(a, keys);
+            collect_keys(b, keys);
+        }
+        KernelExpr::Scale(_, k)
+        | KernelExpr::Normalize(k)
+        | KernelExpr::Binarize(_, k)
+        | KernelExpr::Leak(_, k)
+        | KernelExpr::Symmetrize(k)
+        | KernelExpr::DebiasQ(_, k) => collect_keys(k, keys),
+        KernelExpr::Propagate { inner, .. } => collect_keys(inner, keys),
+    }
+}
+
+fn missing(method: &ir::Method, key: &str) -> Diagnostic {
+    let from_mapper = method
+        .keys
+        .iter()
+        .any(|k| k.name == key && matches!(k.producer, Producer::Mapper(_)));
+    if from_mapper {
+        Diagnostic::bare(
+            "E0511",
+            format!("batch has no `{key}`; inspect does not run mappers"),
+        )
+        .with_help(format!("add the mapper output `{key}` to the batch .npz"))
+    } else {
+        Diagnostic::bare("E0509", format!("batch has no array `{key}`"))
+            .with_help(format!("add `{key}` to the batch .npz"))
+    }
+}
+
+/// Builds the device batch from the arrays named in `keys`.
+fn to_batch<B: Backend>(arrays: &NpzArrays, keys: &BTreeSet<String>, device: &B::Device) -> Result<Batch<B>, Diagnostic> {
+    let mut batch = Batch::new();
+    for key in keys {
+        let Some(a) = arrays.get(key) else { continue };
+        let bad_shape = || {
+            Diagnostic::bare(
+                "E0509",
+                format!("array `{key}` has shape {:?} and dtype {}", a.shape, a.dtype_name()),
+            )
+            .with_help("float keys must be 2-D (rows × features), int keys 1-D (one id per row)")
+        };
+        match &a.data {
+            ArrayData::F32(_) | ArrayData::F64(_) => {
+                let (rows, cols) = match a.shape.as_slice() {
+                    [r, c] => (*r, *c),
+                    [r] => (*r, 1),
+                    _ => return Err(bad_shape()),
+                };
+                let v: Vec<f64> = a.as_f64().unwrap_or_default();
+                if v.len() != rows * cols {
+                    return Err(bad_shape());
+                }
+                batch.floats.insert(key.clone(), Tensor::from_data(float_data::<B, 2>(v, [rows, cols]), device));
+            }
+            ArrayData::I64(v) => {
+                let ok = matches!(a.shape.as_slice(), [_] | [_, 1]);
+                if !ok {
+                    return Err(bad_shape());
+                }
+                batch.ints.insert(key.clone(), Tensor::from_data(int_data::<B>(v.clone()), device));
+            }
+            ArrayData::Unsupported(_) => return Err(bad_shape()),
+        }
+    }
+    Ok(batch)
+}
+
+fn to_f64<B: Backend, const D: usize>(t: Tensor<B, D>) -> Result<Vec<f64>, Diagnostic> {
+    t.into_data()
+        .convert::<f64>()
+        .into_vec::<f64>()
+        .map_err(|e| crate::runtime::kernels::host::internal(format!("cannot read a result tensor: {e:?}")))
+}

@@ -1,0 +1,153 @@
+//! Smooth p kernels on the host (f64): Gaussian (§2.2) and Student-t (§2.3),
+//! with a fixed scale or a per-row perplexity calibration (§6).
+
+use super::distance::host_distances;
+use super::host::{float_pairing, HostBatch, HostMatrix};
+use super::perplexity::{calibrate_row, effective_perplexity};
+use crate::diag::Diagnostic;
+use crate::ir::{DistanceMetric, Layout, StudentForm};
+
+/// What a smooth host kernel produced besides p.
+#[derive(Debug, Clone, Default)]
+pub struct Calibration {
+    /// β_i = 1/(2σ_i²) of each row, when perplexity-calibrated.
+    pub beta: Option<Vec<f64>>,
+    /// Rows whose calibration hit the step cap.
+    pub unconverged: usize,
+}
+
+/// Gaussian p: `softmax_{C_i}(−d/(2σ²))`, or per-row β_i from `perplexity`.
+pub fn gaussian(
+    hb: &HostBatch,
+    inputs: &[String],
+    layout: Layout,
+    sigma: Option<f64>,
+    perplexity: Option<f64>,
+    metric: DistanceMetric,
+    exclude_self: bool,
+) -> Result<(HostMatrix, Calibration), Diagnostic> {
+    let pair = float_pairing(hb, inputs, layout, exclude_self, "Gaussian")?;
+    let d = host_distances(&pair.rows, &pair.cols, metric);
+    let mut out = HostMatrix::zeros(pair.rows.rows, pair.cols.rows, pair.cand);
+    match (perplexity, sigma) {
+        (Some(perp), _) => {
+            let cal = calibrate_into(&mut out, &d, perp)?;
+            Ok((out, cal))
+        }
+        (None, Some(s)) if s > 0.0 => {
+            let scale = 2.0 * s * s;
+            let logits: Vec<f64> = d.iter().map(|v| -v / scale).collect();
+            softmax_into(&mut out, &logits);
+            Ok((out, Calibration::default()))
+        }
+        _ => Err(bad_param("Gaussian needs `sigma > 0` or a `perplexity`")),
+    }
+}
+
+/// Student-t p, `(1 + d/(νγ))^(−(ν+1)/2)` (T form) or `1/(1 + (d/γ)^ν)` (power
+/// form), normalized over C_i.
+///
+/// Decision (§5 cell 3): with `perplexity`, γ_i is taken from the Gaussian
+/// calibration of the same row, γ_i = 2σ_i² = 1/β_i (the std-lib default),
+/// because a ν = 1 Student-t usually cannot reach P on high-dimensional x.
+#[allow(clippy::too_many_arguments)]
+pub fn student(
+    hb: &HostBatch,
+    inputs: &[String],
+    layout: Layout,
+    dof: f64,
+    gamma: f64,
+    form: StudentForm,
+    perplexity: Option<f64>,
+    exclude_self: bool,
+) -> Result<(HostMatrix, Calibration), Diagnostic> {
+    if dof <= 0.0 || (perplexity.is_none() && gamma <= 0.0) {
+        return Err(bad_param("StudentT needs `dof > 0` and `gamma > 0`"));
+    }
+    let pair = float_pairing(hb, inputs, layout, exclude_self, "StudentT")?;
+    let d = host_distances(&pair.rows, &pair.cols, DistanceMetric::Euclidean);
+    let (r, m) = (pair.rows.rows, pair.cols.rows);
+    let mut out = HostMatrix::zeros(r, m, pair.cand);
+    let mut cal = Calibration::default();
+    let gammas: Vec<f64> = match perplexity {
+        Some(perp) => {
+            let mut scratch = out.clone();
+            cal = calibrate_into(&mut scratch, &d, perp)?;
+            cal.beta.iter().flatten().map(|b| 1.0 / b).collect()
+        }
+        None => vec![gamma; r],
+    };
+    let logits: Vec<f64> = d
+        .iter()
+        .enumerate()
+        .map(|(ij, &dij)| log_student(dij, dof, gammas[ij / m.max(1)], form))
+        .collect();
+    softmax_into(&mut out, &logits);
+    Ok((out, cal))
+}
+
+/// log k of the Student-t kernel at squared distance `d`.
+pub fn log_student(d: f64, dof: f64, gamma: f64, form: StudentForm) -> f64 {
+    match form {
+        StudentForm::T => -((dof + 1.0) / 2.0) * (d / (dof * gamma)).ln_1p(),
+        // The reference's log form: −softplus((ν/2)(log(d² + 1e-8) − 2 log γ)).
+        StudentForm::Power => -softplus((dof / 2.0) * ((d * d + 1e-8).ln() - 2.0 * gamma.ln())),
+    }
+}
+
+/// `log(1 + e^z)`, stable.
+pub fn softplus(z: f64) -> f64 {
+    z.max(0.0) + (-z.abs()).exp().ln_1p()
+}
+
+/// Writes `softmax_{C_i}(logits)` into the candidate entries of `out`.
+pub fn softmax_into(out: &mut HostMatrix, logits: &[f64]) {
+    let m = out.cols;
+    for i in 0..out.rows {
+        let idx: Vec<usize> = (0..m).filter(|&j| out.cand[i * m + j]).collect();
+        let mx = idx
+            .iter()
+            .map(|&j| logits[i * m + j])
+            .fold(f64::NEG_INFINITY, f64::max);
+        if !mx.is_finite() {
+            continue;
+        }
+        let s: f64 = idx.iter().map(|&j| (logits[i * m + j] - mx).exp()).sum();
+        for &j in &idx {
+            out.values[i * m + j] = (logits[i * m + j] - mx).exp() / s;
+        }
+    }
+}
+
+/// Per-row perplexity calibration of `exp(−β d)` over C_i into `out`.
+fn calibrate_into(out: &mut HostMatrix, d: &[f64], perplexity: f64) -> Result<Calibration, Diagnostic> {
+    if perplexity.is_nan() || perplexity <= 1.0 {
+        return Err(bad_param("`perplexity` must be greater than 1"));
+    }
+    let m = out.cols;
+    let mut beta = vec![1.0; out.rows];
+    let mut unconverged = 0;
+    for (i, b) in beta.iter_mut().enumerate() {
+        let idx: Vec<usize> = (0..m).filter(|&j| out.cand[i * m + j]).collect();
+        if idx.is_empty() {
+            continue;
+        }
+        let row_d: Vec<f64> = idx.iter().map(|&j| d[i * m + j]).collect();
+        let c = calibrate_row(&row_d, effective_perplexity(perplexity, idx.len()));
+        unconverged += usize::from(!c.converged);
+        *b = c.beta;
+        for (&j, p) in idx.iter().zip(c.probs) {
+            out.values[i * m + j] = p;
+        }
+    }
+    Ok(Calibration {
+        beta: Some(beta),
+        unconverged,
+    })
+}
+
+/// E0513: a kernel parameter that cannot be evaluated.
+pub fn bad_param(message: &str) -> Diagnostic {
+    Diagnostic::bare("E0513", message.to_string())
+        .with_help("fix the kernel's parameters in the method file")
+}
