@@ -32,10 +32,12 @@ pub(crate) struct Args {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Format {
     /// A grid for the terminal (p families down, q families across).
+    #[value(alias = "terminal")]
     Term,
     /// JSON: every cell with its paper status and methods.
     Json,
     /// A Markdown table in the paper's orientation.
+    #[value(alias = "markdown")]
     Md,
 }
 
