@@ -103,7 +103,8 @@ fn use_color(choice: Color) -> bool {
 }
 
 /// Every `.icon` file named by `paths`: files as given, directories searched
-/// recursively, each directory's files in sorted order.
+/// recursively, each directory's files in sorted order. A file named twice
+/// (e.g. `methods methods/simclr.icon`) is kept once, where first found.
 fn find_icon_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut out = Vec::new();
     for path in paths {
@@ -115,6 +116,8 @@ fn find_icon_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
             return Err(format!("no such file or directory: {}", path.display()));
         }
     }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
     Ok(out)
 }
 
