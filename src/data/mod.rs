@@ -1,2 +1,243 @@
-//! data stage (see STYLE.md §1).
+//! data stage: readers, synthetic generators, augmentation and batching (STYLE.md §1).
+//!
+//! [`load`] turns an [`ir::DataSpec`] into an in-memory [`Dataset`] (features
+//! row-major f32, images scaled to [0, 1]); [`split`] holds out the last
+//! samples; [`Batcher`] yields shuffled, augmented [`HostBatch`]es in the §2.4
+//! layout. Every bad file is a [`Diagnostic`] in the E06xx band, never a panic.
+
+use crate::diag::Diagnostic;
+use crate::ir::{self, DataSource};
+use std::path::{Path, PathBuf};
+
+pub mod augment;
+mod batch;
+pub mod codes;
 pub mod npz;
+pub mod readers;
+mod rng;
+pub mod synthetic;
+
+pub use batch::{Batcher, HostBatch};
+pub use codes::CODES;
+
+/// An in-memory dataset: `n` samples of `features` floats plus one label each.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    /// n×features, row-major; images are flattened (c, h, w) and scaled to [0, 1].
+    pub x: Vec<f32>,
+    /// Number of samples.
+    pub n: usize,
+    /// Features per sample (F = c·h·w for images).
+    pub features: usize,
+    /// Image geometry (channels, height, width) when `x` holds images.
+    pub image: Option<(usize, usize, usize)>,
+    /// Class id per sample, in `0..classes`.
+    pub labels: Vec<i64>,
+    /// Number of classes.
+    pub classes: usize,
+}
+
+impl Dataset {
+    /// Row `i` of `x` (None when out of range).
+    pub fn row(&self, i: usize) -> Option<&[f32]> {
+        self.x.get(i * self.features..(i + 1) * self.features)
+    }
+
+    /// Keeps only the first `m` samples (no-op when `m >= n`).
+    pub fn truncate(&mut self, m: usize) {
+        if m < self.n {
+            self.n = m;
+            self.x.truncate(m * self.features);
+            self.labels.truncate(m);
+        }
+    }
+}
+
+/// What a source yields, when it is known without reading a user file:
+/// bundled and synthetic sources (the checker fills `DataSpec` from it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KnownShape {
+    /// Samples before `limit`.
+    pub samples: usize,
+    /// Features per sample.
+    pub features: usize,
+    /// Image geometry.
+    pub image: Option<(usize, usize, usize)>,
+    /// Number of classes.
+    pub classes: usize,
+}
+
+/// Classes of the swiss roll: the roll parameter t is cut into this many equal buckets.
+pub const SWISS_ROLL_CLASSES: usize = 6;
+
+/// The shape of a bundled or synthetic source; None for user files.
+pub fn known_shape(source: &DataSource) -> Option<KnownShape> {
+    let shape = |samples, features, image, classes| KnownShape {
+        samples,
+        features,
+        image,
+        classes,
+    };
+    match source {
+        DataSource::Mnist => Some(shape(10_000, 784, Some((1, 28, 28)), 10)),
+        DataSource::Digits => Some(shape(1_797, 64, Some((1, 8, 8)), 10)),
+        DataSource::Blobs {
+            n, centers, dim, ..
+        } => Some(shape(*n, *dim, None, *centers)),
+        DataSource::Moons { n, .. } => Some(shape(*n, 2, None, 2)),
+        DataSource::SwissRoll { n, .. } => Some(shape(*n, 3, None, SWISS_ROLL_CLASSES)),
+        DataSource::Idx { .. }
+        | DataSource::Cifar10 { .. }
+        | DataSource::Npz { .. }
+        | DataSource::Csv { .. } => None,
+    }
+}
+
+/// Loads the data of `spec` (user paths relative to `base_dir`, usually the
+/// method file's folder), applies `limit`, and checks the result against the
+/// shape the checker recorded in `spec` and against `holdout`/`batch`.
+pub fn load(spec: &ir::DataSpec, base_dir: &Path) -> Result<Dataset, Diagnostic> {
+    let mut ds = read_source(&spec.source, base_dir)?;
+    if let Some(limit) = spec.limit {
+        ds.truncate(limit);
+    }
+    check_against_spec(&ds, spec)?;
+    if spec.classes > ds.classes {
+        ds.classes = spec.classes;
+    }
+    Ok(ds)
+}
+
+/// Reads a source with no spec checks (no `limit`).
+pub fn read_source(source: &DataSource, base_dir: &Path) -> Result<Dataset, Diagnostic> {
+    let user = |p: &str| base_dir.join(p);
+    match source {
+        DataSource::Mnist => readers::idx::read_pair(
+            &bundled_file("mnist10k-images-idx3-ubyte.gz")?,
+            &bundled_file("mnist10k-labels-idx1-ubyte.gz")?,
+            255.0,
+        ),
+        DataSource::Digits => readers::idx::read_pair(
+            &bundled_file("digits-images-idx3-ubyte.gz")?,
+            &bundled_file("digits-labels-idx1-ubyte.gz")?,
+            16.0,
+        ),
+        DataSource::Idx { images, labels } => {
+            readers::idx::read_pair(&user(images), &user(labels), 255.0)
+        }
+        DataSource::Cifar10 { dir } => readers::cifar::read_dir(&user(dir)),
+        DataSource::Npz { path } => readers::npz_source::read(&user(path)),
+        DataSource::Csv { path, label_column } => readers::csv::read(&user(path), *label_column),
+        DataSource::Blobs {
+            n,
+            centers,
+            dim,
+            std,
+            seed,
+        } => Ok(synthetic::blobs(*n, *centers, *dim, *std, *seed)),
+        DataSource::Moons { n, noise, seed } => Ok(synthetic::moons(*n, *noise, *seed)),
+        DataSource::SwissRoll { n, noise, seed } => {
+            Ok(synthetic::swiss_roll(*n, *noise, SWISS_ROLL_CLASSES, *seed))
+        }
+    }
+}
+
+/// Splits off the last `holdout` samples as the test split: `(train, test)`.
+/// A holdout larger than the dataset takes everything (train is empty).
+pub fn split(ds: Dataset, holdout: usize) -> (Dataset, Dataset) {
+    let cut = ds.n.saturating_sub(holdout);
+    let f = ds.features;
+    let mut train = ds;
+    let test = Dataset {
+        x: train.x.split_off(cut * f),
+        n: train.n - cut,
+        features: f,
+        image: train.image,
+        labels: train.labels.split_off(cut),
+        classes: train.classes,
+    };
+    train.n = cut;
+    (train, test)
+}
+
+/// The folder of the bundled datasets: `<crate root>/data`, else `./data`.
+pub fn bundled_dir() -> PathBuf {
+    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    if built.is_dir() {
+        built
+    } else {
+        PathBuf::from("data")
+    }
+}
+
+fn bundled_file(name: &str) -> Result<PathBuf, Diagnostic> {
+    let path = bundled_dir().join(name);
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(Diagnostic::bare(
+            codes::BUNDLED_MISSING,
+            format!("bundled data file `{}` is missing", path.display()),
+        )
+        .with_help(
+            "run iconc from the repository root (it reads ./data), or point an `Idx(images = ..., labels = ...)` source at the files",
+        ))
+    }
+}
+
+/// Checks the loaded data against what `iconc check` assumed.
+fn check_against_spec(ds: &Dataset, spec: &ir::DataSpec) -> Result<(), Diagnostic> {
+    // A zero in the spec means "not known at check time".
+    if spec.features != 0 && spec.features != ds.features {
+        return Err(Diagnostic::bare(
+            codes::SHAPE_MISMATCH,
+            format!(
+                "data has {} features per sample but the method was checked with {}",
+                ds.features, spec.features
+            ),
+        )
+        .with_help("re-run `iconc check` after changing the data file"));
+    }
+    if spec.classes != 0 && ds.classes > spec.classes {
+        return Err(Diagnostic::bare(
+            codes::SHAPE_MISMATCH,
+            format!(
+                "data has labels up to {} but the method declares {} classes",
+                ds.classes - 1,
+                spec.classes
+            ),
+        )
+        .with_help("re-run `iconc check` after changing the data file"));
+    }
+    let train = ds.n.saturating_sub(spec.holdout);
+    let per_batch = (spec.batch / spec.views.max(1)).max(1);
+    if spec.holdout >= ds.n || train < per_batch {
+        return Err(Diagnostic::bare(
+            codes::TOO_FEW_SAMPLES,
+            format!(
+                "{} samples leave {} for training after holdout {}, fewer than one batch of {} samples",
+                ds.n, train, spec.holdout, per_batch
+            ),
+        )
+        .with_help("lower `holdout` or `batch`, or raise `limit`"));
+    }
+    Ok(())
+}
+
+/// A diagnostic about one file: `"{what} in `{path}`"`.
+pub(crate) fn file_error(
+    code: &'static str,
+    path: &Path,
+    what: impl std::fmt::Display,
+) -> Diagnostic {
+    Diagnostic::bare(code, format!("{what} in `{}`", path.display()))
+}
+
+/// Number of classes implied by labels (max + 1, at least 1).
+pub(crate) fn classes_of(labels: &[i64]) -> usize {
+    labels
+        .iter()
+        .copied()
+        .max()
+        .map_or(1, |m| (m.max(0) as usize) + 1)
+}

@@ -4,9 +4,15 @@
 pub mod algebra;
 pub mod backend;
 pub mod divergence;
+pub mod eval;
 pub mod inspect;
 pub mod kernels;
 pub mod loss;
+pub mod mappers;
+pub mod model;
+pub mod output;
+pub mod plot;
+pub mod train;
 
 /// This stage's diagnostic codes (joined in `diag::codes`); E05xx lowering,
 /// E06xx data files, E07xx training.

@@ -1,0 +1,194 @@
+//! Shuffled, augmented training batches in the spec's §2.4 layout.
+//!
+//! A batch takes N = batch / views source samples and stacks their views as
+//! `[view 0 of all N; view 1 of all N; …]` with `index` repeated per view, so
+//! the positives of row r are `(r mod N) + tN`. Cross-modal data instead has
+//! N rows with `x` = modality A and `x1` = modality B.
+//!
+//! Batches are built off the training thread: a producer thread builds them
+//! (augmenting the rows in parallel with rayon) into a bounded channel a couple
+//! of batches deep. Every random choice comes from a stream keyed by
+//! (seed, epoch) for the shuffle and (seed, epoch, sample, view) for the
+//! augmentation, so the result does not depend on thread scheduling.
+
+use super::{augment, rng, Dataset};
+use crate::ir::{Augment, DataSpec, Modalities};
+use rayon::prelude::*;
+use std::sync::{mpsc, Arc};
+
+/// One batch on the host, ready to become tensors.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostBatch {
+    /// Rows B (views × N, or N for cross-modal data).
+    pub rows: usize,
+    /// rows×F, row-major.
+    pub x: Vec<f32>,
+    /// The second modality (rows×F) for cross-modal data.
+    pub x1: Option<Vec<f32>>,
+    /// Label per row.
+    pub label: Vec<i64>,
+    /// Dataset index of the source sample per row (repeated across views).
+    pub index: Vec<i64>,
+}
+
+/// Batches prefetched ahead of the consumer.
+const PREFETCH: usize = 2;
+
+// Stream tags so the shuffle and the augmentations never share a stream.
+const TAG_SHUFFLE: u64 = 0x5348_5546;
+const TAG_VIEW: u64 = 0x5649_4557;
+
+/// Yields the batches of one epoch at a time (see the module docs).
+#[derive(Debug, Clone)]
+pub struct Batcher {
+    ds: Arc<Dataset>,
+    views: usize,
+    sources: usize,
+    augment: Arc<[Augment]>,
+    modalities: Option<Modalities>,
+    seed: u64,
+}
+
+impl Batcher {
+    /// A batcher over `ds` (usually the training split) with the views,
+    /// batch size, augmentations and modalities of `spec`.
+    pub fn new(ds: Arc<Dataset>, spec: &DataSpec, seed: u64) -> Self {
+        let views = spec.views.max(1);
+        Batcher {
+            ds,
+            views,
+            sources: (spec.batch / views).max(1),
+            augment: spec.augment.clone().into(),
+            modalities: spec.modalities.clone(),
+            seed,
+        }
+    }
+
+    /// N: source samples per batch.
+    pub fn sources_per_batch(&self) -> usize {
+        self.sources
+    }
+
+    /// Rows per batch: views × N, or N for cross-modal data.
+    pub fn rows(&self) -> usize {
+        if self.modalities.is_some() {
+            self.sources
+        } else {
+            self.views * self.sources
+        }
+    }
+
+    /// Full batches per epoch (the last incomplete batch is dropped).
+    pub fn batches_per_epoch(&self) -> usize {
+        self.ds.n / self.sources
+    }
+
+    /// The dataset order of `epoch`: a permutation seeded by (seed, epoch).
+    pub fn order(&self, epoch: usize) -> Vec<usize> {
+        let mut r = rng::stream(self.seed, &[TAG_SHUFFLE, epoch as u64]);
+        rng::permutation(&mut r, self.ds.n)
+    }
+
+    /// The batches of `epoch`, built on a producer thread a couple of batches ahead.
+    /// Dropping the iterator stops the producer.
+    pub fn epoch(&self, epoch: usize) -> impl Iterator<Item = HostBatch> + Send + 'static {
+        let (tx, rx) = mpsc::sync_channel(PREFETCH);
+        let me = self.clone();
+        std::thread::spawn(move || {
+            let order = me.order(epoch);
+            for chunk in order.chunks_exact(me.sources) {
+                if tx.send(me.build(epoch, chunk)).is_err() {
+                    break; // consumer gone
+                }
+            }
+        });
+        rx.into_iter()
+    }
+
+    /// Builds the batch of the given dataset samples (synchronously).
+    pub fn build(&self, epoch: usize, samples: &[usize]) -> HostBatch {
+        match &self.modalities {
+            None => self.build_views(epoch, samples),
+            Some(m) => self.build_cross(epoch, samples, m),
+        }
+    }
+
+    fn build_views(&self, epoch: usize, samples: &[usize]) -> HostBatch {
+        let n = samples.len();
+        let rows: Vec<Vec<f32>> = (0..self.views * n)
+            .into_par_iter()
+            .map(|r| self.view(epoch, samples[r % n], r / n))
+            .collect();
+        let index: Vec<i64> = (0..self.views)
+            .flat_map(|_| samples.iter().map(|&s| s as i64))
+            .collect();
+        HostBatch {
+            rows: rows.len(),
+            x: rows.concat(),
+            x1: None,
+            label: self.labels_of(&index),
+            index,
+        }
+    }
+
+    fn build_cross(&self, epoch: usize, samples: &[usize], m: &Modalities) -> HostBatch {
+        let pairs: Vec<(Vec<f32>, Vec<f32>)> = samples
+            .par_iter()
+            .map(|&s| match m {
+                Modalities::Views => (self.view(epoch, s, 0), self.view(epoch, s, 1)),
+                Modalities::Halves => halves(&self.view(epoch, s, 0), self.ds.image),
+            })
+            .collect();
+        let (a, b): (Vec<Vec<f32>>, Vec<Vec<f32>>) = pairs.into_iter().unzip();
+        let index: Vec<i64> = samples.iter().map(|&s| s as i64).collect();
+        HostBatch {
+            rows: samples.len(),
+            x: a.concat(),
+            x1: Some(b.concat()),
+            label: self.labels_of(&index),
+            index,
+        }
+    }
+
+    /// View `view` of sample `s` in `epoch`: the augmented row (a copy when
+    /// there is no augmentation).
+    fn view(&self, epoch: usize, s: usize, view: usize) -> Vec<f32> {
+        let row = self.ds.row(s).unwrap_or(&[]);
+        if self.augment.is_empty() {
+            return row.to_vec();
+        }
+        let mut r = rng::stream(self.seed, &[TAG_VIEW, epoch as u64, s as u64, view as u64]);
+        augment::apply(row, self.ds.image, &self.augment, &mut r)
+    }
+
+    fn labels_of(&self, index: &[i64]) -> Vec<i64> {
+        index
+            .iter()
+            .map(|&i| self.ds.labels.get(i as usize).copied().unwrap_or(-1))
+            .collect()
+    }
+}
+
+/// Splits one sample into (top half, bottom half), each zero-padded to the
+/// full size. Images split by rows (per channel); vectors split at F/2.
+// Decision: for odd heights the middle row goes to the bottom half.
+pub fn halves(row: &[f32], image: Option<(usize, usize, usize)>) -> (Vec<f32>, Vec<f32>) {
+    let mut top = row.to_vec();
+    let mut bottom = row.to_vec();
+    match image {
+        Some((c, h, w)) if c * h * w == row.len() => {
+            let cut = h / 2;
+            for ch in 0..c {
+                let plane = ch * h * w;
+                top[plane + cut * w..plane + h * w].fill(0.0);
+                bottom[plane..plane + cut * w].fill(0.0);
+            }
+        }
+        _ => {
+            let cut = row.len() / 2;
+            top[cut..].fill(0.0);
+            bottom[..cut].fill(0.0);
+        }
+    }
+    (top, bottom)
+}

@@ -1,0 +1,45 @@
+//! File readers. Each returns a [`super::Dataset`] or a diagnostic that names
+//! the file and the byte offset of the first bad byte.
+
+pub mod cifar;
+pub mod csv;
+pub mod idx;
+pub mod npz_source;
+
+use super::codes;
+use crate::diag::Diagnostic;
+use std::io::Read;
+use std::path::Path;
+
+/// Reads a whole file, gunzipping it when it starts with the gzip magic `1f 8b`.
+pub(crate) fn read_maybe_gz(path: &Path) -> Result<Vec<u8>, Diagnostic> {
+    let raw = std::fs::read(path).map_err(|e| unreadable(path, &e))?;
+    if raw.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(raw.as_slice())
+            .read_to_end(&mut out)
+            .map_err(|e| {
+                super::file_error(
+                    codes::FILE_CORRUPT,
+                    path,
+                    format!(
+                        "corrupt gzip stream after {} decompressed bytes ({e})",
+                        out.len()
+                    ),
+                )
+                .with_help("the file is damaged or truncated; download it again")
+            })?;
+        Ok(out)
+    } else {
+        Ok(raw)
+    }
+}
+
+/// "cannot read" diagnostic for an I/O error.
+pub(crate) fn unreadable(path: &Path, e: &std::io::Error) -> Diagnostic {
+    Diagnostic::bare(
+        codes::FILE_UNREADABLE,
+        format!("cannot read `{}`: {e}", path.display()),
+    )
+    .with_help("paths in a data source are relative to the .icon file")
+}

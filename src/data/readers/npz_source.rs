@@ -1,0 +1,138 @@
+//! `.npz` archives with a float array `x` (N×F, N×H×W or N×C×H×W) and an
+//! integer array `label` (N). Any float or integer dtype of x is converted to
+//! f32 without scaling.
+
+use crate::data::{classes_of, codes, file_error, Dataset};
+use crate::diag::Diagnostic;
+use npyz::{DType, NpyFile, Order, TypeChar};
+use std::io::Read;
+use std::path::Path;
+
+/// Reads `x` and `label` from an `.npz` file.
+pub fn read(path: &Path) -> Result<Dataset, Diagnostic> {
+    let mut archive = npyz::npz::NpzArchive::open(path).map_err(|e| {
+        if path.is_file() {
+            file_error(
+                codes::FILE_CORRUPT,
+                path,
+                format!("not a valid npz (zip) archive: {e}"),
+            )
+            .with_help("save the arrays with `numpy.savez(path, x=x, label=label)`")
+        } else {
+            super::unreadable(path, &e)
+        }
+    })?;
+    let (x, shape) = read_array(&mut archive, path, "x")?;
+    let (labels, lshape) = read_array(&mut archive, path, "label")?;
+    let n = shape.first().copied().unwrap_or(0);
+    let image = match shape.as_slice() {
+        [_, _] => None,
+        [_, h, w] => Some((1, *h, *w)),
+        [_, c, h, w] => Some((*c, *h, *w)),
+        s => {
+            return Err(file_error(
+                codes::FILE_CORRUPT,
+                path,
+                format!("array `x` has shape {s:?} (expected N×F, N×H×W or N×C×H×W)"),
+            ))
+        }
+    };
+    if lshape.len() != 1 {
+        return Err(file_error(
+            codes::FILE_CORRUPT,
+            path,
+            format!("array `label` has shape {lshape:?} (expected N)"),
+        ));
+    }
+    if lshape[0] != n {
+        return Err(file_error(
+            codes::COUNT_MISMATCH,
+            path,
+            format!("`x` has {n} rows but `label` has {}", lshape[0]),
+        ));
+    }
+    if let Some(i) = x.iter().position(|v| !v.is_finite()) {
+        return Err(file_error(
+            codes::BAD_VALUE,
+            path,
+            format!("non-finite value in `x` at element {i}"),
+        ));
+    }
+    let mut ints = Vec::with_capacity(n);
+    for (i, &v) in labels.iter().enumerate() {
+        if !(v >= 0.0 && v.fract() == 0.0) {
+            return Err(file_error(
+                codes::BAD_VALUE,
+                path,
+                format!("label {v} at element {i} is not a whole number >= 0"),
+            ));
+        }
+        ints.push(v as i64);
+    }
+    let features = if n == 0 { 0 } else { x.len() / n };
+    Ok(Dataset {
+        x: x.into_iter().map(|v| v as f32).collect(),
+        n,
+        features,
+        image,
+        classes: classes_of(&ints),
+        labels: ints,
+    })
+}
+
+/// Reads one named array as f64 values (C order) with its shape.
+fn read_array<R: Read + std::io::Seek>(
+    archive: &mut npyz::npz::NpzArchive<R>,
+    path: &Path,
+    name: &str,
+) -> Result<(Vec<f64>, Vec<usize>), Diagnostic> {
+    let corrupt = |what: String| file_error(codes::FILE_CORRUPT, path, what);
+    let file = archive
+        .by_name(name)
+        .map_err(|e| corrupt(format!("cannot read array `{name}`: {e}")))?
+        .ok_or_else(|| {
+            corrupt(format!("no array named `{name}`"))
+                .with_help("save the arrays with `numpy.savez(path, x=x, label=label)`")
+        })?;
+    if file.order() == Order::Fortran {
+        return Err(corrupt(format!("array `{name}` is in Fortran order"))
+            .with_help("save it with `numpy.ascontiguousarray(...)`"));
+    }
+    let shape: Vec<usize> = file.shape().iter().map(|&d| d as usize).collect();
+    let values = to_f64(file).map_err(|e| corrupt(format!("array `{name}`: {e}")))?;
+    Ok((values, shape))
+}
+
+/// Converts any int/uint/float dtype to f64.
+fn to_f64<R: Read>(file: NpyFile<R>) -> Result<Vec<f64>, String> {
+    let DType::Plain(ts) = file.dtype() else {
+        return Err("structured arrays are not supported".into());
+    };
+    let e = |e: std::io::Error| format!("{e} (truncated or corrupt data)");
+    macro_rules! conv {
+        ($t:ty) => {
+            file.into_vec::<$t>()
+                .map_err(e)?
+                .into_iter()
+                .map(|v| v as f64)
+                .collect()
+        };
+    }
+    Ok(match (ts.type_char(), ts.size_field()) {
+        (TypeChar::Float, 4) => conv!(f32),
+        (TypeChar::Float, 8) => conv!(f64),
+        (TypeChar::Int, 1) => conv!(i8),
+        (TypeChar::Int, 2) => conv!(i16),
+        (TypeChar::Int, 4) => conv!(i32),
+        (TypeChar::Int, 8) => conv!(i64),
+        (TypeChar::Uint, 1) => conv!(u8),
+        (TypeChar::Uint, 2) => conv!(u16),
+        (TypeChar::Uint, 4) => conv!(u32),
+        (TypeChar::Uint, 8) => conv!(u64),
+        _ => {
+            return Err(format!(
+                "unsupported dtype `{ts}` (use float32/float64 or an integer type)"
+            ))
+        }
+    })
+}

@@ -1,0 +1,112 @@
+//! The trainable model of a method: every mapper pipeline of the IR (and,
+//! once joined with the loss, the learnable kernel parameters).
+
+use crate::diag::Diagnostic;
+use crate::ir;
+use crate::runtime::mappers::{PcaSource, Pipeline, PipelineInput};
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::tensor::{backend::Backend, Int, Tensor};
+use std::collections::BTreeMap;
+
+/// Float and int keys of one batch on the device (`x`, `label`, `index`, mapper outputs…).
+#[derive(Debug, Clone)]
+pub struct Keys<B: Backend> {
+    /// Float keys, `[B, F]` (or `[n, D]` for whole tables).
+    pub floats: BTreeMap<String, Tensor<B, 2>>,
+    /// Int keys, `[B]`.
+    pub ints: BTreeMap<String, Tensor<B, 1, Int>>,
+}
+
+impl<B: Backend> Default for Keys<B> {
+    fn default() -> Self {
+        Keys {
+            floats: BTreeMap::new(),
+            ints: BTreeMap::new(),
+        }
+    }
+}
+
+/// Every mapper pipeline of a method, run in IR order.
+#[derive(Module, Debug)]
+pub struct Mappers<B: Backend> {
+    /// Pipelines in dependency order.
+    pub pipelines: Vec<Pipeline<B>>,
+}
+
+impl<B: Backend> Mappers<B> {
+    /// Builds the pipelines of `method`; `pca` feeds PCA-initialised tables.
+    pub fn init(method: &ir::Method, pca: Option<PcaSource<'_>>, device: &B::Device) -> Self {
+        Self::from_specs(&method.mappers, pca, device)
+    }
+
+    /// Builds pipelines from mapper specs (in dependency order).
+    pub fn from_specs(specs: &[ir::MapperSpec], pca: Option<PcaSource<'_>>, device: &B::Device) -> Self {
+        let mappers = Mappers {
+            pipelines: specs
+                .iter()
+                .map(|m| Pipeline::init(m, pca, device))
+                .collect(),
+        };
+        materialize(&mappers);
+        mappers
+    }
+
+    /// Runs every pipeline in order; each reads its input key (from the data
+    /// or an earlier pipeline) and inserts its output key.
+    ///
+    /// # Shapes
+    /// - keys: data keys `x: [B, F]`, `label: [B]`, `index: [B]` (+ `x1`)
+    /// - output: the same keys plus one `[B, D]` (or `[n, D]`) per pipeline
+    pub fn forward(&self, mut keys: Keys<B>) -> Result<Keys<B>, Diagnostic> {
+        for pipeline in &self.pipelines {
+            let input = match &pipeline.input {
+                None => PipelineInput::Nothing,
+                Some(name) => {
+                    if let Some(x) = keys.floats.get(name) {
+                        PipelineInput::Float(x.clone())
+                    } else if let Some(ids) = keys.ints.get(name) {
+                        PipelineInput::Int(ids.clone())
+                    } else {
+                        return Err(missing_key(name, &pipeline.output));
+                    }
+                }
+            };
+            let out = pipeline.forward(input)?;
+            keys.floats.insert(pipeline.output.clone(), out);
+        }
+        Ok(keys)
+    }
+
+    /// Re-orthonormalizes orthonormal Linear stages (call after each optimizer step).
+    pub fn orthonormalize(self) -> Self {
+        Mappers {
+            pipelines: self.pipelines.into_iter().map(Pipeline::orthonormalize).collect(),
+        }
+    }
+
+    /// True when some pipeline holds an orthonormal Linear.
+    pub fn has_orthonormal(&self) -> bool {
+        self.pipelines.iter().any(Pipeline::has_orthonormal)
+    }
+}
+
+/// Forces burn's lazy parameter initialisation now, in module order, so the
+/// initial weights depend only on the backend seed set before `init` (not on
+/// which parameter a forward pass happens to touch first).
+pub fn materialize<B: Backend, M: Module<B>>(module: &M) {
+    struct Touch;
+    impl<B: Backend> ModuleVisitor<B> for Touch {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
+            let _ = param.val();
+        }
+    }
+    module.visit(&mut Touch);
+}
+
+fn missing_key(key: &str, output: &str) -> Diagnostic {
+    Diagnostic::bare(
+        "E0701",
+        format!("mapper pipeline `{output}` reads key `{key}`, which no earlier step produced"),
+    )
+    .with_help("this is a compiler bug: the checker should have rejected this key flow; please report it")
+}

@@ -1,0 +1,176 @@
+//! Run outputs: the run directory, atomic writes (temp file + rename),
+//! `metrics.jsonl` and `.npy` arrays.
+
+use crate::diag::Diagnostic;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Writes `bytes` to `path` atomically: a sibling temp file, fsync, rename.
+/// Readers see either the old file or the complete new one, never half of it.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Diagnostic> {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io_error(path, &e)
+    })
+}
+
+/// An E0702 diagnostic for a failed file operation.
+pub fn io_error(path: &Path, e: &std::io::Error) -> Diagnostic {
+    Diagnostic::bare("E0702", format!("cannot write `{}`: {e}", path.display()))
+        .with_help("check that the output directory is writable and the disk is not full")
+}
+
+/// Creates `runs/<method>-<UTC timestamp>/` (or `out` when given) and returns it.
+pub fn create_run_dir(out: Option<&Path>, method: &str) -> Result<PathBuf, Diagnostic> {
+    let dir = match out {
+        Some(d) => d.to_path_buf(),
+        None => {
+            let safe: String = method
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+                .collect();
+            PathBuf::from("runs").join(format!("{safe}-{}", timestamp()))
+        }
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, &e))?;
+    Ok(dir)
+}
+
+/// `YYYYMMDD-HHMMSS` in UTC, from the system clock (no date crate needed).
+pub fn timestamp() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (y, m, d) = civil_from_days(days as i64);
+    format!("{y:04}{m:02}{d:02}-{:02}{:02}{:02}", rem / 3600, (rem % 3600) / 60, rem % 60)
+}
+
+/// Days since 1970-01-01 → (year, month, day) (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// A numpy `.npy` (format 1.0) file holding a C-order array.
+pub fn npy_bytes(descr: &str, shape: &[usize], data: &[u8]) -> Vec<u8> {
+    let shape_txt = match shape {
+        [n] => format!("({n},)"),
+        dims => format!(
+            "({})",
+            dims.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape_txt}, }}");
+    // magic(6) + version(2) + len(2) + header + '\n' is padded to a multiple of 64
+    let unpadded = 10 + header.len() + 1;
+    header.push_str(&" ".repeat((64 - unpadded % 64) % 64));
+    header.push('\n');
+    let mut out = Vec::with_capacity(10 + header.len() + data.len());
+    out.extend_from_slice(b"\x93NUMPY\x01\x00");
+    out.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    out.extend_from_slice(data);
+    out
+}
+
+/// `.npy` bytes of an f32 matrix `rows × cols` (row-major).
+pub fn npy_f32(values: &[f32], rows: usize, cols: usize) -> Vec<u8> {
+    let data: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    npy_bytes("<f4", &[rows, cols], &data)
+}
+
+/// `.npy` bytes of an i64 vector.
+pub fn npy_i64(values: &[i64]) -> Vec<u8> {
+    let data: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    npy_bytes("<i8", &[values.len()], &data)
+}
+
+/// Appends JSON lines to `metrics.jsonl`, rewriting the file atomically each time.
+#[derive(Debug)]
+pub struct MetricsLog {
+    path: PathBuf,
+    lines: Vec<String>,
+}
+
+impl MetricsLog {
+    /// A log at `dir/metrics.jsonl`, keeping lines already there (resume).
+    pub fn open(dir: &Path) -> Self {
+        let path = dir.join("metrics.jsonl");
+        let lines = std::fs::read_to_string(&path)
+            .map(|t| t.lines().map(str::to_owned).collect())
+            .unwrap_or_default();
+        MetricsLog { path, lines }
+    }
+
+    /// Keeps only the first `n` lines (drops epochs after a resumed checkpoint).
+    pub fn truncate(&mut self, n: usize) {
+        self.lines.truncate(n);
+    }
+
+    /// Appends one record and rewrites the file.
+    pub fn push(&mut self, record: &serde_json::Value) -> Result<(), Diagnostic> {
+        self.lines.push(record.to_string());
+        let mut text = self.lines.join("\n");
+        text.push('\n');
+        write_atomic(&self.path, text.as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn npy_header_is_64_aligned_and_parses() {
+        let b = npy_f32(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 2, 3);
+        let header_len = u16::from_le_bytes([b[8], b[9]]) as usize;
+        assert_eq!((10 + header_len) % 64, 0);
+        let header = std::str::from_utf8(&b[10..10 + header_len]).unwrap();
+        assert!(header.contains("'shape': (2, 3)"));
+        assert_eq!(b.len(), 10 + header_len + 24);
+        // read back with npyz (an independent reader)
+        let npy = npyz::NpyFile::new(&b[..]).unwrap();
+        assert_eq!(npy.shape(), &[2, 3]);
+        let v: Vec<f32> = npy.into_vec().unwrap();
+        assert_eq!(v, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+    }
+
+    #[test]
+    fn npy_i64_roundtrip() {
+        let b = npy_i64(&[3, -1, 7]);
+        let npy = npyz::NpyFile::new(&b[..]).unwrap();
+        assert_eq!(npy.shape(), &[3]);
+        let v: Vec<i64> = npy.into_vec().unwrap();
+        assert_eq!(v, vec![3, -1, 7]);
+    }
+
+    #[test]
+    fn civil_dates() {
+        // 2000-03-01 is day 11017; 1970-01-01 is day 0 (both checkable with `date -d @…`).
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(11_017), (2000, 3, 1));
+        assert_eq!(civil_from_days(20_454), (2026, 1, 1));
+    }
+}

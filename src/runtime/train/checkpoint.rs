@@ -1,0 +1,122 @@
+//! Checkpoints: one file holding the loop state (JSON), the model record, the
+//! optimizer state and the EMA shadow (burn binary records), written atomically.
+//!
+//! Layout: `ICONCKPT1\n`, then four sections, each a little-endian u64 length
+//! followed by its bytes: state JSON, model, optimizer, EMA (empty when off).
+
+use crate::diag::Diagnostic;
+use serde::{Deserialize, Serialize};
+
+const MAGIC: &[u8] = b"ICONCKPT1\n";
+
+/// Where the loop stands. With the run seed this is the whole RNG state: batch
+/// order and augmentations are pure functions of (seed, epoch, batch), so a
+/// resumed run skips `batch_in_epoch` batches and continues bit for bit.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrainState {
+    /// Current epoch (0-based).
+    pub epoch: usize,
+    /// Batches of `epoch` already consumed.
+    pub batch_in_epoch: usize,
+    /// Optimizer steps taken.
+    pub step: usize,
+    /// Run seed.
+    pub seed: u64,
+    /// Loss of every step so far.
+    pub step_losses: Vec<f64>,
+    /// Mean loss of every finished epoch.
+    pub epoch_losses: Vec<f64>,
+}
+
+/// The sections of a checkpoint.
+#[derive(Debug, Clone, Default)]
+pub struct Checkpoint {
+    /// Loop state.
+    pub state: TrainState,
+    /// Model record bytes.
+    pub model: Vec<u8>,
+    /// Optimizer record bytes.
+    pub optimizer: Vec<u8>,
+    /// EMA shadow record bytes (empty when EMA is off).
+    pub ema: Vec<u8>,
+}
+
+impl Checkpoint {
+    /// Serializes the checkpoint.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, Diagnostic> {
+        let state = serde_json::to_vec(&self.state)
+            .map_err(|e| Diagnostic::bare("E0704", format!("cannot encode the checkpoint state: {e}")))?;
+        let mut out = MAGIC.to_vec();
+        for section in [&state, &self.model, &self.optimizer, &self.ema] {
+            out.extend_from_slice(&(section.len() as u64).to_le_bytes());
+            out.extend_from_slice(section);
+        }
+        Ok(out)
+    }
+
+    /// Parses bytes written by [`Checkpoint::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, Diagnostic> {
+        let rest = bytes.strip_prefix(MAGIC).ok_or_else(|| corrupt("not an iconc checkpoint"))?;
+        let mut sections = Vec::with_capacity(4);
+        let mut rest = rest;
+        for _ in 0..4 {
+            let (len, tail) = rest.split_at_checked(8).ok_or_else(|| corrupt("truncated"))?;
+            let mut len8 = [0u8; 8];
+            len8.copy_from_slice(len);
+            let n = usize::try_from(u64::from_le_bytes(len8)).map_err(|_| corrupt("bad length"))?;
+            let (body, tail) = tail.split_at_checked(n).ok_or_else(|| corrupt("truncated"))?;
+            sections.push(body.to_vec());
+            rest = tail;
+        }
+        let mut it = sections.into_iter();
+        let mut next = || it.next().unwrap_or_default();
+        let state_bytes = next();
+        let state: TrainState =
+            serde_json::from_slice(&state_bytes).map_err(|e| corrupt(&format!("bad state: {e}")))?;
+        Ok(Checkpoint {
+            state,
+            model: next(),
+            optimizer: next(),
+            ema: next(),
+        })
+    }
+}
+
+fn corrupt(what: &str) -> Diagnostic {
+    Diagnostic::bare("E0704", format!("the checkpoint is unreadable: {what}"))
+        .with_help("resume from a run directory written by this version of iconc, or start a fresh run")
+}
+
+/// An E0704 diagnostic for a burn record error.
+pub fn record_error(what: &str, e: &burn::record::RecorderError) -> Diagnostic {
+    Diagnostic::bare("E0704", format!("cannot save or restore the {what}: {e}"))
+        .with_help("the checkpoint does not match this method; resume with the method file the run was started with")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roundtrip_and_truncation() {
+        let c = Checkpoint {
+            state: TrainState {
+                epoch: 2,
+                batch_in_epoch: 3,
+                step: 11,
+                seed: 7,
+                step_losses: vec![1.5, 0.25],
+                epoch_losses: vec![1.0],
+            },
+            model: vec![1, 2, 3],
+            optimizer: vec![],
+            ema: vec![9; 5],
+        };
+        let b = c.to_bytes().unwrap();
+        let d = Checkpoint::from_bytes(&b).unwrap();
+        assert_eq!(d.state, c.state);
+        assert_eq!((d.model, d.optimizer, d.ema), (c.model, c.optimizer, c.ema));
+        assert!(Checkpoint::from_bytes(&b[..b.len() - 1]).is_err());
+        assert!(Checkpoint::from_bytes(b"garbage").is_err());
+    }
+}

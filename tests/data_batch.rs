@@ -1,0 +1,140 @@
+//! Batching: the §2.4 layout, drop-last, per-epoch shuffles and determinism.
+
+use iconc::data::{self, Batcher, Dataset, HostBatch};
+use iconc::ir::{Augment, DataSource, DataSpec, Modalities};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// 10 samples, 2×2 single-channel images; sample i is filled with i, label i mod 3.
+fn tiny() -> Dataset {
+    Dataset {
+        x: (0..10).flat_map(|i| [i as f32; 4]).collect(),
+        n: 10,
+        features: 4,
+        image: Some((1, 2, 2)),
+        labels: (0..10).map(|i| i % 3).collect(),
+        classes: 3,
+    }
+}
+
+fn spec(
+    views: usize,
+    batch: usize,
+    augment: Vec<Augment>,
+    modalities: Option<Modalities>,
+) -> DataSpec {
+    DataSpec {
+        source: DataSource::Digits,
+        views,
+        augment,
+        batch,
+        holdout: 0,
+        limit: None,
+        modalities,
+        features: 4,
+        image: Some((1, 2, 2)),
+        classes: 3,
+        samples: None,
+    }
+}
+
+fn all(b: &Batcher, epoch: usize) -> Vec<HostBatch> {
+    b.epoch(epoch).collect()
+}
+
+#[test]
+fn views_follow_the_section_2_4_layout() {
+    // batch 6 with 2 views → N = 3 sources; 10 / 3 → 3 full batches, 1 sample dropped.
+    let b = Batcher::new(Arc::new(tiny()), &spec(2, 6, vec![], None), 7);
+    assert_eq!(
+        (b.sources_per_batch(), b.rows(), b.batches_per_epoch()),
+        (3, 6, 3)
+    );
+    let batches = all(&b, 0);
+    assert_eq!(batches.len(), 3);
+    let mut seen = HashSet::new();
+    for hb in &batches {
+        assert_eq!(hb.rows, 6);
+        assert_eq!(hb.x.len(), 24);
+        assert!(hb.x1.is_none());
+        // Rows r and r + N are views of the same source.
+        for r in 0..3 {
+            assert_eq!(hb.index[r], hb.index[r + 3]);
+            assert!(seen.insert(hb.index[r]), "sample repeated within an epoch");
+            // No augmentation: each view is the raw sample (filled with its index).
+            assert_eq!(hb.x[r * 4], hb.index[r] as f32);
+            assert_eq!(hb.x[(r + 3) * 4], hb.index[r] as f32);
+            assert_eq!(hb.label[r], hb.index[r] % 3);
+        }
+    }
+    assert_eq!(seen.len(), 9);
+}
+
+#[test]
+fn epochs_are_deterministic_and_differently_shuffled() {
+    let s = spec(
+        2,
+        4,
+        vec![Augment::Noise { std: 0.1 }, Augment::Flip { p: 0.5 }],
+        None,
+    );
+    let a = Batcher::new(Arc::new(tiny()), &s, 3);
+    let b = Batcher::new(Arc::new(tiny()), &s, 3);
+    assert_eq!(all(&a, 0), all(&b, 0));
+    assert_eq!(all(&a, 5), all(&b, 5));
+    assert_ne!(a.order(0), a.order(1));
+    let other_seed = Batcher::new(Arc::new(tiny()), &s, 4);
+    assert_ne!(all(&a, 0), all(&other_seed, 0));
+    // Two views of one sample get different noise.
+    let hb = &all(&a, 0)[0];
+    assert_ne!(hb.x[0..4], hb.x[8..12]);
+}
+
+#[test]
+fn cross_modal_views_and_halves() {
+    let b = Batcher::new(
+        Arc::new(tiny()),
+        &spec(1, 5, vec![], Some(Modalities::Halves)),
+        1,
+    );
+    assert_eq!(b.rows(), 5);
+    let hb = &all(&b, 0)[0];
+    assert_eq!(hb.rows, 5);
+    let x1 = hb.x1.as_ref().unwrap();
+    for r in 0..5 {
+        let v = hb.index[r] as f32;
+        // 2×2 image: top half = row 0 (pixels 0, 1), bottom half = row 1 (pixels 2, 3).
+        assert_eq!(&hb.x[r * 4..r * 4 + 4], &[v, v, 0.0, 0.0]);
+        assert_eq!(&x1[r * 4..r * 4 + 4], &[0.0, 0.0, v, v]);
+    }
+    let b = Batcher::new(
+        Arc::new(tiny()),
+        &spec(
+            1,
+            5,
+            vec![Augment::Noise { std: 0.5 }],
+            Some(Modalities::Views),
+        ),
+        1,
+    );
+    let hb = &all(&b, 0)[0];
+    assert_eq!(hb.x1.as_ref().unwrap().len(), hb.x.len());
+    assert_ne!(hb.x1.as_ref().unwrap(), &hb.x);
+}
+
+#[test]
+fn dropping_the_iterator_early_is_fine() {
+    let b = Batcher::new(Arc::new(tiny()), &spec(1, 1, vec![], None), 0);
+    let first: Vec<HostBatch> = b.epoch(0).take(2).collect();
+    assert_eq!(first.len(), 2);
+    assert_eq!(b.epoch(0).count(), 10);
+}
+
+#[test]
+fn split_then_batch_over_train_only() {
+    let (train, test) = data::split(tiny(), 4);
+    assert_eq!(test.labels, vec![6 % 3, 7 % 3, 8 % 3, 9 % 3]);
+    let b = Batcher::new(Arc::new(train), &spec(1, 2, vec![], None), 0);
+    let idx: HashSet<i64> = all(&b, 0).iter().flat_map(|hb| hb.index.clone()).collect();
+    assert_eq!(idx, (0..6).collect());
+}

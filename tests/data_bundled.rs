@@ -1,0 +1,128 @@
+//! Bundled datasets load with the documented shapes, counts and scaling
+//! (numbers from `data/README.md` / the shared datasets README).
+
+use iconc::data::{self, Dataset};
+use iconc::ir::{DataSource, DataSpec};
+use std::path::Path;
+
+fn spec(source: DataSource) -> DataSpec {
+    DataSpec {
+        source,
+        views: 1,
+        augment: vec![],
+        batch: 64,
+        holdout: 0,
+        limit: None,
+        modalities: None,
+        features: 0,
+        image: None,
+        classes: 0,
+        samples: None,
+    }
+}
+
+fn counts(ds: &Dataset) -> Vec<usize> {
+    let mut c = vec![0; ds.classes];
+    for &l in &ds.labels {
+        c[l as usize] += 1;
+    }
+    c
+}
+
+#[test]
+fn mnist_loads_with_readme_counts_and_scaling() {
+    let ds = data::load(&spec(DataSource::Mnist), Path::new(".")).unwrap();
+    assert_eq!(
+        (ds.n, ds.features, ds.image, ds.classes),
+        (10_000, 784, Some((1, 28, 28)), 10)
+    );
+    assert_eq!(&ds.labels[..10], &[9, 3, 7, 0, 9, 7, 7, 9, 6, 5]);
+    assert_eq!(
+        counts(&ds),
+        vec![1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978]
+    );
+    // README: raw mean 33.44 → scaled mean 33.44 / 255 = 0.13114.
+    let mean = ds.x.iter().map(|&v| f64::from(v)).sum::<f64>() / ds.x.len() as f64;
+    assert!((mean - 33.44 / 255.0).abs() < 0.0005, "mean {mean}");
+    assert!(ds.x.iter().all(|&v| (0.0..=1.0).contains(&v)));
+}
+
+#[test]
+fn digits_loads_scaled_by_16() {
+    let ds = data::load(&spec(DataSource::Digits), Path::new(".")).unwrap();
+    assert_eq!((ds.n, ds.features, ds.image), (1_797, 64, Some((1, 8, 8))));
+    assert_eq!(&ds.labels[..12], &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]);
+    assert_eq!(
+        counts(&ds),
+        vec![178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
+    );
+    // README: raw mean 4.88 → 4.88 / 16 = 0.305.
+    let mean = ds.x.iter().map(|&v| f64::from(v)).sum::<f64>() / ds.x.len() as f64;
+    assert!((mean - 4.88 / 16.0).abs() < 0.001, "mean {mean}");
+    assert_eq!(ds.x.iter().cloned().fold(0.0f32, f32::max), 1.0);
+}
+
+#[test]
+fn limit_and_split_take_the_tail_as_test() {
+    let mut s = spec(DataSource::Digits);
+    s.limit = Some(100);
+    s.holdout = 30;
+    let ds = data::load(&s, Path::new(".")).unwrap();
+    assert_eq!(ds.n, 100);
+    let first_test_row = ds.row(70).unwrap().to_vec();
+    let (train, test) = data::split(ds, 30);
+    assert_eq!((train.n, test.n), (70, 30));
+    assert_eq!((train.x.len(), test.x.len()), (70 * 64, 30 * 64));
+    assert_eq!(test.row(0).unwrap(), first_test_row.as_slice());
+    // Label of sample 70 read with python's gzip module: 1.
+    assert_eq!(test.labels[0], 1);
+}
+
+#[test]
+fn holdout_leaving_less_than_a_batch_is_an_error() {
+    let mut s = spec(DataSource::Digits);
+    s.limit = Some(100);
+    s.holdout = 90;
+    s.batch = 64;
+    let err = data::load(&s, Path::new(".")).unwrap_err();
+    assert_eq!(err.code, "E0608");
+}
+
+#[test]
+fn spec_shape_disagreement_is_an_error() {
+    let mut s = spec(DataSource::Digits);
+    s.features = 784;
+    assert_eq!(data::load(&s, Path::new(".")).unwrap_err().code, "E0606");
+}
+
+#[test]
+fn known_shapes_match_loaded_data() {
+    for src in [
+        DataSource::Digits,
+        DataSource::Moons {
+            n: 50,
+            noise: 0.1,
+            seed: 1,
+        },
+        DataSource::Blobs {
+            n: 40,
+            centers: 3,
+            dim: 5,
+            std: 1.0,
+            seed: 2,
+        },
+        DataSource::SwissRoll {
+            n: 60,
+            noise: 0.0,
+            seed: 3,
+        },
+    ] {
+        let k = data::known_shape(&src).unwrap();
+        let ds = data::read_source(&src, Path::new(".")).unwrap();
+        assert_eq!(
+            (k.samples, k.features, k.image),
+            (ds.n, ds.features, ds.image)
+        );
+        assert!(ds.classes <= k.classes);
+    }
+}
