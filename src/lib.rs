@@ -13,6 +13,7 @@ pub mod fmt;
 pub mod ir;
 pub mod runtime;
 pub mod syntax;
+pub mod table;
 
 pub use ast::Span;
 pub use diag::{Diagnostic, Severity, Source};

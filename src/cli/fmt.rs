@@ -1,11 +1,138 @@
-//! `iconc fmt`.
+//! `iconc fmt [--check] FILE|DIR...`: format `.icon` files in place.
+//!
+//! Exit codes: 0 all formatted (or, with `--check`, nothing to change);
+//! 1 a file has syntax errors or (`--check`) would change; 2 I/O errors.
+
+use std::path::{Path, PathBuf};
 
 /// Arguments of `iconc fmt`.
 #[derive(Debug, clap::Args)]
-pub(crate) struct Args {}
+pub(crate) struct Args {
+    /// Do not write; list files whose formatting would change (exit 1 if any).
+    #[arg(long)]
+    check: bool,
+    /// `.icon` files, or directories searched recursively for them.
+    #[arg(required = true, value_name = "FILE|DIR")]
+    paths: Vec<PathBuf>,
+}
+
+/// What happened to one file.
+enum Outcome {
+    Unchanged,
+    Changed,
+    SyntaxErrors,
+    IoError,
+}
 
 /// Runs `iconc fmt`; returns the exit code.
-pub(crate) fn run(_args: Args) -> i32 {
-    eprintln!("iconc fmt: not implemented yet");
-    2
+pub(crate) fn run(args: Args) -> i32 {
+    let mut files = Vec::new();
+    let mut io_error = false;
+    for path in &args.paths {
+        if let Err(e) = collect(path, &mut files) {
+            eprintln!("error: cannot read {}: {e}", path.display());
+            io_error = true;
+        }
+    }
+    let mut user_error = false;
+    for file in &files {
+        match format_file(file, args.check) {
+            Outcome::Unchanged => {}
+            Outcome::Changed if args.check => {
+                println!("would reformat {}", file.display());
+                user_error = true;
+            }
+            Outcome::Changed => println!("reformatted {}", file.display()),
+            Outcome::SyntaxErrors => user_error = true,
+            Outcome::IoError => io_error = true,
+        }
+    }
+    if io_error {
+        2
+    } else if user_error {
+        1
+    } else {
+        0
+    }
+}
+
+/// Adds `path` (a file) or the `.icon` files below it (a directory), sorted.
+fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    if !path.is_dir() {
+        // Surface a missing file as an I/O error now.
+        std::fs::metadata(path)?;
+        out.push(path.to_path_buf());
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for entry in entries {
+        if entry.is_dir() {
+            collect(&entry, out)?;
+        } else if entry.extension().is_some_and(|x| x == "icon") {
+            out.push(entry);
+        }
+    }
+    Ok(())
+}
+
+fn format_file(path: &Path, check: bool) -> Outcome {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", path.display());
+            return Outcome::IoError;
+        }
+    };
+    let name = path.display().to_string();
+    let formatted = match crate::fmt::format(&crate::Source::new(name.clone(), text.clone())) {
+        Ok(f) => f,
+        Err(diags) => {
+            // Minimal rendering until the shared renderer (diag::render) lands.
+            for d in diags.iter().filter(|d| d.is_error()) {
+                let at = d.labels.iter().find(|l| l.primary).map(|l| l.span.start);
+                let (line, col) = crate::syntax::line_col(&text, at.unwrap_or(0));
+                eprintln!("error[{}]: {} at {name}:{line}:{col}", d.code, d.message);
+                if let Some(help) = &d.help {
+                    eprintln!("  help: {help}");
+                }
+            }
+            eprintln!("{name}: not formatted (syntax errors)");
+            return Outcome::SyntaxErrors;
+        }
+    };
+    if formatted == text {
+        return Outcome::Unchanged;
+    }
+    if check {
+        return Outcome::Changed;
+    }
+    match write_atomically(path, &formatted) {
+        Ok(()) => Outcome::Changed,
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            Outcome::IoError
+        }
+    }
+}
+
+/// Writes a temporary file next to `path` and renames it over `path`, so a
+/// crash never leaves a half-written file.
+fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{file_name}.fmt-{}.tmp", std::process::id()));
+    let result = (|| {
+        std::fs::write(&tmp, contents)?;
+        if let Ok(meta) = std::fs::metadata(path) {
+            std::fs::set_permissions(&tmp, meta.permissions())?;
+        }
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }

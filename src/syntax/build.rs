@@ -12,10 +12,9 @@ use pest::iterators::Pair;
 /// instead of risking a stack overflow in every later recursive pass.
 pub(crate) const MAX_DEPTH: usize = 96;
 
-/// The expression is nested deeper than [`MAX_DEPTH`]; the span is the
-/// part that went too deep.
+/// The expression is nested deeper than [`MAX_DEPTH`].
 #[derive(Debug)]
-pub(crate) struct TooDeep(pub(crate) Span);
+pub(crate) struct TooDeep;
 
 /// Builds AST nodes from pairs of one statement parsed at byte `offset`.
 pub(crate) struct Builder<'d> {
@@ -84,9 +83,10 @@ impl Builder<'_> {
 
     /// Any expression-level pair.
     fn expr(&mut self, pair: Pair<'_, Rule>, depth: usize) -> Built<Expr> {
+        let pair = skip_wrappers(pair);
         let span = self.span(&pair);
         if depth > MAX_DEPTH {
-            return Err(TooDeep(span));
+            return Err(TooDeep);
         }
         match pair.as_rule() {
             Rule::expr | Rule::term => self.binary_chain(pair, depth),
@@ -167,7 +167,7 @@ impl Builder<'_> {
             let Some(rhs) = inner.next() else { break };
             level += 1;
             if level > MAX_DEPTH {
-                return Err(TooDeep(span));
+                return Err(TooDeep);
             }
             let bin = match op.as_str() {
                 "+" => BinOp::Add,
@@ -364,6 +364,23 @@ impl Builder<'_> {
         }
         StrLit { value, span }
     }
+}
+
+/// Descends through `expr`/`term`/`factor`/`postfix` pairs that wrap a
+/// single child, without recursion (keeps the builder's stack shallow: one
+/// frame per real tree level).
+fn skip_wrappers(mut pair: Pair<'_, Rule>) -> Pair<'_, Rule> {
+    while matches!(
+        pair.as_rule(),
+        Rule::expr | Rule::term | Rule::factor | Rule::postfix
+    ) {
+        let mut inner = pair.clone().into_inner();
+        match (inner.next(), inner.next()) {
+            (Some(only), None) => pair = only,
+            _ => break,
+        }
+    }
+    pair
 }
 
 /// A placeholder for a node the grammar guarantees but pest did not give

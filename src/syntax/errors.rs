@@ -68,6 +68,17 @@ impl Site<'_> {
             .unwrap_or_default()
             .contains('\n')
     }
+    /// Label for "expected X": at the current token when it is on the line
+    /// of token `anchor`, else at `anchor` ("… after this").
+    fn here_or_after(&self, anchor: usize, what: &str) -> (Span, String) {
+        let same_line = self.tok(anchor).zip(self.tok(self.cur)).is_some_and(|(a, c)| {
+            !self.text.get(a.span.end..c.span.start).unwrap_or_default().contains('\n')
+        });
+        match self.tok(anchor) {
+            Some(a) if !same_line => (a.span, format!("{what} after this")),
+            _ => (self.cur_span(), format!("{what} here")),
+        }
+    }
     /// Label span for "expected X here": the current token when it is on
     /// the line of the previous one, else the previous token.
     fn expected_at(&self) -> (Span, &'static str) {
@@ -80,11 +91,18 @@ impl Site<'_> {
     }
 }
 
-/// One diagnostic for a statement (starting at token `stmt`) that failed.
-pub(crate) fn diagnose(text: &str, tokens: &[Token], stmt: usize, failure: &Failure) -> Diagnostic {
+/// One diagnostic for a statement (starting at token `stmt`) that failed,
+/// and the index of the token where the statement really stopped (recovery
+/// resumes after it).
+pub(crate) fn diagnose(
+    text: &str,
+    tokens: &[Token],
+    stmt: usize,
+    failure: &Failure,
+) -> (Diagnostic, usize) {
     let (pos, expected) = match failure {
-        Failure::TooDeep(span) => return too_complex(*span),
-        Failure::Limit { pos } => return too_complex(Span::new(*pos, *pos)),
+        Failure::TooDeep(span) => return (too_complex(*span), stmt + 1),
+        Failure::Limit { pos } => return (too_complex(Span::new(*pos, *pos)), stmt + 1),
         Failure::Syntax { pos, expected } => (*pos, expected.as_slice()),
     };
     let first = tokens.partition_point(|t| t.span.end <= pos);
@@ -108,14 +126,15 @@ pub(crate) fn diagnose(text: &str, tokens: &[Token], stmt: usize, failure: &Fail
         cur,
         prev,
     };
-    invalid_char(&site)
+    let diag = invalid_char(&site)
         .or_else(|| unterminated_string(&site))
         .or_else(|| delimiters(&site))
         .or_else(|| statement_head(&site))
         .or_else(|| stray_on(&site))
         .or_else(|| after_prev(&site))
         .or_else(|| missing_comma(&site))
-        .unwrap_or_else(|| unexpected(&site, expected))
+        .unwrap_or_else(|| unexpected(&site, expected));
+    (diag, cur)
 }
 
 /// The first token of the line that token `i` is on.
@@ -335,6 +354,9 @@ fn statement_head(s: &Site<'_>) -> Option<Diagnostic> {
     if head_kind == Tok::Ident && head == "on" {
         return stray_on(&Site { cur: s.stmt, ..*s });
     }
+    if matches!(head_kind, Tok::RParen | Tok::RBracket) {
+        return Some(unmatched(&Site { cur: s.stmt, ..*s }));
+    }
     if head_kind != Tok::Ident || head == "true" || head == "false" {
         let site = Site { cur: s.stmt, ..*s };
         return Some(
@@ -350,7 +372,10 @@ fn statement_head(s: &Site<'_>) -> Option<Diagnostic> {
             ),
         );
     }
-    if s.cur != s.stmt + 1 {
+    let second = (s.stmt + 1..s.tokens.len())
+        .find(|&i| s.kind(i).is_some_and(Tok::is_significant))
+        .unwrap_or(s.tokens.len());
+    if s.cur != second {
         return None;
     }
     if HEADER_KEYWORDS.contains(&head.as_str()) {
@@ -362,14 +387,10 @@ fn statement_head(s: &Site<'_>) -> Option<Diagnostic> {
             ),
             _ => format!("write `{head} \"…\"`"),
         };
+        let (span, label) = s.here_or_after(s.stmt, "expected a string");
         return Some(
-            Diagnostic::error(
-                E_MISSING_STRING,
-                format!("expected a string after `{head}`"),
-                s.cur_span(),
-                "expected a string here",
-            )
-            .with_help(help),
+            Diagnostic::error(E_MISSING_STRING, format!("expected a string after `{head}`"), span, label)
+                .with_help(help),
         );
     }
     let help = if s.kind(s.cur) == Some(Tok::LParen) {
@@ -377,15 +398,8 @@ fn statement_head(s: &Site<'_>) -> Option<Diagnostic> {
     } else {
         format!("write `{head} = value`")
     };
-    Some(
-        Diagnostic::error(
-            E_MISSING_EQ,
-            format!("expected `=` after `{head}`"),
-            s.cur_span(),
-            "expected `=` before this",
-        )
-        .with_help(help),
-    )
+    let (span, label) = s.here_or_after(s.stmt, "expected `=`");
+    Some(Diagnostic::error(E_MISSING_EQ, format!("expected `=` after `{head}`"), span, label).with_help(help))
 }
 
 /// True when the `)` at `close` ends a call's argument list (`Name(…)`).
@@ -565,7 +579,7 @@ fn unexpected(s: &Site<'_>, expected: &[Rule]) -> Diagnostic {
         "not expected here",
     );
     match names.as_slice() {
-        [] => d,
+        [] => d.with_help("see docs/language.md for the forms a statement can take"),
         [one] => d.with_help(format!("expected {one}")),
         many => d.with_help(format!("expected one of: {}", many.join(", "))),
     }

@@ -129,8 +129,8 @@ impl Driver<'_> {
                     ti = self.after_statement(ti, end);
                 }
                 Err(failure) => {
-                    let diag = errors::diagnose(self.text, self.tokens, ti, &failure);
-                    let err_idx = self.token_at(failure_pos(&failure));
+                    let (diag, stopped) = errors::diagnose(self.text, self.tokens, ti, &failure);
+                    let err_idx = self.token_at(failure_pos(&failure)).min(stopped);
                     self.diags.push(diag);
                     ti = recover::resume_after_error(self.text, self.tokens, ti, err_idx);
                 }
@@ -192,7 +192,8 @@ impl Driver<'_> {
         let end = builder.span(&stmt).end;
         match builder.item(stmt) {
             Ok(item) => Ok((item, end)),
-            Err(build::TooDeep(span)) => Err(Failure::TooDeep(span)),
+            // Report the whole statement: the deepest point is not useful.
+            Err(build::TooDeep) => Err(Failure::TooDeep(Span::new(start, end))),
         }
     }
 

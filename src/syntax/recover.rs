@@ -36,14 +36,47 @@ fn at_column_one(text: &str, tokens: &[Token], i: usize) -> bool {
     })
 }
 
+/// True when token `i` is the first significant token on its line.
+fn first_on_line(tokens: &[Token], i: usize) -> bool {
+    tokens.get(i).is_some_and(|t| t.kind.is_significant())
+        && tokens
+            .get(..i)
+            .unwrap_or_default()
+            .iter()
+            .rev()
+            .find(|t| t.kind != Tok::Comment)
+            .is_none_or(|t| t.kind == Tok::Newline)
+}
+
+/// True when the line starting at token `i` plausibly continues the
+/// statement before it: it starts with an operator (or `on`, `,`, a closing
+/// bracket) or the previous line ended with one.
+fn continues(text: &str, tokens: &[Token], i: usize) -> bool {
+    let binds = |t: &Token, leading: bool| match t.kind {
+        Tok::Plus | Tok::Minus | Tok::Star | Tok::Arrow | Tok::Comma | Tok::Eq => true,
+        Tok::LParen | Tok::LBracket => !leading,
+        Tok::Ident => text_of(text, t) == "on",
+        _ => false,
+    };
+    let starts = tokens.get(i).is_some_and(|t| binds(t, true));
+    let prev = tokens
+        .get(..i)
+        .unwrap_or_default()
+        .iter()
+        .rev()
+        .find(|t| t.kind.is_significant());
+    starts || prev.is_some_and(|t| binds(t, false))
+}
+
 /// The token index to resume at after an error at token `err_idx` in the
 /// statement starting at token `stmt_idx`. Always greater than `stmt_idx`.
 ///
-/// Preferred: the first statement start (or the token after a `;`) at or
-/// after the error, outside the brackets opened by the broken statement.
-/// When those brackets never close, the first statement start in column 1
-/// after the error, else after the statement start (an unclosed `(` may
-/// have swallowed the following statements).
+/// Preferred: the first line at or after the error, outside the brackets
+/// opened by the broken statement, that starts a statement or at least
+/// does not continue the broken one (so stray lines get reported too), or
+/// the token after a `;`. When those brackets never close: the first
+/// statement start in column 1 after the error, else after the statement
+/// start (an unclosed `(` may have swallowed the following statements).
 pub(crate) fn resume_after_error(
     text: &str,
     tokens: &[Token],
@@ -57,7 +90,9 @@ pub(crate) fn resume_after_error(
             if tok.kind == Tok::Semi {
                 return i + 1;
             }
-            if is_statement_start(text, tokens, i) {
+            if is_statement_start(text, tokens, i)
+                || (first_on_line(tokens, i) && !continues(text, tokens, i))
+            {
                 return i;
             }
         }
