@@ -22,7 +22,8 @@ fn nt_xent<B: AutodiffBackend>(f: Tensor<B, 2>, tau: f64) -> Tensor<B, 1> {
     let eye = Tensor::<B, 2>::eye(rows, &device).bool();
     let logits = logits.mask_fill(eye, -1e9);
     let targets: Vec<i64> = (0..rows).map(|r| ((r + n) % rows) as i64).collect();
-    let t = Tensor::<B, 1, Int>::from_data(TensorData::new(targets, [rows]), &device).reshape([rows, 1]);
+    let t = Tensor::<B, 1, Int>::from_data(TensorData::new(targets, [rows]), &device)
+        .reshape([rows, 1]);
     -log_softmax(logits, 1).gather(1, t).mean()
 }
 
@@ -35,7 +36,13 @@ fn bench<B: AutodiffBackend>(name: &str, batch: usize, steps: usize) -> f64 {
         in_dim: 784,
         out_dim: 128,
         stages: vec![
-            MapperStage::Mlp { input: 784, hidden: vec![512, 512], out: 128, activation: Activation::Relu, batch_norm: false },
+            MapperStage::Mlp {
+                input: 784,
+                hidden: vec![512, 512],
+                out: 128,
+                activation: Activation::Relu,
+                batch_norm: false,
+            },
             MapperStage::Normalize,
         ],
     };
@@ -47,7 +54,11 @@ fn bench<B: AutodiffBackend>(name: &str, batch: usize, steps: usize) -> f64 {
         let start = Instant::now();
         let mut keys = Keys::default();
         keys.floats.insert("x".into(), x.clone());
-        let f = model.forward(keys).ok().and_then(|k| k.floats.get("embedding").cloned()).expect("forward");
+        let f = model
+            .forward(keys)
+            .ok()
+            .and_then(|k| k.floats.get("embedding").cloned())
+            .expect("forward");
         let loss = nt_xent(f, 0.5);
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         model = optim.step(1e-3, model, grads);
@@ -58,12 +69,18 @@ fn bench<B: AutodiffBackend>(name: &str, batch: usize, steps: usize) -> f64 {
         }
     }
     let sps = (batch * steps) as f64 / elapsed;
-    println!("{name:>8}: {:.1} ms/step, {sps:.0} samples/s (batch {batch}, {steps} steps)", 1e3 * elapsed / steps as f64);
+    println!(
+        "{name:>8}: {:.1} ms/step, {sps:.0} samples/s (batch {batch}, {steps} steps)",
+        1e3 * elapsed / steps as f64
+    );
     sps
 }
 
 fn main() {
-    let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
     let batch = args.first().copied().unwrap_or(256);
     let steps = args.get(1).copied().unwrap_or(10);
     println!("threads: {}", rayon::current_num_threads());

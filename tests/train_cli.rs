@@ -14,7 +14,10 @@ eval = [knn, alignment, uniformity]
 "#;
 
 fn iconc(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_iconc")).args(args).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_iconc"))
+        .args(args)
+        .output()
+        .unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -37,7 +40,15 @@ fn run_then_resume_for_more_epochs() {
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(stdout.contains("knn"), "{stdout}");
     assert!(stdout.contains("samples/s"), "{stdout}");
-    for f in ["method.json", "metrics.jsonl", "embeddings.npy", "labels.npy", "checkpoint.bin", "loss.png", "embedding.png"] {
+    for f in [
+        "method.json",
+        "metrics.jsonl",
+        "embeddings.npy",
+        "labels.npy",
+        "checkpoint.bin",
+        "loss.png",
+        "embedding.png",
+    ] {
         assert!(Path::new(&out).join(f).is_file(), "missing {f}");
     }
     // batch = 40 rows = 2 views × 20 sources: 240 train samples / 20 = 12 batches per epoch
@@ -64,7 +75,11 @@ fn divergence_exits_1_with_e0703() {
 #[test]
 fn bad_method_and_missing_run_dir() {
     let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), "bad.icon", "method \"x\"\nq = Gausian() on embedding\n");
+    let file = write(
+        dir.path(),
+        "bad.icon",
+        "method \"x\"\nq = Gausian() on embedding\n",
+    );
     let (code, _, stderr) = iconc(&["run", &file, "--quiet"]);
     assert_eq!(code, 1, "{stderr}");
     let missing = dir.path().join("nope").display().to_string();

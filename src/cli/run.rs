@@ -11,7 +11,9 @@ use crate::diag::{Diagnostic, Source};
 use crate::ir;
 use crate::runtime::backend::{dispatch, BackendKind, BackendTask};
 use crate::runtime::train::evaluate::EvalReport;
-use crate::runtime::train::session::{read_stored_method, run_method, IconLoss, RunOptions, RunSummary};
+use crate::runtime::train::session::{
+    read_stored_method, run_method, IconLoss, RunOptions, RunSummary,
+};
 use crate::runtime::train::{ProgressMode, Stop};
 use burn::tensor::backend::AutodiffBackend;
 use std::path::{Path, PathBuf};
@@ -75,14 +77,23 @@ pub(crate) fn run(args: Args) -> i32 {
         method.train.seed = s;
     }
     let base_dir = match (&args.resume, &args.method) {
-        (Some(dir), _) => read_stored_method(dir).map(|s| s.base_dir).unwrap_or_else(|_| PathBuf::from(".")),
-        (None, Some(path)) => path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(".")),
+        (Some(dir), _) => read_stored_method(dir)
+            .map(|s| s.base_dir)
+            .unwrap_or_else(|_| PathBuf::from(".")),
+        (None, Some(path)) => path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from(".")),
         (None, None) => PathBuf::from("."),
     };
     let options = RunOptions {
         out: args.out.clone(),
         resume: args.resume.clone(),
-        progress: if args.quiet { ProgressMode::Quiet } else { ProgressMode::Auto },
+        progress: if args.quiet {
+            ProgressMode::Quiet
+        } else {
+            ProgressMode::Auto
+        },
         source_text: source.text.clone(),
         base_dir,
     };
@@ -98,7 +109,10 @@ pub(crate) fn run(args: Args) -> i32 {
         }
         Err(d) => {
             let code = exit_code(&d);
-            print_reports(&[Report { source: Arc::new(source), diagnostic: d }]);
+            print_reports(&[Report {
+                source: Arc::new(source),
+                diagnostic: d,
+            }]);
             code
         }
     }
@@ -110,17 +124,28 @@ fn load(args: &Args) -> Result<(ir::Method, Source), i32> {
         return match read_stored_method(dir) {
             Ok(stored) => {
                 if args.method.is_some() {
-                    eprintln!("note: --resume uses the method stored in {}; the file argument is ignored", dir.display());
+                    eprintln!(
+                        "note: --resume uses the method stored in {}; the file argument is ignored",
+                        dir.display()
+                    );
                 }
-                Ok((stored.method, Source::new(dir.join("method.json").display().to_string(), stored.source)))
+                Ok((
+                    stored.method,
+                    Source::new(dir.join("method.json").display().to_string(), stored.source),
+                ))
             }
             Err(d) => {
-                print_reports(&[Report { source: Arc::new(Source::new(dir.display().to_string(), "")), diagnostic: d }]);
+                print_reports(&[Report {
+                    source: Arc::new(Source::new(dir.display().to_string(), "")),
+                    diagnostic: d,
+                }]);
                 Err(2)
             }
         };
     }
-    let Some(path) = &args.method else { return Err(2) };
+    let Some(path) = &args.method else {
+        return Err(2);
+    };
     match check::load_method(path) {
         Ok((method, warnings)) => {
             print_reports(&warnings);
@@ -129,14 +154,21 @@ fn load(args: &Args) -> Result<(ir::Method, Source), i32> {
         }
         Err(reports) => {
             print_reports(&reports);
-            Err(if reports.iter().any(check::is_io_error) { 2 } else { 1 })
+            Err(if reports.iter().any(check::is_io_error) {
+                2
+            } else {
+                1
+            })
         }
     }
 }
 
 fn print_reports(reports: &[Report]) {
     if !reports.is_empty() {
-        eprint!("{}", human::render(reports, super::check::human_options(false)));
+        eprint!(
+            "{}",
+            human::render(reports, super::check::human_options(false))
+        );
     }
 }
 
@@ -158,7 +190,11 @@ fn print_summary(s: &RunSummary, quiet: bool) {
         return;
     }
     if let Some(last) = s.step_losses.last() {
-        println!("trained {} steps, final loss {last:.5}, {:.0} samples/s", s.step_losses.len(), s.samples_per_s);
+        println!(
+            "trained {} steps, final loss {last:.5}, {:.0} samples/s",
+            s.step_losses.len(),
+            s.samples_per_s
+        );
     }
     if let Some(r) = &s.eval {
         print_eval(r);
@@ -169,7 +205,10 @@ fn print_summary(s: &RunSummary, quiet: bool) {
 }
 
 fn print_eval(r: &EvalReport) {
-    println!("evaluation on the {} split ({} samples, key `{}`):", r.split, r.rows, r.key);
+    println!(
+        "evaluation on the {} split ({} samples, key `{}`):",
+        r.split, r.rows, r.key
+    );
     for (name, v) in &r.scores {
         println!("  {name:<16} {v:.4}");
     }

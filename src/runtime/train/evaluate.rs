@@ -59,7 +59,10 @@ pub fn eval_key(method: &ir::Method) -> String {
 pub fn is_nonparametric(method: &ir::Method) -> bool {
     method.mappers.iter().any(|m| {
         m.input.as_deref() == Some("index")
-            && matches!(m.stages.first(), Some(MapperStage::LookUpTable { get_all: false, .. }))
+            && matches!(
+                m.stages.first(),
+                Some(MapperStage::LookUpTable { get_all: false, .. })
+            )
     })
 }
 
@@ -67,14 +70,23 @@ pub fn is_nonparametric(method: &ir::Method) -> bool {
 ///
 /// # Shapes
 /// output: `ds.n × D`, row-major
-pub fn embed<B: Backend>(mappers: &Mappers<B>, ds: &Dataset, key: &str, device: &B::Device) -> Result<(Vec<f32>, usize), Diagnostic> {
+pub fn embed<B: Backend>(
+    mappers: &Mappers<B>,
+    ds: &Dataset,
+    key: &str,
+    device: &B::Device,
+) -> Result<(Vec<f32>, usize), Diagnostic> {
     let mut out = Vec::new();
     let mut dim = 0;
     for start in (0..ds.n).step_by(EVAL_CHUNK) {
         let end = (start + EVAL_CHUNK).min(ds.n);
         let batch = HostBatch {
             rows: end - start,
-            x: ds.x.get(start * ds.features..end * ds.features).unwrap_or(&[]).to_vec(),
+            x: ds
+                .x
+                .get(start * ds.features..end * ds.features)
+                .unwrap_or(&[])
+                .to_vec(),
             x1: None,
             label: ds.labels.get(start..end).unwrap_or(&[]).to_vec(),
             index: (start as i64..end as i64).collect(),
@@ -86,14 +98,26 @@ pub fn embed<B: Backend>(mappers: &Mappers<B>, ds: &Dataset, key: &str, device: 
     Ok((out, dim))
 }
 
-fn embed_batch<B: Backend>(mappers: &Mappers<B>, batch: &HostBatch, key: &str, device: &B::Device) -> Result<(Vec<f32>, usize), Diagnostic> {
+fn embed_batch<B: Backend>(
+    mappers: &Mappers<B>,
+    batch: &HostBatch,
+    key: &str,
+    device: &B::Device,
+) -> Result<(Vec<f32>, usize), Diagnostic> {
     let keys = mappers.forward(super::session::host_keys(batch, device))?;
     let t: Tensor<B, 2> = keys.floats.get(key).cloned().ok_or_else(|| {
-        Diagnostic::bare("E0701", format!("no mapper produced the evaluated key `{key}`"))
-            .with_help("this is a compiler bug: q reads a key no pipeline writes; please report it")
+        Diagnostic::bare(
+            "E0701",
+            format!("no mapper produced the evaluated key `{key}`"),
+        )
+        .with_help("this is a compiler bug: q reads a key no pipeline writes; please report it")
     })?;
     let [_, d] = t.dims();
-    let v: Vec<f32> = t.into_data().convert::<f32>().to_vec::<f32>().unwrap_or_default();
+    let v: Vec<f32> = t
+        .into_data()
+        .convert::<f32>()
+        .to_vec::<f32>()
+        .unwrap_or_default();
     Ok((v, d))
 }
 
@@ -118,9 +142,20 @@ pub fn evaluate<B: Backend, K>(
     for metric in &method.eval {
         let value = match metric {
             Metric::Knn if nonparametric => knn_self_split(&emb, &labels, dim),
-            Metric::Knn => eval::knn_accuracy(&tr_emb, &train.labels, &emb, &labels, dim, eval::KNN_K),
-            Metric::LinearProbe if nonparametric => probe_self_split(&emb, &labels, dim, eval_ds.classes),
-            Metric::LinearProbe => eval::linear_probe_accuracy(&tr_emb, &train.labels, &emb, &labels, dim, eval_ds.classes),
+            Metric::Knn => {
+                eval::knn_accuracy(&tr_emb, &train.labels, &emb, &labels, dim, eval::KNN_K)
+            }
+            Metric::LinearProbe if nonparametric => {
+                probe_self_split(&emb, &labels, dim, eval_ds.classes)
+            }
+            Metric::LinearProbe => eval::linear_probe_accuracy(
+                &tr_emb,
+                &train.labels,
+                &emb,
+                &labels,
+                dim,
+                eval_ds.classes,
+            ),
             Metric::Hungarian => eval::hungarian_accuracy(&eval::argmax_rows(&emb, dim), &labels),
             Metric::Nmi => eval::nmi(&eval::argmax_rows(&emb, dim), &labels),
             Metric::Ari => eval::ari(&eval::argmax_rows(&emb, dim), &labels),
@@ -136,7 +171,15 @@ pub fn evaluate<B: Backend, K>(
         };
         scores.push((metric_name(*metric).to_owned(), value));
     }
-    Ok(EvalReport { split, key, rows: eval_ds.n, dim, embeddings: emb, labels, scores })
+    Ok(EvalReport {
+        split,
+        key,
+        rows: eval_ds.n,
+        dim,
+        embeddings: emb,
+        labels,
+        scores,
+    })
 }
 
 /// Cap on the points of the O(n²) metrics (trustworthiness, uniformity).
@@ -180,7 +223,13 @@ fn probe_self_split(emb: &[f32], labels: &[i64], dim: usize, classes: usize) -> 
 }
 
 /// Alignment of two augmented views of the evaluated samples (unit rows).
-fn alignment<B: Backend>(method: &ir::Method, mappers: &Mappers<B>, ds: &Dataset, key: &str, device: &B::Device) -> Result<f64, Diagnostic> {
+fn alignment<B: Backend>(
+    method: &ir::Method,
+    mappers: &Mappers<B>,
+    ds: &Dataset,
+    key: &str,
+    device: &B::Device,
+) -> Result<f64, Diagnostic> {
     let n = ds.n.min(EVAL_CHUNK / 2);
     if n == 0 {
         return Ok(f64::NAN);
@@ -211,4 +260,3 @@ pub fn metric_name(m: Metric) -> &'static str {
         Metric::Uniformity => "uniformity",
     }
 }
-

@@ -4,7 +4,9 @@
 //! `runtime::loss` and tests can drive the whole path with a tiny loss.
 
 use super::evaluate::{evaluate, EvalReport};
-use super::{train, Checkpoint, EpochRecord, Hooks, LoopConfig, Objective, ProgressMode, StepOutput, Stop};
+use super::{
+    train, Checkpoint, EpochRecord, Hooks, LoopConfig, Objective, ProgressMode, StepOutput, Stop,
+};
 use crate::data::{self, Batcher, HostBatch};
 use crate::diag::Diagnostic;
 use crate::ir;
@@ -26,7 +28,12 @@ pub trait LossFamily<B: AutodiffBackend> {
     /// Fresh parameters for `method`.
     fn init_kernel(&self, method: &ir::Method, device: &B::Device) -> Self::Kernel;
     /// The loss of one batch whose keys (data + mapper outputs) are computed.
-    fn loss(&self, method: &ir::Method, keys: Keys<B>, kernel: &Self::Kernel) -> Result<StepOutput<B>, Diagnostic>;
+    fn loss(
+        &self,
+        method: &ir::Method,
+        keys: Keys<B>,
+        kernel: &Self::Kernel,
+    ) -> Result<StepOutput<B>, Diagnostic>;
 }
 
 /// The I-Con loss of `runtime::loss` with its learnable kernel scales.
@@ -38,10 +45,21 @@ impl<B: AutodiffBackend> LossFamily<B> for IconLoss {
     fn init_kernel(&self, method: &ir::Method, device: &B::Device) -> KernelParams<B> {
         KernelParams::init(method, device)
     }
-    fn loss(&self, method: &ir::Method, keys: Keys<B>, kernel: &KernelParams<B>) -> Result<StepOutput<B>, Diagnostic> {
-        let batch = Batch { floats: keys.floats, ints: keys.ints };
+    fn loss(
+        &self,
+        method: &ir::Method,
+        keys: Keys<B>,
+        kernel: &KernelParams<B>,
+    ) -> Result<StepOutput<B>, Diagnostic> {
+        let batch = Batch {
+            floats: keys.floats,
+            ints: keys.ints,
+        };
         let out = icon_loss(method, &batch, kernel)?;
-        Ok(StepOutput { loss: out.loss, terms: vec![("p".into(), out.p), ("log_q".into(), out.log_q)] })
+        Ok(StepOutput {
+            loss: out.loss,
+            terms: vec![("p".into(), out.p), ("log_q".into(), out.log_q)],
+        })
     }
 }
 
@@ -94,8 +112,11 @@ pub fn read_stored_method(dir: &Path) -> Result<StoredMethod, Diagnostic> {
             .with_help("`--resume` takes a run directory written by `iconc run` (it holds method.json and checkpoint.bin)")
     })?;
     serde_json::from_str(&text).map_err(|e| {
-        Diagnostic::bare("E0704", format!("`{}` is not a stored method: {e}", path.display()))
-            .with_help("resume from a run directory written by this version of iconc")
+        Diagnostic::bare(
+            "E0704",
+            format!("`{}` is not a stored method: {e}", path.display()),
+        )
+        .with_help("resume from a run directory written by this version of iconc")
     })
 }
 
@@ -133,12 +154,19 @@ impl<B: AutodiffBackend, L: LossFamily<B>> Objective<B> for IconObjective<'_, B,
 pub fn host_keys<B: Backend>(batch: &HostBatch, device: &B::Device) -> Keys<B> {
     let mut keys = Keys::default();
     let f = batch.x.len() / batch.rows.max(1);
-    keys.floats.insert("x".into(), Tensor::from_data(TensorData::new(batch.x.clone(), [batch.rows, f]), device));
+    keys.floats.insert(
+        "x".into(),
+        Tensor::from_data(TensorData::new(batch.x.clone(), [batch.rows, f]), device),
+    );
     if let Some(x1) = &batch.x1 {
         let f1 = x1.len() / batch.rows.max(1);
-        keys.floats.insert("x1".into(), Tensor::from_data(TensorData::new(x1.clone(), [batch.rows, f1]), device));
+        keys.floats.insert(
+            "x1".into(),
+            Tensor::from_data(TensorData::new(x1.clone(), [batch.rows, f1]), device),
+        );
     }
-    let ints = |v: &[i64]| Tensor::<B, 1, Int>::from_data(TensorData::new(v.to_vec(), [v.len()]), device);
+    let ints =
+        |v: &[i64]| Tensor::<B, 1, Int>::from_data(TensorData::new(v.to_vec(), [v.len()]), device);
     keys.ints.insert("label".into(), ints(&batch.label));
     keys.ints.insert("index".into(), ints(&batch.index));
     keys
@@ -191,7 +219,12 @@ pub fn run_method<B: AutodiffBackend, L: LossFamily<B>>(
     }
     let seed = method.train.seed;
     B::seed(device, seed);
-    let pca = PcaSource { x: &train_ds.x, n: train_ds.n, features: train_ds.features, seed };
+    let pca = PcaSource {
+        x: &train_ds.x,
+        n: train_ds.n,
+        features: train_ds.features,
+        seed,
+    };
     let model: Model<B, L> = IconModel {
         mappers: Mappers::init(method, Some(pca), device),
         kernel: loss.init_kernel(method, device),
@@ -204,7 +237,10 @@ pub fn run_method<B: AutodiffBackend, L: LossFamily<B>>(
     if steps_per_epoch == 0 {
         return Err(Diagnostic::bare(
             "E0705",
-            format!("the training split ({} samples) is smaller than one batch", train_ds.n),
+            format!(
+                "the training split ({} samples) is smaller than one batch",
+                train_ds.n
+            ),
         )
         .with_help("lower `batch` in `data = …(batch = …)` or `holdout`"));
     }
@@ -233,16 +269,26 @@ pub fn run_method<B: AutodiffBackend, L: LossFamily<B>>(
             })?)
         }
         None => {
-            let stored = StoredMethod { source: opts.source_text.clone(), base_dir: opts.base_dir.clone(), method: method.clone() };
+            let stored = StoredMethod {
+                source: opts.source_text.clone(),
+                base_dir: opts.base_dir.clone(),
+                method: method.clone(),
+            };
             let json = serde_json::to_vec_pretty(&stored)
                 .map_err(|e| Diagnostic::bare("E0702", format!("cannot encode the method: {e}")))?;
             output::write_atomic(&dir.join("method.json"), &json)?;
             None
         }
     };
-    let mut hooks = RunHooks { dir: dir.clone(), metrics: MetricsLog::open(&dir), throughput: vec![] };
+    let mut hooks = RunHooks {
+        dir: dir.clone(),
+        metrics: MetricsLog::open(&dir),
+        throughput: vec![],
+    };
     match &resume_bytes {
-        Some(b) => hooks.metrics.truncate(Checkpoint::from_bytes(b)?.state.epoch_losses.len()),
+        Some(b) => hooks
+            .metrics
+            .truncate(Checkpoint::from_bytes(b)?.state.epoch_losses.len()),
         None => hooks.metrics.truncate(0),
     }
 
@@ -253,7 +299,15 @@ pub fn run_method<B: AutodiffBackend, L: LossFamily<B>>(
         orthonormal: model.mappers.has_orthonormal(),
     };
     super::interrupt::install();
-    let trained = train(&objective, model, |e| batcher.epoch(e), &config, resume_bytes.as_deref(), &mut hooks, device)?;
+    let trained = train(
+        &objective,
+        model,
+        |e| batcher.epoch(e),
+        &config,
+        resume_bytes.as_deref(),
+        &mut hooks,
+        device,
+    )?;
     let samples_per_s = mean(&hooks.throughput);
     let mut summary = RunSummary {
         dir: dir.clone(),
@@ -266,17 +320,37 @@ pub fn run_method<B: AutodiffBackend, L: LossFamily<B>>(
         return Ok(summary);
     }
     let eval_model = trained.eval_model();
-    let report = evaluate::<B::InnerBackend, L::Kernel>(method, &eval_model.mappers, &train_ds, &test_ds, device)?;
-    output::write_atomic(&dir.join("embeddings.npy"), &output::npy_f32(&report.embeddings, report.rows, report.dim))?;
+    let report = evaluate::<B::InnerBackend, L::Kernel>(
+        method,
+        &eval_model.mappers,
+        &train_ds,
+        &test_ds,
+        device,
+    )?;
+    output::write_atomic(
+        &dir.join("embeddings.npy"),
+        &output::npy_f32(&report.embeddings, report.rows, report.dim),
+    )?;
     output::write_atomic(&dir.join("labels.npy"), &output::npy_i64(&report.labels))?;
     let mut scores = serde_json::Map::new();
     for (name, v) in &report.scores {
         scores.insert(name.clone(), finite_or_null(*v));
     }
     hooks.metrics.push(&serde_json::json!({ "eval": scores, "split": report.split, "samples_per_s": samples_per_s }))?;
-    let curve: Vec<(usize, f32)> = trained.state.step_losses.iter().enumerate().map(|(i, &l)| (i + 1, l as f32)).collect();
+    let curve: Vec<(usize, f32)> = trained
+        .state
+        .step_losses
+        .iter()
+        .enumerate()
+        .map(|(i, &l)| (i + 1, l as f32))
+        .collect();
     crate::runtime::plot::loss_png(&dir.join("loss.png"), &curve)?;
-    crate::runtime::plot::embedding_png(&dir.join("embedding.png"), &report.embeddings, report.dim, &report.labels)?;
+    crate::runtime::plot::embedding_png(
+        &dir.join("embedding.png"),
+        &report.embeddings,
+        report.dim,
+        &report.labels,
+    )?;
     summary.eval = Some(report);
     Ok(summary)
 }
@@ -288,4 +362,3 @@ fn mean(v: &[f64]) -> f64 {
         v.iter().sum::<f64>() / v.len() as f64
     }
 }
-
