@@ -6,11 +6,13 @@
 
 pub mod checkpoint;
 pub mod ema;
+pub mod evaluate;
 pub mod grads;
 pub mod interrupt;
 pub mod optimizer;
 pub mod progress;
 pub mod schedule;
+pub mod session;
 
 use crate::diag::codes::CodeInfo;
 use crate::diag::Diagnostic;
