@@ -112,6 +112,49 @@ train = Train(
 }
 
 #[test]
+fn nested_calls_break_level_by_level() {
+    let input = "train = Train(epochs = 10, optimizer = AdamW(lr = 1e-3, weight_decay = 1e-4, betas = [0.9, 0.999]), \
+probe = Probe(every = 1, metrics = [knn, linear_probe, hungarian, nmi, ari, trustworthiness, alignment, uniformity, \
+knn, linear_probe]))
+eval = [ # metrics
+ knn, # first
+]
+x = F(
+  # nothing
+)
+";
+    let expected = "\
+train = Train(
+    epochs = 10,
+    optimizer = AdamW(lr = 1e-3, weight_decay = 1e-4, betas = [0.9, 0.999]),
+    probe = Probe(
+        every = 1,
+        metrics = [
+            knn,
+            linear_probe,
+            hungarian,
+            nmi,
+            ari,
+            trustworthiness,
+            alignment,
+            uniformity,
+            knn,
+            linear_probe,
+        ],
+    ),
+)
+eval = [
+    # metrics
+    knn,  # first
+]
+x = F(
+    # nothing
+)
+";
+    assert_eq!(fmt(input), expected);
+}
+
+#[test]
 fn strings_are_reescaped() {
     assert_eq!(
         fmt("about \"a \\\"q\\\" \\\\ b\\n\"\n"),

@@ -224,3 +224,11 @@ fn empty_and_comment_only_files() {
     assert!(ok("").items.is_empty());
     assert!(ok("# just a comment\n\n;;\n").items.is_empty());
 }
+
+#[test]
+fn crlf_and_byte_order_mark() {
+    let p = ok("\u{feff}method \"m\"\r\np = A() on i # c\r\nq = B(\r\n  a = 1,\r\n) on e\r\n");
+    assert_eq!(p.items.len(), 3);
+    let out = iconc::fmt::format(&Source::new("t", "\u{feff}p = A() on i # c\r\n")).unwrap();
+    assert_eq!(out, "p = A() on i  # c\n");
+}

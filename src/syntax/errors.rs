@@ -267,8 +267,9 @@ fn delimiters(s: &Site<'_>) -> Option<Diagnostic> {
             }
         }
         (_, Some(open)) => {
-            let at_end = s.cur >= s.tokens.len() || is_statement_start(s.text, s.tokens, s.cur);
-            if at_end && !closes_later(s, stack.len()) {
+            // Brackets that never close (before EOF or the next statement in
+            // column one) are the problem, whatever else pest tripped on.
+            if !closes_later(s, stack.len()) {
                 unclosed(s, open)
             } else {
                 None
@@ -436,7 +437,9 @@ fn expected_for_target(target: &str) -> (String, String) {
 fn after_prev(s: &Site<'_>) -> Option<Diagnostic> {
     let prev = s.prev?;
     let cur_kind = s.kind(s.cur);
-    let cur_starts_value = cur_kind.is_some_and(Tok::starts_value) && s.cur_on_prev_line();
+    let cur_is_on = cur_kind == Some(Tok::Ident) && s.str(s.cur) == "on";
+    let cur_starts_value =
+        cur_kind.is_some_and(Tok::starts_value) && !cur_is_on && s.cur_on_prev_line();
     let missing_value_with = |message: String, help: String| {
         let (span, label) = s.expected_at();
         Some(Diagnostic::error(E_MISSING_VALUE, message, span, label).with_help(help))

@@ -237,12 +237,59 @@ impl Driver<'_> {
         match self.tokens.get(i) {
             None => i,
             Some(t) if matches!(t.kind, Tok::Newline | Tok::Semi) => i,
-            Some(_) => {
+            Some(t) => {
+                if matches!(t.kind, Tok::Arrow | Tok::Plus | Tok::Minus | Tok::Star) {
+                    if let Some(resume) = self.broken_continuation(stmt_idx, i) {
+                        return resume;
+                    }
+                }
                 self.diags
                     .push(errors::after_statement(self.text, self.tokens, stmt_idx, i));
                 recover::resume_after_error(self.text, self.tokens, i, i)
             }
         }
+    }
+
+    /// The statement stopped before `op` (`->`, `+`, `-`, `*`) because what
+    /// follows `op` did not parse (e.g. `-> leak(0.3` or `+ F(a = )`). Parses
+    /// that continuation alone to find the real error and reports it in the
+    /// context of the whole statement. `None` when the continuation parses
+    /// (or is missing) and the caller's wording applies.
+    fn broken_continuation(&mut self, stmt_idx: usize, op: usize) -> Option<usize> {
+        let next = (op + 1..self.tokens.len())
+            .find(|&j| self.tokens.get(j).is_some_and(|t| t.kind.is_significant()))?;
+        let tok = self.tokens.get(next)?;
+        let is_on = lexer::text_of(self.text, tok) == "on";
+        if !tok.kind.starts_value()
+            || is_on
+            || recover::is_statement_start(self.text, self.tokens, next)
+        {
+            return None;
+        }
+        let start = tok.span.start;
+        let limit = self.statement_limit(next).max(start);
+        let rest = self.text.get(start..limit).unwrap_or_default();
+        let err = IconParser::parse(Rule::expr_entry, rest).err()?;
+        let (pos, expected) = match err.variant {
+            pest::error::ErrorVariant::ParsingError { positives, .. } => {
+                let p = match err.location {
+                    pest::error::InputLocation::Pos(p) => p,
+                    pest::error::InputLocation::Span((p, _)) => p,
+                };
+                (start + p, positives)
+            }
+            pest::error::ErrorVariant::CustomError { .. } => return None,
+        };
+        let failure = Failure::Syntax { pos, expected };
+        let (diag, stopped) = errors::diagnose(self.text, self.tokens, stmt_idx, &failure);
+        self.diags.push(diag);
+        let err_idx = self.token_at(pos).min(stopped).max(op);
+        Some(recover::resume_after_error(
+            self.text,
+            self.tokens,
+            stmt_idx,
+            err_idx,
+        ))
     }
 }
 
