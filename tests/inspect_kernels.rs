@@ -350,3 +350,68 @@ fn kmeans_identity_holds() {
         "{loss} vs {expected}"
     );
 }
+
+/// Timing of one loss evaluation at a training-size batch (run with
+/// `cargo test --release --test inspect_kernels -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn timing_at_batch_256() {
+    let (b, f, dim) = (256, 784, 128);
+    let mut rng = ChaCha8Rng::seed_from_u64(85);
+    let x: Vec<f64> = (0..b * f).map(|_| rng.random_range(0.0..1.0)).collect();
+    let emb: Vec<f64> = (0..b * dim).map(|_| rng.random_range(-1.0..1.0)).collect();
+    let q = leaf(
+        Kernel::Gaussian {
+            sigma: Some(0.5),
+            perplexity: None,
+            metric: DistanceMetric::Cosine,
+            exclude_self: true,
+            learnable: false,
+        },
+        &["embedding"],
+    );
+    let cases = [
+        ("augmentation", leaf(Kernel::Augmentation, &["index"])),
+        (
+            "perplexity 30 on x",
+            leaf(
+                Kernel::Gaussian {
+                    sigma: None,
+                    perplexity: Some(30.0),
+                    metric: DistanceMetric::Euclidean,
+                    exclude_self: true,
+                    learnable: false,
+                },
+                &["x"],
+            ),
+        ),
+        (
+            "knn(15) -> propagate(2)",
+            KernelExpr::Propagate {
+                steps: 2,
+                reachable: false,
+                inner: Box::new(leaf(
+                    Kernel::UniformKnn {
+                        k: 15,
+                        metric: DistanceMetric::Euclidean,
+                        exclude_self: true,
+                    },
+                    &["x"],
+                )),
+            },
+        ),
+    ];
+    for (name, p) in cases {
+        let m = method_with(p, q.clone(), Layout::Pairwise, Divergence::Kl, 0);
+        let floats = [("x", b, f, x.clone()), ("embedding", b, dim, emb.clone())];
+        let ints = [("index", (0..b as i64).map(|i| i % 128).collect::<Vec<_>>())];
+        let start = std::time::Instant::now();
+        for _ in 0..5 {
+            eval(&m, &floats, &ints);
+        }
+        eprintln!(
+            "{name}: {:.1} ms per evaluation",
+            start.elapsed().as_secs_f64() * 200.0
+        );
+    }
+}
