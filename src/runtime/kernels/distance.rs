@@ -10,49 +10,99 @@ pub const COSINE_NORM_EPS: f64 = 1e-12;
 
 /// Host distance matrix R×M between the rows of `a` and `b` (same width).
 ///
-/// Euclidean is the squared distance computed directly as `Σ (a−b)²`: in f64
-/// this is the most accurate form and is ≥ 0 without a clamp.
+/// Euclidean, cosine and dot use an f64 Gram matrix (optimized matmul).
+/// Euclidean is the expanded squared distance clamped at 0; pairs that come
+/// out tiny relative to their norms (near or exact duplicates, where the
+/// expansion cancels) are recomputed directly as `Σ (a−b)²`, so duplicates
+/// give exactly 0 and kNN ties stay exact.
 ///
 /// # Shapes
 /// - `a`: R×F, `b`: M×F → R×M (row-major).
 pub fn host_distances(a: &FloatArray, b: &FloatArray, metric: DistanceMetric) -> Vec<f64> {
     let (r, m) = (a.rows, b.rows);
-    let mut d = vec![0.0; r * m];
-    let unit = |x: &FloatArray| -> Vec<f64> {
-        let mut out = x.data.clone();
-        for row in out.chunks_mut(x.cols.max(1)) {
-            let n = row
-                .iter()
-                .map(|v| v * v)
-                .sum::<f64>()
-                .sqrt()
-                .max(COSINE_NORM_EPS);
-            row.iter_mut().for_each(|v| *v /= n);
-        }
-        out
-    };
-    let (ua, ub) = if metric == DistanceMetric::Cosine {
-        (unit(a), unit(b))
-    } else {
-        (Vec::new(), Vec::new())
-    };
-    let f = a.cols;
-    // Rows are independent: one rayon task per row.
-    d.par_chunks_mut(m.max(1)).enumerate().for_each(|(i, out)| {
-        for (j, dij) in out.iter_mut().enumerate() {
-            let (x, y) = (a.row(i), b.row(j));
-            *dij = match metric {
-                DistanceMetric::Euclidean => x.iter().zip(y).map(|(p, q)| (p - q) * (p - q)).sum(),
-                DistanceMetric::Manhattan => x.iter().zip(y).map(|(p, q)| (p - q).abs()).sum(),
-                DistanceMetric::Dot => -x.iter().zip(y).map(|(p, q)| p * q).sum::<f64>(),
-                DistanceMetric::Cosine => {
-                    let (xu, yu) = (&ua[i * f..(i + 1) * f], &ub[j * f..(j + 1) * f]);
-                    1.0 - xu.iter().zip(yu).map(|(p, q)| p * q).sum::<f64>()
+    match metric {
+        DistanceMetric::Euclidean => {
+            let g = gram(&a.data, r, &b.data, m, a.cols);
+            let na = row_norms2(a);
+            let nb = row_norms2(b);
+            let mut d = g;
+            d.par_chunks_mut(m.max(1)).enumerate().for_each(|(i, out)| {
+                for (j, dij) in out.iter_mut().enumerate() {
+                    let scale = na[i] + nb[j];
+                    let v = scale - 2.0 * *dij;
+                    *dij = if v <= 1e-9 * scale {
+                        direct_sq(a.row(i), b.row(j))
+                    } else {
+                        v
+                    };
                 }
-            };
+            });
+            d
         }
-    });
-    d
+        DistanceMetric::Cosine => {
+            let ua = unit_host(a);
+            let ub = unit_host(b);
+            gram(&ua, r, &ub, m, a.cols)
+                .into_iter()
+                .map(|g| 1.0 - g)
+                .collect()
+        }
+        DistanceMetric::Dot => gram(&a.data, r, &b.data, m, a.cols)
+            .into_iter()
+            .map(|g| -g)
+            .collect(),
+        DistanceMetric::Manhattan => {
+            let mut d = vec![0.0; r * m];
+            d.par_chunks_mut(m.max(1)).enumerate().for_each(|(i, out)| {
+                for (j, dij) in out.iter_mut().enumerate() {
+                    *dij = a
+                        .row(i)
+                        .iter()
+                        .zip(b.row(j))
+                        .map(|(p, q)| (p - q).abs())
+                        .sum();
+                }
+            });
+            d
+        }
+    }
+}
+
+/// `A Bᵀ` for row-major A (R×F) and B (M×F), row-major R×M.
+fn gram(a: &[f64], r: usize, b: &[f64], m: usize, f: usize) -> Vec<f64> {
+    match (
+        ndarray::ArrayView2::from_shape((r, f), a),
+        ndarray::ArrayView2::from_shape((m, f), b),
+    ) {
+        (Ok(a), Ok(b)) => a.dot(&b.t()).iter().copied().collect(),
+        // Unreachable for well-formed arrays; fall back to zeros of the right size.
+        _ => vec![0.0; r * m],
+    }
+}
+
+fn row_norms2(x: &FloatArray) -> Vec<f64> {
+    (0..x.rows)
+        .map(|i| x.row(i).iter().map(|v| v * v).sum())
+        .collect()
+}
+
+fn direct_sq(x: &[f64], y: &[f64]) -> f64 {
+    x.iter().zip(y).map(|(p, q)| (p - q) * (p - q)).sum()
+}
+
+/// `x / max(‖x‖, 1e-12)` per row (a zero row stays zero, so d = 1).
+fn unit_host(x: &FloatArray) -> Vec<f64> {
+    let mut out = x.data.clone();
+    for row in out.chunks_mut(x.cols.max(1)) {
+        let n = row
+            .iter()
+            .map(|v| v * v)
+            .sum::<f64>()
+            .sqrt()
+            .max(COSINE_NORM_EPS);
+        row.iter_mut().for_each(|v| *v /= n);
+    }
+    out
 }
 
 /// Device distance matrix, differentiable in both inputs.
