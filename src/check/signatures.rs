@@ -294,10 +294,7 @@ impl Signature {
 
 /// Every signature of one kind.
 pub fn of_kind(kind: Kind) -> impl Iterator<Item = &'static Signature> {
-    ALL.iter()
-        .copied()
-        .flatten()
-        .filter(move |s| s.kind == kind)
+    ALL.iter().copied().flatten().filter(move |s| s.kind == kind)
 }
 
 /// All signatures.

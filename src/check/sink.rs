@@ -52,9 +52,6 @@ impl Sink {
 
     /// Number of errors so far (to tell whether a step added any).
     pub fn error_count(&self) -> usize {
-        self.reports
-            .iter()
-            .filter(|r| r.diagnostic.is_error())
-            .count()
+        self.reports.iter().filter(|r| r.diagnostic.is_error()).count()
     }
 }

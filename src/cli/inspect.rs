@@ -38,8 +38,7 @@ pub(crate) fn run(args: Args) -> i32 {
 fn inspect(args: &Args) -> Result<(), Vec<Diagnostic>> {
     let method = load_method(&args.method)?;
     let arrays = NpzArrays::read(&args.batch).map_err(|d| vec![d])?;
-    let out = crate::runtime::inspect::inspect_method(&method, &arrays, args.backend)
-        .map_err(|d| vec![d])?;
+    let out = crate::runtime::inspect::inspect_method(&method, &arrays, args.backend).map_err(|d| vec![d])?;
     out.write(&args.out).map_err(|d| vec![d])
 }
 
@@ -48,10 +47,7 @@ fn inspect(args: &Args) -> Result<(), Vec<Diagnostic>> {
 fn load_method(path: &Path) -> Result<ir::Method, Vec<Diagnostic>> {
     Err(vec![Diagnostic::bare(
         "E0599",
-        format!(
-            "cannot check `{}`: the checker is not built into this iconc yet",
-            path.display()
-        ),
+        format!("cannot check `{}`: the checker is not built into this iconc yet", path.display()),
     )])
 }
 

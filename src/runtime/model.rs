@@ -40,11 +40,7 @@ impl<B: Backend> Mappers<B> {
     }
 
     /// Builds pipelines from mapper specs (in dependency order).
-    pub fn from_specs(
-        specs: &[ir::MapperSpec],
-        pca: Option<PcaSource<'_>>,
-        device: &B::Device,
-    ) -> Self {
+    pub fn from_specs(specs: &[ir::MapperSpec], pca: Option<PcaSource<'_>>, device: &B::Device) -> Self {
         let mappers = Mappers {
             pipelines: specs
                 .iter()
@@ -84,11 +80,7 @@ impl<B: Backend> Mappers<B> {
     /// Re-orthonormalizes orthonormal Linear stages (call after each optimizer step).
     pub fn orthonormalize(self) -> Self {
         Mappers {
-            pipelines: self
-                .pipelines
-                .into_iter()
-                .map(Pipeline::orthonormalize)
-                .collect(),
+            pipelines: self.pipelines.into_iter().map(Pipeline::orthonormalize).collect(),
         }
     }
 
@@ -116,7 +108,5 @@ fn missing_key(key: &str, output: &str) -> Diagnostic {
         "E0701",
         format!("mapper pipeline `{output}` reads key `{key}`, which no earlier step produced"),
     )
-    .with_help(
-        "this is a compiler bug: the checker should have rejected this key flow; please report it",
-    )
+    .with_help("this is a compiler bug: the checker should have rejected this key flow; please report it")
 }

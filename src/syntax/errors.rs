@@ -55,8 +55,7 @@ impl Site<'_> {
         self.prev.and_then(|p| self.kind(p))
     }
     fn prev_is_word(&self, word: &str) -> bool {
-        self.prev
-            .is_some_and(|p| self.kind(p) == Some(Tok::Ident) && self.str(p) == word)
+        self.prev.is_some_and(|p| self.kind(p) == Some(Tok::Ident) && self.str(p) == word)
     }
     /// True when the current token is on the same line as the previous one.
     fn cur_on_prev_line(&self) -> bool {
@@ -72,16 +71,9 @@ impl Site<'_> {
     /// Label for "expected X": at the current token when it is on the line
     /// of token `anchor`, else at `anchor` ("… after this").
     fn here_or_after(&self, anchor: usize, what: &str) -> (Span, String) {
-        let same_line = self
-            .tok(anchor)
-            .zip(self.tok(self.cur))
-            .is_some_and(|(a, c)| {
-                !self
-                    .text
-                    .get(a.span.end..c.span.start)
-                    .unwrap_or_default()
-                    .contains('\n')
-            });
+        let same_line = self.tok(anchor).zip(self.tok(self.cur)).is_some_and(|(a, c)| {
+            !self.text.get(a.span.end..c.span.start).unwrap_or_default().contains('\n')
+        });
         match self.tok(anchor) {
             Some(a) if !same_line => (a.span, format!("{what} after this")),
             _ => (self.cur_span(), format!("{what} here")),
@@ -148,11 +140,7 @@ pub(crate) fn diagnose(
 /// The first token of the line that token `i` is on.
 fn line_head(tokens: &[Token], i: usize) -> Option<usize> {
     let mut h = i.min(tokens.len());
-    while h > 0
-        && tokens
-            .get(h - 1)
-            .is_some_and(|t| !matches!(t.kind, Tok::Newline | Tok::Semi))
-    {
+    while h > 0 && tokens.get(h - 1).is_some_and(|t| !matches!(t.kind, Tok::Newline | Tok::Semi)) {
         h -= 1;
     }
     (h < tokens.len()).then_some(h)
@@ -196,10 +184,7 @@ pub(crate) fn after_statement(text: &str, tokens: &[Token], stmt: usize, at: usi
     }
     Diagnostic::error(
         E_MISSING_SEPARATOR,
-        format!(
-            "unexpected {} after the end of the statement",
-            site.cur_desc()
-        ),
+        format!("unexpected {} after the end of the statement", site.cur_desc()),
         site.cur_span(),
         "the statement already ended before this",
     )
@@ -404,13 +389,8 @@ fn statement_head(s: &Site<'_>) -> Option<Diagnostic> {
         };
         let (span, label) = s.here_or_after(s.stmt, "expected a string");
         return Some(
-            Diagnostic::error(
-                E_MISSING_STRING,
-                format!("expected a string after `{head}`"),
-                span,
-                label,
-            )
-            .with_help(help),
+            Diagnostic::error(E_MISSING_STRING, format!("expected a string after `{head}`"), span, label)
+                .with_help(help),
         );
     }
     let help = if s.kind(s.cur) == Some(Tok::LParen) {
@@ -419,15 +399,7 @@ fn statement_head(s: &Site<'_>) -> Option<Diagnostic> {
         format!("write `{head} = value`")
     };
     let (span, label) = s.here_or_after(s.stmt, "expected `=`");
-    Some(
-        Diagnostic::error(
-            E_MISSING_EQ,
-            format!("expected `=` after `{head}`"),
-            span,
-            label,
-        )
-        .with_help(help),
-    )
+    Some(Diagnostic::error(E_MISSING_EQ, format!("expected `=` after `{head}`"), span, label).with_help(help))
 }
 
 /// True when the `)` at `close` ends a call's argument list (`Name(…)`).
@@ -441,8 +413,7 @@ fn closes_call(s: &Site<'_>, close: usize) -> bool {
                 if depth == 0 {
                     return s.kind(i) == Some(Tok::LParen)
                         && i.checked_sub(1).is_some_and(|n| {
-                            s.kind(n) == Some(Tok::Ident)
-                                && !matches!(s.str(n), "on" | "true" | "false")
+                            s.kind(n) == Some(Tok::Ident) && !matches!(s.str(n), "on" | "true" | "false")
                         });
                 }
             }
@@ -461,14 +432,7 @@ fn stray_on(s: &Site<'_>) -> Option<Diagnostic> {
         let next = (s.cur + 1..s.tokens.len())
             .find(|&i| s.kind(i).is_some_and(Tok::is_significant))
             .unwrap_or(s.tokens.len());
-        return Some(missing_key(
-            &Site {
-                cur: next,
-                prev: Some(s.cur),
-                ..*s
-            },
-            "on",
-        ));
+        return Some(missing_key(&Site { cur: next, prev: Some(s.cur), ..*s }, "on"));
     }
     let help = if s.prev_kind() == Some(Tok::RParen) {
         "`on` applies to one call; in algebra put `on key` after each kernel call"
@@ -490,24 +454,15 @@ fn stray_on(s: &Site<'_>) -> Option<Diagnostic> {
 /// What a statement target expects after `=`: the message and an example.
 fn expected_for_target(target: &str) -> (String, String) {
     let (what, example) = match target {
-        "p" => (
-            "a kernel such as `Gaussian(...)`",
-            "p = Augmentation() on index",
-        ),
+        "p" => ("a kernel such as `Gaussian(...)`", "p = Augmentation() on index"),
         "q" => (
             "a kernel such as `Gaussian(...)`",
             "q = Gaussian(sigma = 0.5, metric = cosine) on embedding",
         ),
-        "data" => (
-            "a data source such as `Mnist(...)`",
-            "data = Mnist(batch = 256)",
-        ),
+        "data" => ("a data source such as `Mnist(...)`", "data = Mnist(batch = 256)"),
         "train" => ("`Train(...)`", "train = Train(epochs = 10)"),
         "divergence" => ("`kl`, `rkl` or `js`", "divergence = kl"),
-        "eval" => (
-            "a list of metrics such as `[knn]`",
-            "eval = [knn, linear_probe]",
-        ),
+        "eval" => ("a list of metrics such as `[knn]`", "eval = [knn, linear_probe]"),
         _ => ("a mapper such as `MLP(...)`", ""),
     };
     let example = if example.is_empty() {
@@ -536,10 +491,7 @@ fn after_prev(s: &Site<'_>) -> Option<Diagnostic> {
     };
     match s.kind(prev)? {
         Tok::Eq if !cur_starts_value => {
-            let name = prev
-                .checked_sub(1)
-                .map(|i| s.str(i).to_string())
-                .unwrap_or_default();
+            let name = prev.checked_sub(1).map(|i| s.str(i).to_string()).unwrap_or_default();
             if prev == s.stmt + 1 {
                 let (message, help) = expected_for_target(&name);
                 missing_value_with(message, help)
@@ -554,18 +506,12 @@ fn after_prev(s: &Site<'_>) -> Option<Diagnostic> {
             Diagnostic::error(
                 E_MISSING_STAGE,
                 "expected a stage after `->`",
-                if s.cur_on_prev_line() {
-                    s.cur_span()
-                } else {
-                    s.tok(prev)?.span
-                },
+                if s.cur_on_prev_line() { s.cur_span() } else { s.tok(prev)?.span },
                 "expected a name or call here",
             )
             .with_help("pipeline stages are names or calls: `-> normalize`, `-> leak(0.3)`"),
         ),
-        Tok::Ident if s.prev_is_word("on") && cur_kind != Some(Tok::Ident) => {
-            Some(missing_key(s, "on"))
-        }
+        Tok::Ident if s.prev_is_word("on") && cur_kind != Some(Tok::Ident) => Some(missing_key(s, "on")),
         Tok::Comma if after_on_clause_comma(s, prev) => Some(missing_key(s, ",")),
         Tok::Comma | Tok::LParen | Tok::LBracket if cur_kind == Some(Tok::Comma) => {
             missing_value(format!("expected a value before {}", s.cur_desc()))
@@ -587,37 +533,24 @@ fn missing_key(s: &Site<'_>, after: &str) -> Diagnostic {
         (s.cur_span(), "expected a key here")
     } else {
         (
-            s.prev
-                .and_then(|p| s.tok(p))
-                .map(|t| t.span)
-                .unwrap_or_default(),
+            s.prev.and_then(|p| s.tok(p)).map(|t| t.span).unwrap_or_default(),
             "expected a key after this",
         )
     };
-    Diagnostic::error(
-        E_MISSING_KEY,
-        format!("expected a key after `{after}`"),
-        span,
-        label,
-    )
-    .with_help(
-        "name the key the kernel reads, e.g. `on embedding` or `on embedding, class_embedding`",
-    )
+    Diagnostic::error(E_MISSING_KEY, format!("expected a key after `{after}`"), span, label)
+        .with_help("name the key the kernel reads, e.g. `on embedding` or `on embedding, class_embedding`")
 }
 
 /// Two values side by side inside a call or a list.
 fn missing_comma(s: &Site<'_>) -> Option<Diagnostic> {
     let prev_ends = s.prev_kind().is_some_and(Tok::ends_value);
-    let cur_starts =
-        s.kind(s.cur).is_some_and(Tok::starts_value) && s.kind(s.cur) != Some(Tok::Minus);
+    let cur_starts = s.kind(s.cur).is_some_and(Tok::starts_value) && s.kind(s.cur) != Some(Tok::Minus);
     if !(prev_ends && cur_starts) {
         return None;
     }
     let open = *open_brackets(s).last()?;
     let in_call = s.kind(open) == Some(Tok::LParen)
-        && open
-            .checked_sub(1)
-            .is_some_and(|i| s.kind(i) == Some(Tok::Ident));
+        && open.checked_sub(1).is_some_and(|i| s.kind(i) == Some(Tok::Ident));
     let what = match s.kind(open) {
         Some(Tok::LBracket) => "list items",
         _ if in_call => "arguments",

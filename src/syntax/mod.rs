@@ -119,9 +119,7 @@ impl Driver<'_> {
         let mut ti = 0;
         loop {
             ti = self.skip_trivia(ti);
-            let Some(tok) = self.tokens.get(ti) else {
-                break;
-            };
+            let Some(tok) = self.tokens.get(ti) else { break };
             let start = tok.span.start;
             match self.statement(start) {
                 Ok((item, end)) => {

@@ -20,12 +20,7 @@ pub fn host_distances(a: &FloatArray, b: &FloatArray, metric: DistanceMetric) ->
     let unit = |x: &FloatArray| -> Vec<f64> {
         let mut out = x.data.clone();
         for row in out.chunks_mut(x.cols.max(1)) {
-            let n = row
-                .iter()
-                .map(|v| v * v)
-                .sum::<f64>()
-                .sqrt()
-                .max(COSINE_NORM_EPS);
+            let n = row.iter().map(|v| v * v).sum::<f64>().sqrt().max(COSINE_NORM_EPS);
             row.iter_mut().for_each(|v| *v /= n);
         }
         out
@@ -60,11 +55,7 @@ pub fn host_distances(a: &FloatArray, b: &FloatArray, metric: DistanceMetric) ->
 ///
 /// # Shapes
 /// - `a`: [R, F], `b`: [M, F] → [R, M].
-pub fn distances<B: Backend>(
-    a: Tensor<B, 2>,
-    b: Tensor<B, 2>,
-    metric: DistanceMetric,
-) -> Tensor<B, 2> {
+pub fn distances<B: Backend>(a: Tensor<B, 2>, b: Tensor<B, 2>, metric: DistanceMetric) -> Tensor<B, 2> {
     match metric {
         DistanceMetric::Euclidean => {
             let a2 = a.clone().powi_scalar(2).sum_dim(1); // [R, 1]
@@ -92,11 +83,6 @@ pub fn distances<B: Backend>(
 /// # Shapes
 /// - `x`: [R, F] → [R, F].
 pub fn unit_rows<B: Backend>(x: Tensor<B, 2>) -> Tensor<B, 2> {
-    let norm = x
-        .clone()
-        .powi_scalar(2)
-        .sum_dim(1)
-        .sqrt()
-        .clamp_min(COSINE_NORM_EPS);
+    let norm = x.clone().powi_scalar(2).sum_dim(1).sqrt().clamp_min(COSINE_NORM_EPS);
     x / norm
 }

@@ -51,11 +51,7 @@ pub fn eval_p(expr: &KernelExpr, ctx: &mut PContext<'_>) -> Result<HostMatrix, D
     }
 }
 
-fn p_leaf(
-    kernel: &Kernel,
-    inputs: &[String],
-    ctx: &mut PContext<'_>,
-) -> Result<HostMatrix, Diagnostic> {
+fn p_leaf(kernel: &Kernel, inputs: &[String], ctx: &mut PContext<'_>) -> Result<HostMatrix, Diagnostic> {
     let (hb, layout) = (ctx.hb, ctx.layout);
     let (matrix, cal) = match kernel {
         Kernel::Gaussian {
@@ -64,15 +60,7 @@ fn p_leaf(
             metric,
             exclude_self,
             ..
-        } => smooth_host::gaussian(
-            hb,
-            inputs,
-            layout,
-            *sigma,
-            *perplexity,
-            *metric,
-            *exclude_self,
-        )?,
+        } => smooth_host::gaussian(hb, inputs, layout, *sigma, *perplexity, *metric, *exclude_self)?,
         Kernel::StudentT {
             dof,
             gamma,
@@ -80,16 +68,7 @@ fn p_leaf(
             perplexity,
             exclude_self,
             ..
-        } => smooth_host::student(
-            hb,
-            inputs,
-            layout,
-            *dof,
-            *gamma,
-            *form,
-            *perplexity,
-            *exclude_self,
-        )?,
+        } => smooth_host::student(hb, inputs, layout, *dof, *gamma, *form, *perplexity, *exclude_self)?,
         Kernel::Label {
             table: true,
             classes,
@@ -121,24 +100,13 @@ fn p_leaf(
             supervisory::uniform_knn(hb, inputs, layout, *k, *metric, *exclude_self)?,
             Default::default(),
         ),
-        Kernel::Graph { path, mode } => (
-            graph::graph_kernel(hb, inputs, path, *mode)?,
-            Default::default(),
-        ),
+        Kernel::Graph { path, mode } => (graph::graph_kernel(hb, inputs, path, *mode)?, Default::default()),
         Kernel::Identity => (supervisory::identity(hb, inputs)?, Default::default()),
         Kernel::GaussianLimit { .. } => {
-            return Err(wrong_side(
-                "GaussianLimit",
-                "p",
-                "use `Gaussian(sigma = …)` for p",
-            ))
+            return Err(wrong_side("GaussianLimit", "p", "use `Gaussian(sigma = …)` for p"))
         }
         Kernel::UniformCluster { .. } => {
-            return Err(wrong_side(
-                "UniformCluster",
-                "p",
-                "UniformCluster is a learned kernel (q)",
-            ))
+            return Err(wrong_side("UniformCluster", "p", "UniformCluster is a learned kernel (q)"))
         }
     };
     if ctx.beta.is_none() {
@@ -183,10 +151,7 @@ pub struct QContext<'a, B: Backend> {
 }
 
 /// Evaluates a q expression on the device.
-pub fn eval_q<B: Backend>(
-    expr: &KernelExpr,
-    ctx: &mut QContext<'_, B>,
-) -> Result<QValue<B>, Diagnostic> {
+pub fn eval_q<B: Backend>(expr: &KernelExpr, ctx: &mut QContext<'_, B>) -> Result<QValue<B>, Diagnostic> {
     match expr {
         KernelExpr::Kernel { kernel, inputs } => q_leaf(kernel, inputs, ctx),
         // Learned kernels are already row-normalized.
@@ -210,11 +175,7 @@ pub fn eval_q<B: Backend>(
     }
 }
 
-fn q_leaf<B: Backend>(
-    kernel: &Kernel,
-    inputs: &[String],
-    ctx: &mut QContext<'_, B>,
-) -> Result<QValue<B>, Diagnostic> {
+fn q_leaf<B: Backend>(kernel: &Kernel, inputs: &[String], ctx: &mut QContext<'_, B>) -> Result<QValue<B>, Diagnostic> {
     match kernel {
         Kernel::Gaussian {
             sigma,
@@ -228,15 +189,10 @@ fn q_leaf<B: Backend>(
             } else {
                 match sigma {
                     Some(s) if *s > 0.0 => Scale::Fixed(2.0 * s * s),
-                    _ => {
-                        return Err(smooth_host::bad_param(
-                            "a learned Gaussian needs `sigma > 0`",
-                        ))
-                    }
+                    _ => return Err(smooth_host::bad_param("a learned Gaussian needs `sigma > 0`")),
                 }
             };
-            let pair =
-                learned::device_pairing(ctx.batch, inputs, ctx.layout, *exclude_self, "Gaussian")?;
+            let pair = learned::device_pairing(ctx.batch, inputs, ctx.layout, *exclude_self, "Gaussian")?;
             let d = learned::pair_distances(&pair, *metric);
             let logits = learned::gaussian_logits(d, scale, *metric);
             Ok(log_value(logits, pair.cand))
@@ -250,17 +206,14 @@ fn q_leaf<B: Backend>(
             ..
         } => {
             if *dof <= 0.0 || (!*learnable && *gamma <= 0.0) {
-                return Err(smooth_host::bad_param(
-                    "StudentT needs `dof > 0` and `gamma > 0`",
-                ));
+                return Err(smooth_host::bad_param("StudentT needs `dof > 0` and `gamma > 0`"));
             }
             let scale = if *learnable {
                 ctx.take_param()?
             } else {
                 Scale::Fixed(*gamma)
             };
-            let pair =
-                learned::device_pairing(ctx.batch, inputs, ctx.layout, *exclude_self, "StudentT")?;
+            let pair = learned::device_pairing(ctx.batch, inputs, ctx.layout, *exclude_self, "StudentT")?;
             let d = learned::pair_distances(&pair, crate::ir::DistanceMetric::Euclidean);
             let logits = learned::student_logits(d, *dof, scale, *form);
             Ok(log_value(logits, pair.cand))
@@ -270,13 +223,7 @@ fn q_leaf<B: Backend>(
             metric,
             exclude_self,
         } => {
-            let pair = learned::device_pairing(
-                ctx.batch,
-                inputs,
-                ctx.layout,
-                *exclude_self,
-                "GaussianLimit",
-            )?;
+            let pair = learned::device_pairing(ctx.batch, inputs, ctx.layout, *exclude_self, "GaussianLimit")?;
             let d = learned::pair_distances(&pair, *metric);
             Ok(QValue::Limit {
                 kind: *limit,
@@ -295,13 +242,7 @@ fn q_leaf<B: Backend>(
                     "use a pairwise layout for clustering",
                 ));
             }
-            let pair = learned::device_pairing(
-                ctx.batch,
-                inputs,
-                ctx.layout,
-                *exclude_self,
-                "UniformCluster",
-            )?;
+            let pair = learned::device_pairing(ctx.batch, inputs, ctx.layout, *exclude_self, "UniformCluster")?;
             let [r, _] = pair.rows.dims();
             let [m, _] = pair.cols.dims();
             let device = pair.rows.device();
@@ -311,17 +252,13 @@ fn q_leaf<B: Backend>(
                         .with_help("write p with `Graph(path = …) on index`, or set `degree_weighted = false`")
                 })?;
                 let v: Vec<f64> = deg.clone();
-                Some(Tensor::<B, 1>::from_data(
-                    host::float_data::<B, 1>(v, [m]),
-                    &device,
-                ))
+                Some(Tensor::<B, 1>::from_data(host::float_data::<B, 1>(v, [m]), &device))
             } else {
                 None
             };
             let excl = learned::excluded_mask::<B>(&pair.cand, r, m, &device);
             let renormalize = pair.cand.iter().any(|c| !c);
-            let log_q =
-                learned::uniform_cluster_log_q(pair.rows, pair.cols, degree, excl, renormalize);
+            let log_q = learned::uniform_cluster_log_q(pair.rows, pair.cols, degree, excl, renormalize);
             Ok(QValue::Log {
                 log_q,
                 cand: pair.cand,
@@ -343,10 +280,7 @@ fn q_leaf<B: Backend>(
 impl<B: Backend> QContext<'_, B> {
     fn take_param(&mut self) -> Result<Scale<B>, Diagnostic> {
         let p = self.params.log_scales.get(self.next_param).ok_or_else(|| {
-            host::internal(
-                "kernel parameters do not match the method (build them with KernelParams::init)"
-                    .into(),
-            )
+            host::internal("kernel parameters do not match the method (build them with KernelParams::init)".into())
         })?;
         self.next_param += 1;
         Ok(Scale::Learned(p.val()))
@@ -378,8 +312,7 @@ pub fn kernel_name(kernel: &Kernel) -> &'static str {
 
 /// E0505: a kernel or transform used where it has no meaning.
 pub fn wrong_side(what: &str, side: &str, help: &str) -> Diagnostic {
-    Diagnostic::bare("E0505", format!("`{what}` cannot be used in {side}"))
-        .with_help(help.to_string())
+    Diagnostic::bare("E0505", format!("`{what}` cannot be used in {side}")).with_help(help.to_string())
 }
 
 /// Initial learnable log-scales of a q tree in pre-order: `log 2σ²` for a
@@ -393,9 +326,7 @@ pub fn learnable_init(expr: &KernelExpr, out: &mut Vec<f64>) {
                 sigma,
                 ..
             } => {
-                let s = sigma
-                    .filter(|s| *s > 0.0)
-                    .unwrap_or(std::f64::consts::FRAC_1_SQRT_2);
+                let s = sigma.filter(|s| *s > 0.0).unwrap_or(std::f64::consts::FRAC_1_SQRT_2);
                 out.push((2.0 * s * s).ln());
             }
             Kernel::StudentT {

@@ -122,11 +122,7 @@ impl<B: Backend> Pipeline<B> {
             },
             PipelineInput::Nothing => match stages.next() {
                 Some(Stage::Table(t)) => t.all(),
-                _ => {
-                    return Err(self.misuse(
-                        "a pipeline without input must start with LookUpTable(get_all = true)",
-                    ))
-                }
+                _ => return Err(self.misuse("a pipeline without input must start with LookUpTable(get_all = true)")),
             },
         };
         for stage in stages {
@@ -174,35 +170,14 @@ impl<B: Backend> Pipeline<B> {
     }
 }
 
-fn build_stage<B: Backend>(
-    stage: &ir::MapperStage,
-    pca: Option<PcaSource<'_>>,
-    device: &B::Device,
-) -> Stage<B> {
+fn build_stage<B: Backend>(stage: &ir::MapperStage, pca: Option<PcaSource<'_>>, device: &B::Device) -> Stage<B> {
     use ir::MapperStage as S;
     match stage {
         S::Identity => Stage::Identity(Identity),
-        S::Linear {
-            input,
-            out,
-            bias,
-            orthonormal,
-        } => Stage::Linear(
-            LinearMapConfig {
-                input: *input,
-                out: *out,
-                bias: *bias,
-                orthonormal: *orthonormal,
-            }
-            .init(device),
+        S::Linear { input, out, bias, orthonormal } => Stage::Linear(
+            LinearMapConfig { input: *input, out: *out, bias: *bias, orthonormal: *orthonormal }.init(device),
         ),
-        S::Mlp {
-            input,
-            hidden,
-            out,
-            activation,
-            batch_norm,
-        } => Stage::Mlp(
+        S::Mlp { input, hidden, out, activation, batch_norm } => Stage::Mlp(
             MlpConfig {
                 input: *input,
                 hidden: hidden.clone(),
@@ -212,26 +187,9 @@ fn build_stage<B: Backend>(
             }
             .init(device),
         ),
-        S::SimpleCnn { image, out } => Stage::SimpleCnn(
-            SimpleCnnConfig {
-                image: *image,
-                out: *out,
-            }
-            .init(device),
-        ),
-        S::ResNet18 { image, out } => Stage::ResNet18(
-            ResNet18Config {
-                image: *image,
-                out: *out,
-            }
-            .init(device),
-        ),
-        S::LookUpTable {
-            n,
-            dim,
-            get_all,
-            init,
-        } => {
+        S::SimpleCnn { image, out } => Stage::SimpleCnn(SimpleCnnConfig { image: *image, out: *out }.init(device)),
+        S::ResNet18 { image, out } => Stage::ResNet18(ResNet18Config { image: *image, out: *out }.init(device)),
+        S::LookUpTable { n, dim, get_all, init } => {
             let rows = match (init, pca) {
                 (ir::TableInit::Pca, Some(src)) if src.n == *n => {
                     Some(table::pca_init(src.x, src.n, src.features, *dim, src.seed))
@@ -239,22 +197,13 @@ fn build_stage<B: Backend>(
                 _ => None,
             };
             Stage::Table(
-                LookUpTableConfig {
-                    n: *n,
-                    dim: *dim,
-                    get_all: *get_all,
-                    init: *init,
-                }
-                .init(rows.as_deref(), device),
+                LookUpTableConfig { n: *n, dim: *dim, get_all: *get_all, init: *init }
+                    .init(rows.as_deref(), device),
             )
         }
-        S::ClusterHead { input, clusters } => Stage::ClusterHead(
-            ClusterHeadConfig {
-                input: *input,
-                clusters: *clusters,
-            }
-            .init(device),
-        ),
+        S::ClusterHead { input, clusters } => {
+            Stage::ClusterHead(ClusterHeadConfig { input: *input, clusters: *clusters }.init(device))
+        }
         S::Normalize => Stage::Normalize(Normalize),
         S::Softmax => Stage::Softmax(Softmax),
     }

@@ -44,9 +44,8 @@ pub struct Checkpoint {
 impl Checkpoint {
     /// Serializes the checkpoint.
     pub fn to_bytes(&self) -> Result<Vec<u8>, Diagnostic> {
-        let state = serde_json::to_vec(&self.state).map_err(|e| {
-            Diagnostic::bare("E0704", format!("cannot encode the checkpoint state: {e}"))
-        })?;
+        let state = serde_json::to_vec(&self.state)
+            .map_err(|e| Diagnostic::bare("E0704", format!("cannot encode the checkpoint state: {e}")))?;
         let mut out = MAGIC.to_vec();
         for section in [&state, &self.model, &self.optimizer, &self.ema] {
             out.extend_from_slice(&(section.len() as u64).to_le_bytes());
@@ -57,29 +56,23 @@ impl Checkpoint {
 
     /// Parses bytes written by [`Checkpoint::to_bytes`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Diagnostic> {
-        let rest = bytes
-            .strip_prefix(MAGIC)
-            .ok_or_else(|| corrupt("not an iconc checkpoint"))?;
+        let rest = bytes.strip_prefix(MAGIC).ok_or_else(|| corrupt("not an iconc checkpoint"))?;
         let mut sections = Vec::with_capacity(4);
         let mut rest = rest;
         for _ in 0..4 {
-            let (len, tail) = rest
-                .split_at_checked(8)
-                .ok_or_else(|| corrupt("truncated"))?;
+            let (len, tail) = rest.split_at_checked(8).ok_or_else(|| corrupt("truncated"))?;
             let mut len8 = [0u8; 8];
             len8.copy_from_slice(len);
             let n = usize::try_from(u64::from_le_bytes(len8)).map_err(|_| corrupt("bad length"))?;
-            let (body, tail) = tail
-                .split_at_checked(n)
-                .ok_or_else(|| corrupt("truncated"))?;
+            let (body, tail) = tail.split_at_checked(n).ok_or_else(|| corrupt("truncated"))?;
             sections.push(body.to_vec());
             rest = tail;
         }
         let mut it = sections.into_iter();
         let mut next = || it.next().unwrap_or_default();
         let state_bytes = next();
-        let state: TrainState = serde_json::from_slice(&state_bytes)
-            .map_err(|e| corrupt(&format!("bad state: {e}")))?;
+        let state: TrainState =
+            serde_json::from_slice(&state_bytes).map_err(|e| corrupt(&format!("bad state: {e}")))?;
         Ok(Checkpoint {
             state,
             model: next(),
@@ -90,9 +83,8 @@ impl Checkpoint {
 }
 
 fn corrupt(what: &str) -> Diagnostic {
-    Diagnostic::bare("E0704", format!("the checkpoint is unreadable: {what}")).with_help(
-        "resume from a run directory written by this version of iconc, or start a fresh run",
-    )
+    Diagnostic::bare("E0704", format!("the checkpoint is unreadable: {what}"))
+        .with_help("resume from a run directory written by this version of iconc, or start a fresh run")
 }
 
 /// An E0704 diagnostic for a burn record error.
