@@ -8,12 +8,13 @@
 
 use crate::data::npz::{ArrayData, NpyArray, NpzArrays};
 use crate::diag::Diagnostic;
-use crate::ir::{self, Kernel, KernelExpr, Producer};
+use crate::ir::{self, Producer};
 use crate::runtime::backend::{dispatch, BackendKind, BackendTask};
+use crate::runtime::kernels::expr_keys;
+use crate::runtime::kernels::host::{float_data, int_data};
 use crate::runtime::loss::{evaluate, Batch, KernelParams};
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
-use crate::runtime::kernels::host::{float_data, int_data};
 use std::collections::BTreeSet;
 
 /// Computes p, log q and the loss of `method` on `arrays` with `backend`.
@@ -21,7 +22,11 @@ use std::collections::BTreeSet;
 /// Returns `p` (R×M f64), `log_q` (R×M f64, −inf where j ∉ C_i), `loss_rows`
 /// (R), `loss` (scalar), and `kl_value` (scalar, `kl` only) and `beta` (R,
 /// perplexity-calibrated p only) where defined.
-pub fn inspect_method(method: &ir::Method, arrays: &NpzArrays, backend: BackendKind) -> Result<NpzArrays, Diagnostic> {
+pub fn inspect_method(
+    method: &ir::Method,
+    arrays: &NpzArrays,
+    backend: BackendKind,
+) -> Result<NpzArrays, Diagnostic> {
     let keys = kernel_keys(method);
     for key in &keys {
         if arrays.get(key).is_none() {
@@ -54,8 +59,14 @@ impl BackendTask for InspectTask<'_> {
         let (r, m) = (eval.p.rows, eval.p.cols);
         let mut out = NpzArrays::new();
         out.insert("p", NpyArray::f64(vec![r, m], eval.p.values.clone()));
-        out.insert("log_q", NpyArray::f64(vec![r, m], to_f64(eval.output.log_q)?));
-        out.insert("loss_rows", NpyArray::f64(vec![r], to_f64(eval.output.loss_rows)?));
+        out.insert(
+            "log_q",
+            NpyArray::f64(vec![r, m], to_f64(eval.output.log_q)?),
+        );
+        out.insert(
+            "loss_rows",
+            NpyArray::f64(vec![r], to_f64(eval.output.loss_rows)?),
+        );
         out.insert("loss", NpyArray::f64(vec![], to_f64(eval.output.loss)?));
         if let Some(kl) = eval.output.kl_value {
             out.insert("kl_value", NpyArray::f64(vec![], to_f64(kl)?));
@@ -70,39 +81,9 @@ impl BackendTask for InspectTask<'_> {
 /// Every batch key a kernel of p or q reads (with the kernels' default keys).
 pub fn kernel_keys(method: &ir::Method) -> BTreeSet<String> {
     let mut keys = BTreeSet::new();
-    collect_keys(&method.p, &mut keys);
-    collect_keys(&method.q, &mut keys);
+    expr_keys(&method.p, &mut keys);
+    expr_keys(&method.q, &mut keys);
     keys
-}
-
-fn collect_keys(e: &KernelExpr, keys: &mut BTreeSet<String>) {
-    match e {
-        KernelExpr::Kernel { kernel, inputs } => {
-            keys.extend(inputs.iter().cloned());
-            if inputs.is_empty() {
-                match kernel {
-                    Kernel::Graph { .. } => {
-                        keys.insert("index".into());
-                    }
-                    Kernel::Label { .. } => {
-                        keys.insert("label".into());
-                    }
-                    _ => {}
-                }
-            }
-        }
-        KernelExpr::Add(a, b) | KernelExpr::Sub(a, b) => {
-            collect_keys(a, keys);
-            collect_keys(b, keys);
-        }
-        KernelExpr::Scale(_, k)
-        | KernelExpr::Normalize(k)
-        | KernelExpr::Binarize(_, k)
-        | KernelExpr::Leak(_, k)
-        | KernelExpr::Symmetrize(k)
-        | KernelExpr::DebiasQ(_, k) => collect_keys(k, keys),
-        KernelExpr::Propagate { inner, .. } => collect_keys(inner, keys),
-    }
 }
 
 fn missing(method: &ir::Method, key: &str) -> Diagnostic {
@@ -123,14 +104,22 @@ fn missing(method: &ir::Method, key: &str) -> Diagnostic {
 }
 
 /// Builds the device batch from the arrays named in `keys`.
-fn to_batch<B: Backend>(arrays: &NpzArrays, keys: &BTreeSet<String>, device: &B::Device) -> Result<Batch<B>, Diagnostic> {
+fn to_batch<B: Backend>(
+    arrays: &NpzArrays,
+    keys: &BTreeSet<String>,
+    device: &B::Device,
+) -> Result<Batch<B>, Diagnostic> {
     let mut batch = Batch::new();
     for key in keys {
         let Some(a) = arrays.get(key) else { continue };
         let bad_shape = || {
             Diagnostic::bare(
                 "E0509",
-                format!("array `{key}` has shape {:?} and dtype {}", a.shape, a.dtype_name()),
+                format!(
+                    "array `{key}` has shape {:?} and dtype {}",
+                    a.shape,
+                    a.dtype_name()
+                ),
             )
             .with_help("float keys must be 2-D (rows × features), int keys 1-D (one id per row)")
         };
@@ -145,14 +134,20 @@ fn to_batch<B: Backend>(arrays: &NpzArrays, keys: &BTreeSet<String>, device: &B:
                 if v.len() != rows * cols {
                     return Err(bad_shape());
                 }
-                batch.floats.insert(key.clone(), Tensor::from_data(float_data::<B, 2>(v, [rows, cols]), device));
+                batch.floats.insert(
+                    key.clone(),
+                    Tensor::from_data(float_data::<B, 2>(v, [rows, cols]), device),
+                );
             }
             ArrayData::I64(v) => {
                 let ok = matches!(a.shape.as_slice(), [_] | [_, 1]);
                 if !ok {
                     return Err(bad_shape());
                 }
-                batch.ints.insert(key.clone(), Tensor::from_data(int_data::<B>(v.clone()), device));
+                batch.ints.insert(
+                    key.clone(),
+                    Tensor::from_data(int_data::<B>(v.clone()), device),
+                );
             }
             ArrayData::Unsupported(_) => return Err(bad_shape()),
         }
@@ -164,5 +159,7 @@ fn to_f64<B: Backend, const D: usize>(t: Tensor<B, D>) -> Result<Vec<f64>, Diagn
     t.into_data()
         .convert::<f64>()
         .into_vec::<f64>()
-        .map_err(|e| crate::runtime::kernels::host::internal(format!("cannot read a result tensor: {e:?}")))
+        .map_err(|e| {
+            crate::runtime::kernels::host::internal(format!("cannot read a result tensor: {e:?}"))
+        })
 }

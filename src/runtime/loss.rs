@@ -61,7 +61,12 @@ impl<B: Backend> KernelParams<B> {
         kernels::learnable_init(&method.q, &mut init);
         let log_scales = init
             .into_iter()
-            .map(|v| Param::from_tensor(Tensor::from_data(crate::runtime::kernels::host::float_data::<B, 1>(vec![v], [1]), device)))
+            .map(|v| {
+                Param::from_tensor(Tensor::from_data(
+                    crate::runtime::kernels::host::float_data::<B, 1>(vec![v], [1]),
+                    device,
+                ))
+            })
             .collect();
         KernelParams { log_scales }
     }
@@ -116,7 +121,9 @@ pub fn evaluate<B: Backend>(
     batch: &Batch<B>,
     params: &KernelParams<B>,
 ) -> Result<Evaluation<B>, Diagnostic> {
-    let hb = HostBatch::from_batch(batch)?;
+    let mut p_keys = std::collections::BTreeSet::new();
+    kernels::expr_keys(&method.p, &mut p_keys);
+    let hb = HostBatch::from_batch(batch, &p_keys)?;
     let mut pctx = PContext {
         hb: &hb,
         layout: method.layout,
@@ -146,7 +153,8 @@ pub fn evaluate<B: Backend>(
             check_shape(&p, &log_q)?;
             divergence::check_support(&p, &cand)?;
             let rows = divergence::loss_rows(method.divergence, &p, log_q.clone());
-            let mean_h = (method.divergence == Divergence::Kl).then(|| divergence::mean_entropy(&p));
+            let mean_h =
+                (method.divergence == Divergence::Kl).then(|| divergence::mean_entropy(&p));
             (rows, log_q, mean_h)
         }
         QValue::Limit { kind, d, cand } => {
@@ -192,7 +200,9 @@ fn check_shape<B: Backend>(p: &HostMatrix, q: &Tensor<B, 2>) -> Result<(), Diagn
             "E0504",
             format!("p is {}×{} but q is {r}×{m}", p.rows, p.cols),
         )
-        .with_help("p and q must have the same rows and columns (§1.4); check their input keys and layout"))
+        .with_help(
+            "p and q must have the same rows and columns (§1.4); check their input keys and layout",
+        ))
     }
 }
 

@@ -332,11 +332,20 @@ mod tests {
     #[test]
     fn codes_are_unique_sorted_and_explained() {
         for pair in CODES.windows(2) {
-            assert!(pair[0].code < pair[1].code, "{} !< {}", pair[0].code, pair[1].code);
+            assert!(
+                pair[0].code < pair[1].code,
+                "{} !< {}",
+                pair[0].code,
+                pair[1].code
+            );
         }
         for c in CODES {
             assert!(c.code.starts_with("E01"), "{}", c.code);
-            assert!(c.explain.contains("Wrong:") && c.explain.contains("Right:"), "{}", c.code);
+            assert!(
+                c.explain.contains("Wrong:") && c.explain.contains("Right:"),
+                "{}",
+                c.code
+            );
         }
     }
 }

@@ -65,12 +65,7 @@ impl Tok {
     pub(crate) fn starts_value(self) -> bool {
         matches!(
             self,
-            Tok::Ident
-                | Tok::Number
-                | Tok::Str { .. }
-                | Tok::LParen
-                | Tok::LBracket
-                | Tok::Minus
+            Tok::Ident | Tok::Number | Tok::Str { .. } | Tok::LParen | Tok::LBracket | Tok::Minus
         )
     }
     /// True for tokens that can end a value.
@@ -224,9 +219,32 @@ mod tests {
         assert_eq!(
             kinds("p = K(a = 1e-3, b = [x]) on y -> n; # c\n\"s\" + - * @"),
             vec![
-                Ident, Eq, Ident, LParen, Ident, Eq, Number, Comma, Ident, Eq, LBracket, Ident,
-                RBracket, RParen, Ident, Ident, Arrow, Ident, Semi, Comment, Newline,
-                Str { terminated: true }, Plus, Minus, Star, Invalid
+                Ident,
+                Eq,
+                Ident,
+                LParen,
+                Ident,
+                Eq,
+                Number,
+                Comma,
+                Ident,
+                Eq,
+                LBracket,
+                Ident,
+                RBracket,
+                RParen,
+                Ident,
+                Ident,
+                Arrow,
+                Ident,
+                Semi,
+                Comment,
+                Newline,
+                Str { terminated: true },
+                Plus,
+                Minus,
+                Star,
+                Invalid
             ]
         );
     }

@@ -17,6 +17,7 @@ mod errors;
 mod grammar;
 mod lexer;
 mod recover;
+mod site;
 mod validate;
 
 pub use codes::CODES;
@@ -48,9 +49,6 @@ const CALL_LIMIT: usize = 20_000_000;
 pub fn parse(source: &Source) -> Parsed {
     let text = source.text.as_str();
     pest::set_call_limit(std::num::NonZeroUsize::new(CALL_LIMIT));
-    // Track literal tokens too, so an error position points at a missing
-    // `=`/`,`/`)` and not at the start of the rule that contained it.
-    pest::set_error_detail(true);
     let tokens = lexer::lex(text);
     let comments = tokens
         .iter()
@@ -119,9 +117,11 @@ impl Driver<'_> {
         let mut ti = 0;
         loop {
             ti = self.skip_trivia(ti);
-            let Some(tok) = self.tokens.get(ti) else { break };
+            let Some(tok) = self.tokens.get(ti) else {
+                break;
+            };
             let start = tok.span.start;
-            match self.statement(start) {
+            match self.statement(ti, start) {
                 Ok((item, end)) => {
                     if let Some(item) = item {
                         self.items.push(item);
@@ -159,17 +159,46 @@ impl Driver<'_> {
             .unwrap_or(self.tokens.len())
     }
 
-    /// Parses one statement starting at byte `start`; returns the item (if
-    /// the builder could make one) and the statement's end byte.
-    fn statement(&mut self, start: usize) -> Result<(Option<ast::Item>, usize), Failure> {
-        let rest = self.text.get(start..).unwrap_or_default();
+    /// The byte where the statement starting at token `ti` must end at the
+    /// latest: the next `;` or statement start outside brackets. pest sees
+    /// only that slice (it indexes the lines of its whole input, so handing
+    /// it the rest of the file would make parsing quadratic).
+    fn statement_limit(&self, ti: usize) -> usize {
+        let mut depth = 0usize;
+        for i in ti..self.tokens.len() {
+            let Some(tok) = self.tokens.get(i) else { break };
+            match tok.kind {
+                Tok::Semi if depth == 0 => return tok.span.start,
+                Tok::LParen | Tok::LBracket => depth += 1,
+                Tok::RParen | Tok::RBracket => depth = depth.saturating_sub(1),
+                Tok::Ident
+                    if i > ti
+                        && depth == 0
+                        && recover::is_statement_start(self.text, self.tokens, i) =>
+                {
+                    return tok.span.start;
+                }
+                _ => {}
+            }
+        }
+        self.text.len()
+    }
+
+    /// Parses one statement starting at token `ti` (byte `start`); returns
+    /// the item (if the builder could make one) and the statement's end byte.
+    fn statement(
+        &mut self,
+        ti: usize,
+        start: usize,
+    ) -> Result<(Option<ast::Item>, usize), Failure> {
+        let limit = self.statement_limit(ti).max(start);
+        let rest = self.text.get(start..limit).unwrap_or_default();
         let pairs = IconParser::parse(Rule::stmt_entry, rest).map_err(|e| {
             let rule_pos = match e.location {
                 pest::error::InputLocation::Pos(p) => p,
                 pest::error::InputLocation::Span((s, _)) => s,
             };
-            let token_pos = e.parse_attempts().map_or(0, |a| a.max_position);
-            let pos = start + rule_pos.max(token_pos);
+            let pos = start + rule_pos;
             match e.variant {
                 pest::error::ErrorVariant::ParsingError { positives, .. } => Failure::Syntax {
                     pos,

@@ -3,6 +3,7 @@
 use super::host::FloatArray;
 use crate::ir::DistanceMetric;
 use burn::prelude::*;
+use rayon::prelude::*;
 
 /// Norm floor of the cosine distance (§2.1, §6).
 pub const COSINE_NORM_EPS: f64 = 1e-12;
@@ -20,7 +21,12 @@ pub fn host_distances(a: &FloatArray, b: &FloatArray, metric: DistanceMetric) ->
     let unit = |x: &FloatArray| -> Vec<f64> {
         let mut out = x.data.clone();
         for row in out.chunks_mut(x.cols.max(1)) {
-            let n = row.iter().map(|v| v * v).sum::<f64>().sqrt().max(COSINE_NORM_EPS);
+            let n = row
+                .iter()
+                .map(|v| v * v)
+                .sum::<f64>()
+                .sqrt()
+                .max(COSINE_NORM_EPS);
             row.iter_mut().for_each(|v| *v /= n);
         }
         out
@@ -31,10 +37,11 @@ pub fn host_distances(a: &FloatArray, b: &FloatArray, metric: DistanceMetric) ->
         (Vec::new(), Vec::new())
     };
     let f = a.cols;
-    for i in 0..r {
-        for j in 0..m {
+    // Rows are independent: one rayon task per row.
+    d.par_chunks_mut(m.max(1)).enumerate().for_each(|(i, out)| {
+        for (j, dij) in out.iter_mut().enumerate() {
             let (x, y) = (a.row(i), b.row(j));
-            d[i * m + j] = match metric {
+            *dij = match metric {
                 DistanceMetric::Euclidean => x.iter().zip(y).map(|(p, q)| (p - q) * (p - q)).sum(),
                 DistanceMetric::Manhattan => x.iter().zip(y).map(|(p, q)| (p - q).abs()).sum(),
                 DistanceMetric::Dot => -x.iter().zip(y).map(|(p, q)| p * q).sum::<f64>(),
@@ -44,7 +51,7 @@ pub fn host_distances(a: &FloatArray, b: &FloatArray, metric: DistanceMetric) ->
                 }
             };
         }
-    }
+    });
     d
 }
 
@@ -55,7 +62,11 @@ pub fn host_distances(a: &FloatArray, b: &FloatArray, metric: DistanceMetric) ->
 ///
 /// # Shapes
 /// - `a`: [R, F], `b`: [M, F] → [R, M].
-pub fn distances<B: Backend>(a: Tensor<B, 2>, b: Tensor<B, 2>, metric: DistanceMetric) -> Tensor<B, 2> {
+pub fn distances<B: Backend>(
+    a: Tensor<B, 2>,
+    b: Tensor<B, 2>,
+    metric: DistanceMetric,
+) -> Tensor<B, 2> {
     match metric {
         DistanceMetric::Euclidean => {
             let a2 = a.clone().powi_scalar(2).sum_dim(1); // [R, 1]
@@ -83,6 +94,8 @@ pub fn distances<B: Backend>(a: Tensor<B, 2>, b: Tensor<B, 2>, metric: DistanceM
 /// # Shapes
 /// - `x`: [R, F] → [R, F].
 pub fn unit_rows<B: Backend>(x: Tensor<B, 2>) -> Tensor<B, 2> {
-    let norm = x.clone().powi_scalar(2).sum_dim(1).sqrt().clamp_min(COSINE_NORM_EPS);
+    // sqrt(max(‖x‖², eps²)) = max(‖x‖, eps), with a finite gradient at x = 0.
+    let floor = COSINE_NORM_EPS * COSINE_NORM_EPS;
+    let norm = x.clone().powi_scalar(2).sum_dim(1).clamp_min(floor).sqrt();
     x / norm
 }

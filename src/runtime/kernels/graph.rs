@@ -27,9 +27,16 @@ impl Graph {
             if line.is_empty() {
                 continue;
             }
-            let parts: Vec<&str> = line.split(|c: char| c.is_whitespace() || c == ',').filter(|s| !s.is_empty()).collect();
+            let parts: Vec<&str> = line
+                .split(|c: char| c.is_whitespace() || c == ',')
+                .filter(|s| !s.is_empty())
+                .collect();
             let parsed = match parts.as_slice() {
-                [i, j] => i.parse::<usize>().ok().zip(j.parse::<usize>().ok()).map(|(i, j)| (i, j, 1.0)),
+                [i, j] => i
+                    .parse::<usize>()
+                    .ok()
+                    .zip(j.parse::<usize>().ok())
+                    .map(|(i, j)| (i, j, 1.0)),
                 [i, j, w] => match (i.parse::<usize>(), j.parse::<usize>(), w.parse::<f64>()) {
                     (Ok(i), Ok(j), Ok(w)) if w >= 0.0 && w.is_finite() => Some((i, j, w)),
                     _ => None,
@@ -37,8 +44,11 @@ impl Graph {
                 _ => None,
             };
             let (i, j, w) = parsed.ok_or_else(|| {
-                Diagnostic::bare("E0508", format!("line {} of graph `{path}` is not `i j w`", n + 1))
-                    .with_help("each line needs two node ids (integers ≥ 0) and an optional weight ≥ 0")
+                Diagnostic::bare(
+                    "E0508",
+                    format!("line {} of graph `{path}` is not `i j w`", n + 1),
+                )
+                .with_help("each line needs two node ids (integers ≥ 0) and an optional weight ≥ 0")
             })?;
             nodes = nodes.max(i + 1).max(j + 1);
             edges.push((i, j, w));
@@ -75,12 +85,20 @@ impl Graph {
         let (Ok(i), Ok(j)) = (usize::try_from(i), usize::try_from(j)) else {
             return 0.0;
         };
-        self.adjacency.get(i).and_then(|r| r.get(&j)).copied().unwrap_or(0.0)
+        self.adjacency
+            .get(i)
+            .and_then(|r| r.get(&j))
+            .copied()
+            .unwrap_or(0.0)
     }
 
     /// Global degree of node `i` (0 for unknown nodes).
     pub fn degree_of(&self, i: i64) -> f64 {
-        usize::try_from(i).ok().and_then(|i| self.degree.get(i)).copied().unwrap_or(0.0)
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| self.degree.get(i))
+            .copied()
+            .unwrap_or(0.0)
     }
 }
 
@@ -88,7 +106,12 @@ impl Graph {
 ///
 /// Decision: `transition` excludes self (C_i = j ≠ i); `softmax_degree` is
 /// dense and includes self (§2.4). `w/deg` with deg = 0 reads as 0.
-pub fn graph_kernel(hb: &HostBatch, inputs: &[String], path: &str, mode: GraphMode) -> Result<HostMatrix, Diagnostic> {
+pub fn graph_kernel(
+    hb: &HostBatch,
+    inputs: &[String],
+    path: &str,
+    mode: GraphMode,
+) -> Result<HostMatrix, Diagnostic> {
     let key = inputs.first().map(String::as_str).unwrap_or("index");
     let idx = hb.int(key)?;
     let g = Graph::load(path)?;
@@ -112,7 +135,11 @@ pub fn graph_kernel(hb: &HostBatch, inputs: &[String], path: &str, mode: GraphMo
                 .map(|ij| {
                     let (i, j) = (ij / n, ij % n);
                     let deg = g.degree_of(idx[j]);
-                    if deg > 0.0 { g.weight(idx[i], idx[j]) / deg } else { 0.0 }
+                    if deg > 0.0 {
+                        g.weight(idx[i], idx[j]) / deg
+                    } else {
+                        0.0
+                    }
                 })
                 .collect();
             super::smooth_host::softmax_into(&mut out, &logits);

@@ -120,7 +120,11 @@ pub fn softmax_into(out: &mut HostMatrix, logits: &[f64]) {
 }
 
 /// Per-row perplexity calibration of `exp(−β d)` over C_i into `out`.
-fn calibrate_into(out: &mut HostMatrix, d: &[f64], perplexity: f64) -> Result<Calibration, Diagnostic> {
+fn calibrate_into(
+    out: &mut HostMatrix,
+    d: &[f64],
+    perplexity: f64,
+) -> Result<Calibration, Diagnostic> {
     if perplexity.is_nan() || perplexity <= 1.0 {
         return Err(bad_param("`perplexity` must be greater than 1"));
     }

@@ -6,11 +6,13 @@
 
 pub mod checkpoint;
 pub mod ema;
+pub mod evaluate;
 pub mod grads;
 pub mod interrupt;
 pub mod optimizer;
 pub mod progress;
 pub mod schedule;
+pub mod session;
 
 use crate::diag::codes::CodeInfo;
 use crate::diag::Diagnostic;
@@ -243,7 +245,13 @@ where
                 stop = Stop::Interrupted;
                 break 'epochs;
             }
-            lr = schedule::learning_rate(&config.schedule, base_lr, state.step, total, config.steps_per_epoch);
+            lr = schedule::learning_rate(
+                &config.schedule,
+                base_lr,
+                state.step,
+                total,
+                config.steps_per_epoch,
+            );
             let out = objective.loss(&model, &batch)?;
             let loss: f64 = out.loss.clone().into_scalar().elem();
             if !loss.is_finite() {
@@ -290,13 +298,28 @@ where
         };
         progress.epoch(epoch, config.epochs, mean, record.samples_per_s);
         hooks.epoch_end(&record)?;
-        hooks.checkpoint(&save_checkpoint::<B, O::Model>(&state, &model, &optim, ema.as_ref())?)?;
+        hooks.checkpoint(&save_checkpoint::<B, O::Model>(
+            &state,
+            &model,
+            &optim,
+            ema.as_ref(),
+        )?)?;
     }
     if stop == Stop::Interrupted {
-        hooks.checkpoint(&save_checkpoint::<B, O::Model>(&state, &model, &optim, ema.as_ref())?)?;
+        hooks.checkpoint(&save_checkpoint::<B, O::Model>(
+            &state,
+            &model,
+            &optim,
+            ema.as_ref(),
+        )?)?;
     }
     progress.finish();
-    Ok(Trained { model, ema, state, stop })
+    Ok(Trained {
+        model,
+        ema,
+        state,
+        stop,
+    })
 }
 
 /// Serializes the loop state, model, optimizer and EMA.
@@ -323,13 +346,28 @@ pub fn save_checkpoint<B: AutodiffBackend, M: AutodiffModule<B>>(
     .to_bytes()
 }
 
-fn non_finite_loss<B: Backend>(step: usize, epoch: usize, loss: f64, terms: &[(String, Tensor<B, 2>)]) -> Diagnostic {
+fn non_finite_loss<B: Backend>(
+    step: usize,
+    epoch: usize,
+    loss: f64,
+    terms: &[(String, Tensor<B, 2>)],
+) -> Diagnostic {
     // Name the first term that holds NaN (or +inf; −inf is legal in log q).
     let culprit = terms.iter().find_map(|(name, t)| {
         let nan: bool = t.clone().is_nan().any().into_scalar().elem();
-        let pos_inf: bool = t.clone().equal_elem(f32::INFINITY).any().into_scalar().elem();
+        let pos_inf: bool = t
+            .clone()
+            .equal_elem(f32::INFINITY)
+            .any()
+            .into_scalar()
+            .elem();
         let neg_inf_bad = name == "p" && {
-            let v: bool = t.clone().equal_elem(f32::NEG_INFINITY).any().into_scalar().elem();
+            let v: bool = t
+                .clone()
+                .equal_elem(f32::NEG_INFINITY)
+                .any()
+                .into_scalar()
+                .elem();
             v
         };
         (nan || pos_inf || neg_inf_bad).then(|| name.clone())
