@@ -156,6 +156,9 @@ fn csv_header_label_column_and_errors() {
     assert_eq!((ds.n, ds.features, ds.classes), (2, 2, 2));
     assert_eq!(ds.x, vec![0.5, 2.0, -1.0, 0.3]);
     assert_eq!(ds.labels, vec![1, 0]);
+    // Blank lines before the header are fine; a second text line is not a header.
+    assert_eq!(csv::parse("\n\nx,y\n1,0\n", 1).unwrap().n, 1);
+    assert_eq!(csv::parse("x,y\nu,v\n", 1).unwrap_err().0, "E0605");
     // "x" is at line 2, column 2; line 2 starts at byte 6, the field at byte 10.
     let e = csv::parse("1,2,0\n1.5,x,1\n", 2).unwrap_err();
     assert_eq!(e.0, "E0605");
