@@ -87,3 +87,46 @@ fn bad_method_and_missing_run_dir() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("E0704"), "{stderr}");
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_saves_a_checkpoint_and_resume_finishes() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = SIMCLR_BLOBS.replace("epochs = 2", "epochs = 100000");
+    let file = write(dir.path(), "long.icon", &text);
+    let out = dir.path().join("run");
+    let child = Command::new(env!("CARGO_BIN_EXE_iconc"))
+        .args(["run", &file, "--out", &out.display().to_string(), "--quiet"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // wait until the first epoch's checkpoint exists, then press Ctrl-C
+    let start = std::time::Instant::now();
+    while !out.join("checkpoint.bin").exists() && start.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // SAFETY: plain kill(2) on our own child.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGINT);
+    }
+    let res = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("--resume"), "{stderr}");
+    assert!(
+        !out.join("embeddings.npy").exists(),
+        "no evaluation after an interrupt"
+    );
+    // resume with a cap that is already reached: it evaluates and finishes
+    let (code, stdout, stderr) = iconc(&[
+        "run",
+        "--resume",
+        &out.display().to_string(),
+        "--epochs",
+        "1",
+        "--quiet",
+    ]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(out.join("embeddings.npy").is_file());
+}

@@ -55,6 +55,12 @@ pub const CODES: &[CodeInfo] = &[
         summary: "a checkpoint could not be saved or restored",
         explain: "`iconc run --resume DIR` reads DIR/checkpoint.bin, written by an earlier run of the same method. The file is missing, truncated, or belongs to a different method (its parameters do not match).\n\nWrong:\n    iconc run --resume runs/simclr-20260101-120000 methods/tsne.icon\n\nRight:\n    iconc run --resume runs/simclr-20260101-120000",
     },
+    CodeInfo {
+        code: "E0705",
+        name: "too_little_training_data",
+        summary: "the training split is empty or smaller than one batch",
+        explain: "After holding out `holdout` samples for evaluation, the rest must fill at least one batch (`batch / views` source samples).\n\nWrong:\n    data = Blobs(n = 100, centers = 3, dim = 2, batch = 128, holdout = 20)\n\nRight:\n    data = Blobs(n = 1000, centers = 3, dim = 2, batch = 128, holdout = 200)",
+    },
 ];
 
 /// Settings of one training run (the IR's `Train(…)` after CLI overrides).
