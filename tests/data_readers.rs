@@ -214,3 +214,22 @@ fn npz_float64_images_and_int_labels() {
         "E0601"
     );
 }
+
+proptest::proptest! {
+    /// Arbitrary bytes never panic the IDX parser; a valid header prefix with a
+    /// random payload length is either accepted exactly or rejected.
+    #[test]
+    fn idx_parse_never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64),
+                              n in 0u32..4, len in 0usize..20) {
+        let _ = idx::parse(&bytes);
+        let b = idx_bytes(8, &[n, 2], &vec![1; len]);
+        let r = idx::parse(&b);
+        proptest::prop_assert_eq!(r.is_ok(), len == 2 * n as usize);
+    }
+
+    /// Arbitrary text never panics the CSV parser.
+    #[test]
+    fn csv_parse_never_panics(text in "[0-9a-z,.\\-\\n ]{0,80}", col in 0usize..4) {
+        let _ = csv::parse(&text, col);
+    }
+}
