@@ -100,6 +100,8 @@ pub struct Evaluation<B: Backend> {
     pub mean_entropy: Option<f64>,
     /// Rows whose perplexity search hit its cap (the caller may warn once).
     pub unconverged_rows: usize,
+    /// Rows whose perplexity was clamped for a short batch (warn once).
+    pub clamped_rows: usize,
 }
 
 /// The I-Con loss of `batch` under `method` (§1): `icon_loss = L_ce` for `kl`.
@@ -129,6 +131,7 @@ pub fn evaluate<B: Backend>(
         layout: method.layout,
         beta: None,
         unconverged: 0,
+        clamped: 0,
     };
     let p = kernels::eval_p(&method.p, &mut pctx)?;
     let mut qctx = QContext {
@@ -188,6 +191,7 @@ pub fn evaluate<B: Backend>(
         beta: pctx.beta,
         mean_entropy: mean_h,
         unconverged_rows: pctx.unconverged,
+        clamped_rows: pctx.clamped,
     })
 }
 
