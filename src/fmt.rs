@@ -147,10 +147,16 @@ fn attach(program: &Program, text: &str) -> Notes {
             idx,
             blank_before: blank_before(text, c.span.start),
         };
-        let inside = program
+        // Items are sorted and disjoint: binary searches keep this fast.
+        let after = program
             .items
-            .iter()
-            .position(|it| it.span.start < c.span.start && c.span.end <= it.span.end);
+            .partition_point(|it| it.span.start < c.span.start);
+        let inside = after.checked_sub(1).filter(|&i| {
+            program
+                .items
+                .get(i)
+                .is_some_and(|it| c.span.end <= it.span.end)
+        });
         if let Some(i) = inside {
             let site = lists.get(i).and_then(|ls| {
                 ls.iter()
@@ -165,8 +171,8 @@ fn attach(program: &Program, text: &str) -> Notes {
         }
         let prev = program
             .items
-            .iter()
-            .rposition(|it| it.span.end <= c.span.start);
+            .partition_point(|it| it.span.end <= c.span.start)
+            .checked_sub(1);
         match prev {
             Some(p)
                 if program
@@ -176,13 +182,11 @@ fn attach(program: &Program, text: &str) -> Notes {
             {
                 notes.trailing.entry(p).or_default().push(note);
             }
-            _ => match program
-                .items
-                .iter()
-                .position(|it| it.span.start >= c.span.end)
-            {
-                Some(next) => notes.leading.entry(next).or_default().push(note),
-                None => notes.end.push(note),
+            _ => match after {
+                next if next < program.items.len() => {
+                    notes.leading.entry(next).or_default().push(note)
+                }
+                _ => notes.end.push(note),
             },
         }
     }
@@ -445,7 +449,9 @@ impl Printer<'_> {
                 self.broken_list("[", "]", e.span, &parts, indent)
             }
             ExprKind::Binary { op, lhs, rhs } => {
-                let mut s = self.expr(lhs, indent, col, 0);
+                // What follows the left side on its line, if the right side stays flat.
+                let rest = self.flat(rhs).map_or(0, |r| 3 + width(&r) + trail);
+                let mut s = self.expr(lhs, indent, col, rest);
                 s.push_str(&format!(" {} ", op_str(*op)));
                 let c = col_after(col, &s);
                 s + &self.expr(rhs, indent, c, trail)
@@ -457,8 +463,13 @@ impl Printer<'_> {
                         s.push_str(" -> ");
                     }
                     let c = col_after(col, &s);
-                    let t = if k + 1 == stages.len() { trail } else { 0 };
-                    s.push_str(&self.expr(stage, indent, c, t));
+                    // The later stages follow on the same line when they are flat.
+                    let later: usize = stages
+                        .iter()
+                        .skip(k + 1)
+                        .map(|st| self.flat(st).map_or(0, |f| 4 + width(&f)))
+                        .sum();
+                    s.push_str(&self.expr(stage, indent, c, later + trail));
                 }
                 s
             }

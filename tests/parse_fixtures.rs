@@ -126,3 +126,21 @@ fn err_fixtures_cover_every_code() {
         "codes without an err fixture: {missing:?}"
     );
 }
+
+#[test]
+fn every_icon_example_in_the_language_doc_parses() {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/language.md"))
+            .unwrap();
+    let mut blocks = 0;
+    let mut rest = doc.as_str();
+    while let Some(start) = rest.find("```icon\n") {
+        let body = &rest[start + 8..];
+        let end = body.find("```").expect("closed code block");
+        let code = &body[..end];
+        assert_eq!(render(code, "docs/language.md"), "", "doc example:\n{code}");
+        blocks += 1;
+        rest = &body[end + 3..];
+    }
+    assert!(blocks >= 3, "found {blocks} icon blocks");
+}

@@ -168,3 +168,18 @@ fn every_file_parses_without_syntax_errors() {
         );
     }
 }
+
+#[test]
+fn every_file_is_canonically_formatted() {
+    let out = Command::new(env!("CARGO_BIN_EXE_iconc"))
+        .args(["fmt", "--check"])
+        .arg(methods_dir())
+        .output()
+        .expect("run iconc");
+    assert!(
+        out.status.success(),
+        "run `iconc fmt methods/`:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -184,3 +184,15 @@ fn the_debiased_infonce_clustering_variant_stays_in_its_cell() {
         ("positive_pairs", "uniform_clusters", false)
     );
 }
+
+#[test]
+fn a_file_named_twice_is_listed_once() {
+    let v = json(&[
+        "table",
+        "methods",
+        "methods/simclr.icon",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(placed(&v).len(), 37);
+}

@@ -308,6 +308,9 @@ fn unknown_parameter(sink: &mut Sink, file: FileId, sig: &Signature, name: &Iden
     sink.emit(file, d);
 }
 
+/// Integers at or above this magnitude are rejected (f64 holds them exactly below 2^53).
+const MAX_INT: f64 = 9.0e15;
+
 /// A number literal, possibly negated: (value, written as an integer).
 pub(crate) fn number(expr: &Expr) -> Option<(f64, bool)> {
     match &expr.kind {
@@ -325,9 +328,22 @@ fn convert<'a>(
     param: &Param,
     expr: &'a Expr,
 ) -> Option<Value<'a>> {
+    if let (Ty::Int, Some((v, true))) = (param.ty, number(expr)) {
+        if v.abs() >= MAX_INT {
+            let d = Diagnostic::error(
+                c::OUT_OF_RANGE,
+                format!("`{}` of `{}` is too large", param.name, sig.name),
+                expr.span,
+                "too large",
+            )
+            .with_help(format!("`{}`: {}", param.name, param.doc));
+            sink.emit(file, d);
+            return None;
+        }
+    }
     let value = match (param.ty, &expr.kind) {
         (Ty::Int, _) => match number(expr) {
-            Some((v, true)) if v.abs() < 9.0e15 => Some(Value::Int(v as i64)),
+            Some((v, true)) if v.abs() < MAX_INT => Some(Value::Int(v as i64)),
             _ => None,
         },
         (Ty::Float, _) => number(expr).map(|(v, _)| Value::Float(v)),
@@ -358,7 +374,7 @@ fn convert<'a>(
         (Ty::IntList, ExprKind::List(items)) => items
             .iter()
             .map(|e| match number(e) {
-                Some((v, true)) if v.abs() < 9.0e15 => Some(v as i64),
+                Some((v, true)) if v.abs() < MAX_INT => Some(v as i64),
                 _ => None,
             })
             .collect::<Option<Vec<_>>>()
@@ -460,7 +476,7 @@ pub(crate) fn resolve(
         return Some(sig);
     }
     let noun = kinds.first().map(|k| k.noun()).unwrap_or("name");
-    if let Some(other) = super::signatures::all().find(|s| &s.name == name) {
+    if let Some(other) = super::signatures::all().find(|s| s.name == name) {
         let d = Diagnostic::error(
             c::WRONG_KIND,
             format!("expected a {noun}, found {} `{name}`", other.kind.noun()),

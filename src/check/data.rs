@@ -65,7 +65,7 @@ pub(crate) fn check_data(
     let (source, geometry) = source(sink, file, &b)?;
     let views = b.usize("views").unwrap_or(1);
     let batch = b.usize("batch").unwrap_or(256);
-    if views > 0 && batch % views != 0 {
+    if views > 0 && !batch.is_multiple_of(views) {
         let d = Diagnostic::error(
             c::BATCH_NOT_DIVISIBLE,
             format!("batch {batch} is not divisible by views {views}"),
@@ -94,6 +94,22 @@ pub(crate) fn check_data(
                 "too large",
             )
             .with_help("hold out fewer samples than the data has");
+            sink.emit(file, d);
+        }
+    }
+    if let Some(n) = samples {
+        let train = n.saturating_sub(holdout);
+        if holdout < n && batch > train {
+            let d = Diagnostic::error(
+                c::OUT_OF_RANGE,
+                format!("batch {batch} is larger than the {train} training samples"),
+                b.span_of("batch"),
+                "no full batch",
+            )
+            .with_help(format!(
+                "use `batch = {}` or less (training drops the last partial batch)",
+                train / views.max(1) * views.max(1)
+            ));
             sink.emit(file, d);
         }
     }
@@ -130,7 +146,10 @@ fn add_keys(
     // Decision: with `modalities = halves`, `x` is the top half and `x1` the
     // bottom half of each image (C×H/2×W each).
     let (image, features) = match (modalities, g.image) {
-        (Some(Modalities::Halves), Some((ch, h, w))) => (Some((ch, h / 2, w)), ch * (h / 2) * w),
+        (Some(Modalities::Halves), Some((ch, h, w))) => (
+            Some((ch, h / 2, w)),
+            ch.saturating_mul(h / 2).saturating_mul(w),
+        ),
         (Some(Modalities::Halves), None) => {
             let d = Diagnostic::error(
                 c::IMAGE_REQUIRED,
@@ -195,7 +214,7 @@ fn file_geometry(
             sink.emit(file, d);
             return None;
         }
-        (Some((ch, h, w)), None) => ch * h * w,
+        (Some((ch, h, w)), None) => ch.saturating_mul(h).saturating_mul(w),
         (None, Some(f)) => f,
         (None, None) => {
             if !image_required {
@@ -215,7 +234,8 @@ fn file_geometry(
 }
 
 fn source(sink: &mut Sink, file: FileId, b: &Bound<'_>) -> Option<(DataSource, Geometry)> {
-    let s = |name: &str| b.string(name).unwrap_or_default();
+    // Paths are re-expressed relative to the root method file.
+    let s = |name: &str| sink.rebase(file, &b.string(name).unwrap_or_default());
     let seed = b.usize("seed").unwrap_or(0) as u64;
     Some(match b.sig.name {
         "Mnist" => (DataSource::Mnist, MNIST),

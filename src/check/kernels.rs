@@ -597,7 +597,9 @@ impl Lower<'_> {
                 }
             }
             "Graph" => Kernel::Graph {
-                path: b.string("path").unwrap_or_default(),
+                path: self
+                    .sink
+                    .rebase(self.file, &b.string("path").unwrap_or_default()),
                 mode: if b.enum_value("mode").as_deref() == Some("softmax_degree") {
                     GraphMode::SoftmaxDegree
                 } else {

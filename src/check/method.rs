@@ -46,6 +46,9 @@ fn value<'a>(stmt: &Stmt<'a>) -> Option<&'a Expr> {
 }
 
 fn missing(sink: &mut Sink, code: &'static str, what: &str, example: &str) {
+    if sink.quiet_missing {
+        return;
+    }
     let d = Diagnostic::bare(code, format!("missing `{what}`"))
         .with_help(format!("add e.g. `{example}`"));
     sink.emit(0, d);

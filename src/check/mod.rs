@@ -80,6 +80,7 @@ pub fn check_source(source: Source, loader: &dyn Loader) -> Checked {
     let mut sink = sink::Sink::default();
     let mut programs = resolve::Programs::default();
     let root = resolve::load_root(&mut sink, &mut programs, source, loader);
+    sink.quiet_missing = sink.has_errors();
     let stmts = programs.statements(&mut sink, root);
     let method = method::check_method(&mut sink, &stmts);
     let method = if sink.has_errors() { None } else { method };

@@ -32,10 +32,12 @@ pub(crate) struct Args {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Format {
     /// A grid for the terminal (p families down, q families across).
+    #[value(alias = "terminal")]
     Term,
     /// JSON: every cell with its paper status and methods.
     Json,
     /// A Markdown table in the paper's orientation.
+    #[value(alias = "markdown")]
     Md,
 }
 
@@ -101,7 +103,8 @@ fn use_color(choice: Color) -> bool {
 }
 
 /// Every `.icon` file named by `paths`: files as given, directories searched
-/// recursively, each directory's files in sorted order.
+/// recursively, each directory's files in sorted order. A file named twice
+/// (e.g. `methods methods/simclr.icon`) is kept once, where first found.
 fn find_icon_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut out = Vec::new();
     for path in paths {
@@ -113,6 +116,8 @@ fn find_icon_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
             return Err(format!("no such file or directory: {}", path.display()));
         }
     }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
     Ok(out)
 }
 

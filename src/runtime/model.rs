@@ -26,6 +26,16 @@ impl<B: Backend> Default for Keys<B> {
     }
 }
 
+/// The whole trainable model: the mapper pipelines plus the learnable kernel
+/// parameters `K` (temperatures, γ; `KernelParams` of the loss).
+#[derive(Module, Debug)]
+pub struct IconModel<B: Backend, K> {
+    /// Mapper pipelines.
+    pub mappers: Mappers<B>,
+    /// Learnable kernel parameters.
+    pub kernel: K,
+}
+
 /// Every mapper pipeline of a method, run in IR order.
 #[derive(Module, Debug)]
 pub struct Mappers<B: Backend> {

@@ -8,96 +8,12 @@
 
 use super::codes::*;
 use super::grammar::Rule;
-use super::lexer::{text_of, Tok, Token};
+use super::lexer::{Tok, Token};
 use super::recover::{is_statement_start, HEADER_KEYWORDS};
+use super::site::Site;
 use super::Failure;
 use crate::ast::Span;
 use crate::diag::Diagnostic;
-
-/// Tokens around an error, within one statement.
-struct Site<'a> {
-    text: &'a str,
-    tokens: &'a [Token],
-    /// First token of the statement.
-    stmt: usize,
-    /// The significant token at the error (== tokens.len() at end of file).
-    cur: usize,
-    /// The last significant token before `cur` inside the statement.
-    prev: Option<usize>,
-}
-
-impl Site<'_> {
-    fn tok(&self, i: usize) -> Option<&Token> {
-        self.tokens.get(i)
-    }
-    fn kind(&self, i: usize) -> Option<Tok> {
-        self.tok(i).map(|t| t.kind)
-    }
-    fn str(&self, i: usize) -> &str {
-        self.tok(i).map(|t| text_of(self.text, t)).unwrap_or("")
-    }
-    /// The span of the current token, or an empty span at the end of file.
-    fn cur_span(&self) -> Span {
-        self.tok(self.cur)
-            .map(|t| t.span)
-            .unwrap_or(Span::new(self.text.len(), self.text.len()))
-    }
-    /// How the current token reads in a message: "`x`" or "end of file".
-    fn cur_desc(&self) -> String {
-        match self.kind(self.cur) {
-            None => "end of file".to_string(),
-            Some(Tok::Newline) => "end of line".to_string(),
-            Some(Tok::Str { .. }) => "a string".to_string(),
-            Some(_) => format!("`{}`", self.str(self.cur)),
-        }
-    }
-    fn prev_kind(&self) -> Option<Tok> {
-        self.prev.and_then(|p| self.kind(p))
-    }
-    fn prev_is_word(&self, word: &str) -> bool {
-        self.prev
-            .is_some_and(|p| self.kind(p) == Some(Tok::Ident) && self.str(p) == word)
-    }
-    /// True when the current token is on the same line as the previous one.
-    fn cur_on_prev_line(&self) -> bool {
-        let (Some(p), Some(c)) = (self.prev.and_then(|p| self.tok(p)), self.tok(self.cur)) else {
-            return false;
-        };
-        !self
-            .text
-            .get(p.span.end..c.span.start)
-            .unwrap_or_default()
-            .contains('\n')
-    }
-    /// Label for "expected X": at the current token when it is on the line
-    /// of token `anchor`, else at `anchor` ("… after this").
-    fn here_or_after(&self, anchor: usize, what: &str) -> (Span, String) {
-        let same_line = self
-            .tok(anchor)
-            .zip(self.tok(self.cur))
-            .is_some_and(|(a, c)| {
-                !self
-                    .text
-                    .get(a.span.end..c.span.start)
-                    .unwrap_or_default()
-                    .contains('\n')
-            });
-        match self.tok(anchor) {
-            Some(a) if !same_line => (a.span, format!("{what} after this")),
-            _ => (self.cur_span(), format!("{what} here")),
-        }
-    }
-    /// Label span for "expected X here": the current token when it is on
-    /// the line of the previous one, else the previous token.
-    fn expected_at(&self) -> (Span, &'static str) {
-        match self.prev.and_then(|p| self.tok(p)) {
-            Some(p) if !self.cur_on_prev_line() || self.cur >= self.tokens.len() => {
-                (p.span, "expected a value after this")
-            }
-            _ => (self.cur_span(), "expected a value here"),
-        }
-    }
-}
 
 /// One diagnostic for a statement (starting at token `stmt`) that failed,
 /// and the index of the token where the statement really stopped (recovery
@@ -351,8 +267,9 @@ fn delimiters(s: &Site<'_>) -> Option<Diagnostic> {
             }
         }
         (_, Some(open)) => {
-            let at_end = s.cur >= s.tokens.len() || is_statement_start(s.text, s.tokens, s.cur);
-            if at_end && !closes_later(s, stack.len()) {
+            // Brackets that never close (before EOF or the next statement in
+            // column one) are the problem, whatever else pest tripped on.
+            if !closes_later(s, stack.len()) {
                 unclosed(s, open)
             } else {
                 None
@@ -381,10 +298,7 @@ fn statement_head(s: &Site<'_>) -> Option<Diagnostic> {
                 site.cur_span(),
                 "a statement cannot start here",
             )
-            .with_help(
-                "statements are `target = value` or a header such as `method \"name\"`; \
-                 a continued expression needs its operator at the end of the previous line",
-            ),
+            .with_help("statements are `target = value` or a header such as `method \"name\"`"),
         );
     }
     let second = (s.stmt + 1..s.tokens.len())
@@ -523,7 +437,9 @@ fn expected_for_target(target: &str) -> (String, String) {
 fn after_prev(s: &Site<'_>) -> Option<Diagnostic> {
     let prev = s.prev?;
     let cur_kind = s.kind(s.cur);
-    let cur_starts_value = cur_kind.is_some_and(Tok::starts_value) && s.cur_on_prev_line();
+    let cur_is_on = cur_kind == Some(Tok::Ident) && s.str(s.cur) == "on";
+    let cur_starts_value =
+        cur_kind.is_some_and(Tok::starts_value) && !cur_is_on && s.cur_on_prev_line();
     let missing_value_with = |message: String, help: String| {
         let (span, label) = s.expected_at();
         Some(Diagnostic::error(E_MISSING_VALUE, message, span, label).with_help(help))
@@ -667,6 +583,13 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::mul_op => "an operator",
         Rule::neg => "a value",
         Rule::on_clause | Rule::on_kw => "`on`",
+        Rule::eq => "`=`",
+        Rule::comma => "`,`",
+        Rule::lparen => "`(`",
+        Rule::rparen => "`)`",
+        Rule::lbrack => "`[`",
+        Rule::rbrack => "`]`",
+        Rule::arrow => "`->`",
         Rule::meta | Rule::meta_kw | Rule::use_stmt | Rule::use_kw | Rule::assign => "a statement",
         _ => return None,
     })

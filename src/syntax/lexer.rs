@@ -82,7 +82,8 @@ impl Tok {
 pub(crate) fn lex(text: &str) -> Vec<Token> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(text.len() / 3);
-    let mut i = 0;
+    // A UTF-8 byte order mark (some Windows editors write one) is whitespace.
+    let mut i = if text.starts_with('\u{feff}') { 3 } else { 0 };
     while i < bytes.len() {
         let start = i;
         let b = bytes[i];
@@ -263,6 +264,12 @@ mod tests {
             assert_eq!(lex(n).len(), 1, "{n}");
         }
         assert_eq!(kinds("1e-x"), vec![Tok::Number, Tok::Minus, Tok::Ident]);
+    }
+
+    #[test]
+    fn byte_order_mark_and_crlf_are_whitespace() {
+        use Tok::*;
+        assert_eq!(kinds("\u{feff}p = 1\r\n"), vec![Ident, Eq, Number, Newline]);
     }
 
     #[test]

@@ -115,6 +115,12 @@ pub fn render_one(report: &Report, options: HumanOptions) -> String {
             view.code, report.diagnostic.message, report.source.name
         );
     }
+    if report.diagnostic.labels.is_empty() && !report.source.name.is_empty() {
+        // No snippet shows the file, so name it.
+        let trimmed = out.trim_end().len();
+        out.truncate(trimmed);
+        out.push_str(&format!("\n  in {}\n", report.source.name));
+    }
     out
 }
 

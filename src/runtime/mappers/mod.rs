@@ -117,7 +117,8 @@ impl<B: Backend> Pipeline<B> {
         let mut x = match input {
             PipelineInput::Float(x) => x,
             PipelineInput::Int(ids) => match stages.next() {
-                Some(Stage::Table(t)) if !t.get_all => t.forward(ids),
+                Some(Stage::Table(t)) if t.get_all => t.all(),
+                Some(Stage::Table(t)) => t.forward(ids),
                 _ => return Err(self.misuse("an int key must feed a LookUpTable")),
             },
             PipelineInput::Nothing => match stages.next() {

@@ -23,9 +23,31 @@ pub struct TrainState {
     /// Run seed.
     pub seed: u64,
     /// Loss of every step so far.
+    #[serde(with = "f64_bits")]
     pub step_losses: Vec<f64>,
     /// Mean loss of every finished epoch.
+    #[serde(with = "f64_bits")]
     pub epoch_losses: Vec<f64>,
+}
+
+/// Floats stored as their IEEE bits: JSON text does not round-trip every f64
+/// exactly (serde_json's default parser can be off by one ulp), and resume must be bit-exact.
+mod f64_bits {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
+        v.iter()
+            .map(|x| x.to_bits())
+            .collect::<Vec<u64>>()
+            .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        Ok(Vec::<u64>::deserialize(d)?
+            .into_iter()
+            .map(f64::from_bits)
+            .collect())
+    }
 }
 
 /// The sections of a checkpoint.

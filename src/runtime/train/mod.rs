@@ -6,11 +6,13 @@
 
 pub mod checkpoint;
 pub mod ema;
+pub mod evaluate;
 pub mod grads;
 pub mod interrupt;
 pub mod optimizer;
 pub mod progress;
 pub mod schedule;
+pub mod session;
 
 use crate::diag::codes::CodeInfo;
 use crate::diag::Diagnostic;
@@ -52,6 +54,12 @@ pub const CODES: &[CodeInfo] = &[
         name: "bad_checkpoint",
         summary: "a checkpoint could not be saved or restored",
         explain: "`iconc run --resume DIR` reads DIR/checkpoint.bin, written by an earlier run of the same method. The file is missing, truncated, or belongs to a different method (its parameters do not match).\n\nWrong:\n    iconc run --resume runs/simclr-20260101-120000 methods/tsne.icon\n\nRight:\n    iconc run --resume runs/simclr-20260101-120000",
+    },
+    CodeInfo {
+        code: "E0705",
+        name: "too_little_training_data",
+        summary: "the training split is empty or smaller than one batch",
+        explain: "After holding out `holdout` samples for evaluation, the rest must fill at least one batch (`batch / views` source samples).\n\nWrong:\n    data = Blobs(n = 100, centers = 3, dim = 2, batch = 128, holdout = 20)\n\nRight:\n    data = Blobs(n = 1000, centers = 3, dim = 2, batch = 128, holdout = 200)",
     },
 ];
 
