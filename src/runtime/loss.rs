@@ -246,7 +246,7 @@ fn first_graph(e: &KernelExpr) -> Option<(String, String)> {
 pub const CODES: &[CodeInfo] = &[
     CodeInfo {
         code: "E0502",
-        name: "support_mismatch",
+        name: "runtime_support_mismatch",
         summary: "p puts mass where q excludes the pair",
         explain: "The forward KL needs q > 0 wherever p > 0. Here p is positive on a pair that q's\ncandidate set excludes (usually the diagonal), so the loss would be +inf.\n\nWrong:\n    p = Identity()\n    q = Gaussian(sigma = 0.5) on embedding          # excludes self by default\n\nRight:\n    q = Gaussian(sigma = 0.5, exclude_self = false) on embedding",
     },
