@@ -198,6 +198,18 @@ fn inspect_cli_writes_outputs_and_reports_errors() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("E0509"));
     assert!(!tmp.path().join("o.npz").exists());
+    // A batch whose `embedding` width differs from the method's key (2 vs 8).
+    let mismatch = std::process::Command::new(exe)
+        .args(["inspect", "--no-color"])
+        .arg(dir().join("tsne.icon"))
+        .arg("--batch")
+        .arg(dir().join("simclr.npz"))
+        .arg("--out")
+        .arg(tmp.path().join("o.npz"))
+        .output()
+        .unwrap();
+    assert_eq!(mismatch.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&mismatch.stderr).contains("E0509"));
 }
 
 /// Every vector in index.json is covered by a test above.

@@ -33,7 +33,7 @@ pub(crate) struct Args {
 /// Runs `iconc inspect`; returns the exit code.
 pub(crate) fn run(args: Args) -> i32 {
     let options = super::check::human_options(args.no_color);
-    let method = match check::load_method(&args.method) {
+    let mut method = match check::load_method(&args.method) {
         Ok((method, warnings)) => {
             eprint!("{}", human::render(&warnings, options));
             method
@@ -47,6 +47,12 @@ pub(crate) fn run(args: Args) -> i32 {
             };
         }
     };
+    // Graph edge lists are relative to the method file.
+    let base = args
+        .method
+        .parent()
+        .unwrap_or_else(|| std::path::Path::new(""));
+    crate::runtime::kernels::graph::resolve_graph_paths(&mut method, base);
     let result = NpzArrays::read(&args.batch)
         .and_then(|arrays| crate::runtime::inspect::inspect_method(&method, &arrays, args.backend))
         .and_then(|out| out.write(&args.out));

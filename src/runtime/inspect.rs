@@ -33,6 +33,7 @@ pub fn inspect_method(
             return Err(missing(method, key));
         }
     }
+    check_shapes(method, arrays, &keys)?;
     dispatch(
         backend,
         InspectTask {
@@ -84,6 +85,71 @@ pub fn kernel_keys(method: &ir::Method) -> BTreeSet<String> {
     expr_keys(&method.p, &mut keys);
     expr_keys(&method.q, &mut keys);
     keys
+}
+
+/// Checks each array against its key's IR shape: fixed sizes must match and
+/// every batch dimension must be the same B. Flattening (images) is allowed:
+/// a float key's trailing dims may be given as one.
+fn check_shapes(
+    method: &ir::Method,
+    arrays: &NpzArrays,
+    keys: &BTreeSet<String>,
+) -> Result<(), Diagnostic> {
+    let mut batch: Option<(usize, &str)> = None;
+    for key in keys {
+        let (Some(info), Some(array)) =
+            (method.keys.iter().find(|k| &k.name == key), arrays.get(key))
+        else {
+            continue;
+        };
+        let want: Vec<Option<usize>> = info
+            .shape
+            .iter()
+            .map(|d| match d {
+                ir::Dim::Batch => None,
+                ir::Dim::Fixed(n) => Some(*n),
+            })
+            .collect();
+        let got = &array.shape;
+        let rows_ok = match (want.first(), got.first()) {
+            (Some(Some(n)), Some(g)) => n == g,
+            (Some(None), Some(&g)) => match batch {
+                Some((b, _)) => b == g,
+                None => {
+                    batch = Some((g, key));
+                    true
+                }
+            },
+            _ => false,
+        };
+        let width = |s: &[usize]| s.iter().skip(1).product::<usize>();
+        let want_width: Option<usize> = want.iter().skip(1).copied().product();
+        let width_ok = want_width.is_none_or(|w| w == width(got));
+        if !rows_ok || !width_ok {
+            let expected: Vec<String> = info
+                .shape
+                .iter()
+                .map(|d| match d {
+                    ir::Dim::Batch => batch.map_or("B".to_string(), |(b, _)| format!("B = {b}")),
+                    ir::Dim::Fixed(n) => n.to_string(),
+                })
+                .collect();
+            return Err(Diagnostic::bare(
+                "E0509",
+                format!(
+                    "array `{key}` has shape {got:?}, the method expects [{}]",
+                    expected.join(", ")
+                ),
+            )
+            .with_help(match batch {
+                Some((_, first)) if first != key.as_str() => {
+                    format!("every batch key must have as many rows as `{first}`")
+                }
+                _ => "give the array the shape the method's key has (see `iconc show`)".to_string(),
+            }));
+        }
+    }
+    Ok(())
 }
 
 fn missing(method: &ir::Method, key: &str) -> Diagnostic {

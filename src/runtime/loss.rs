@@ -100,6 +100,8 @@ pub struct Evaluation<B: Backend> {
     pub mean_entropy: Option<f64>,
     /// Rows whose perplexity search hit its cap (the caller may warn once).
     pub unconverged_rows: usize,
+    /// Rows whose perplexity was clamped for a short batch (warn once).
+    pub clamped_rows: usize,
 }
 
 /// The I-Con loss of `batch` under `method` (§1): `icon_loss = L_ce` for `kl`.
@@ -129,6 +131,7 @@ pub fn evaluate<B: Backend>(
         layout: method.layout,
         beta: None,
         unconverged: 0,
+        clamped: 0,
     };
     let p = kernels::eval_p(&method.p, &mut pctx)?;
     let mut qctx = QContext {
@@ -188,6 +191,7 @@ pub fn evaluate<B: Backend>(
         beta: pctx.beta,
         mean_entropy: mean_h,
         unconverged_rows: pctx.unconverged,
+        clamped_rows: pctx.clamped,
     })
 }
 
@@ -242,7 +246,7 @@ fn first_graph(e: &KernelExpr) -> Option<(String, String)> {
 pub const CODES: &[CodeInfo] = &[
     CodeInfo {
         code: "E0502",
-        name: "support_mismatch_at_runtime",
+        name: "runtime_support_mismatch",
         summary: "p puts mass where q excludes the pair",
         explain: "The forward KL needs q > 0 wherever p > 0. Here p is positive on a pair that q's\ncandidate set excludes (usually the diagonal), so the loss would be +inf.\n\nWrong:\n    p = Identity()\n    q = Gaussian(sigma = 0.5) on embedding          # excludes self by default\n\nRight:\n    q = Gaussian(sigma = 0.5, exclude_self = false) on embedding",
     },

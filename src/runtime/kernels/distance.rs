@@ -149,3 +149,65 @@ pub fn unit_rows<B: Backend>(x: Tensor<B, 2>) -> Tensor<B, 2> {
     let norm = x.clone().powi_scalar(2).sum_dim(1).clamp_min(floor).sqrt();
     x / norm
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn arr(rows: usize, cols: usize, data: Vec<f64>) -> FloatArray {
+        FloatArray { rows, cols, data }
+    }
+
+    /// Every metric against its textbook formula; duplicates give exactly 0.
+    #[test]
+    fn host_metrics_match_their_definitions() {
+        let a = arr(3, 2, vec![1.0, 2.0, 1.0, 2.0, -0.5, 3.0]);
+        let b = arr(2, 2, vec![1.0, 2.0, 0.0, 0.0]);
+        let eu = host_distances(&a, &b, DistanceMetric::Euclidean);
+        assert_eq!(eu, vec![0.0, 5.0, 0.0, 5.0, 3.25, 9.25]);
+        let ma = host_distances(&a, &b, DistanceMetric::Manhattan);
+        assert_eq!(ma, vec![0.0, 3.0, 0.0, 3.0, 2.5, 3.5]);
+        let dot = host_distances(&a, &b, DistanceMetric::Dot);
+        assert_eq!(dot, vec![-5.0, 0.0, -5.0, 0.0, -5.5, 0.0]);
+        let cos = host_distances(&a, &b, DistanceMetric::Cosine);
+        // A zero vector has d = 1 (norm floor 1e-12).
+        assert!((cos[1] - 1.0).abs() < 1e-15);
+        let expect = 1.0 - 5.5 / (5.0_f64.sqrt() * 9.25_f64.sqrt());
+        assert!((cos[4] - expect).abs() < 1e-15);
+        assert!(cos[0].abs() < 1e-15);
+    }
+
+    /// The device distances (f32) agree with the host ones for every metric.
+    #[test]
+    fn device_matches_host() {
+        type B = burn::backend::NdArray<f32>;
+        let a = arr(3, 2, vec![1.0, 2.0, 1.0, 2.0, -0.5, 3.0]);
+        let b = arr(2, 2, vec![1.0, 2.5, 0.25, -1.0]);
+        let device = Default::default();
+        let t = |x: &FloatArray| {
+            Tensor::<B, 2>::from_data(
+                burn::tensor::TensorData::new(x.data.clone(), [x.rows, x.cols]).convert::<f32>(),
+                &device,
+            )
+        };
+        for metric in [
+            DistanceMetric::Euclidean,
+            DistanceMetric::Cosine,
+            DistanceMetric::Dot,
+            DistanceMetric::Manhattan,
+        ] {
+            let host = host_distances(&a, &b, metric);
+            let dev = distances(t(&a), t(&b), metric)
+                .into_data()
+                .convert::<f64>()
+                .to_vec::<f64>()
+                .unwrap();
+            for (h, d) in host.iter().zip(&dev) {
+                assert!(
+                    (h - d).abs() < 1e-5 * h.abs().max(1.0),
+                    "{metric:?}: {h} vs {d}"
+                );
+            }
+        }
+    }
+}

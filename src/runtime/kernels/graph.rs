@@ -3,8 +3,9 @@
 
 use super::host::{candidate_mask, HostBatch, HostMatrix, MaskShape};
 use crate::diag::Diagnostic;
-use crate::ir::GraphMode;
+use crate::ir::{self, GraphMode, Kernel, KernelExpr};
 use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// A sparse symmetric weight matrix with global degrees.
@@ -145,6 +146,39 @@ pub fn graph_kernel(
             super::smooth_host::softmax_into(&mut out, &logits);
             Ok(out)
         }
+    }
+}
+
+/// Resolves relative `Graph(path = …)` paths in p and q against `base`
+/// (the directory of the root method file, where the language says they are
+/// relative to). Call once after loading a method, before any loss.
+pub fn resolve_graph_paths(method: &mut ir::Method, base: &Path) {
+    resolve_in(&mut method.p, base);
+    resolve_in(&mut method.q, base);
+}
+
+fn resolve_in(e: &mut KernelExpr, base: &Path) {
+    match e {
+        KernelExpr::Kernel {
+            kernel: Kernel::Graph { path, .. },
+            ..
+        } => {
+            if Path::new(path.as_str()).is_relative() {
+                *path = base.join(path.as_str()).display().to_string();
+            }
+        }
+        KernelExpr::Kernel { .. } => {}
+        KernelExpr::Add(a, b) | KernelExpr::Sub(a, b) => {
+            resolve_in(a, base);
+            resolve_in(b, base);
+        }
+        KernelExpr::Scale(_, k)
+        | KernelExpr::Normalize(k)
+        | KernelExpr::Binarize(_, k)
+        | KernelExpr::Leak(_, k)
+        | KernelExpr::Symmetrize(k)
+        | KernelExpr::DebiasQ(_, k) => resolve_in(k, base),
+        KernelExpr::Propagate { inner, .. } => resolve_in(inner, base),
     }
 }
 

@@ -30,6 +30,8 @@ pub struct PContext<'a> {
     pub beta: Option<Vec<f64>>,
     /// Rows (over all leaves) whose perplexity search hit its cap.
     pub unconverged: usize,
+    /// Rows (over all leaves) whose perplexity was clamped to `(|C_i| − 1)/3`.
+    pub clamped: usize,
 }
 
 /// Evaluates a p expression on the host.
@@ -146,6 +148,7 @@ fn p_leaf(
         ctx.beta = cal.beta;
     }
     ctx.unconverged += cal.unconverged;
+    ctx.clamped += cal.clamped;
     Ok(matrix)
 }
 

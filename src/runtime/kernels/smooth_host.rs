@@ -14,6 +14,8 @@ pub struct Calibration {
     pub beta: Option<Vec<f64>>,
     /// Rows whose calibration hit the step cap.
     pub unconverged: usize,
+    /// Rows whose target perplexity was clamped because |C_i| ≤ P (§6).
+    pub clamped: usize,
 }
 
 /// Gaussian p: `softmax_{C_i}(−d/(2σ²))`, or per-row β_i from `perplexity`.
@@ -130,14 +132,16 @@ fn calibrate_into(
     }
     let m = out.cols;
     let mut beta = vec![1.0; out.rows];
-    let mut unconverged = 0;
+    let (mut unconverged, mut clamped) = (0, 0);
     for (i, b) in beta.iter_mut().enumerate() {
         let idx: Vec<usize> = (0..m).filter(|&j| out.cand[i * m + j]).collect();
         if idx.is_empty() {
             continue;
         }
         let row_d: Vec<f64> = idx.iter().map(|&j| d[i * m + j]).collect();
-        let c = calibrate_row(&row_d, effective_perplexity(perplexity, idx.len()));
+        let target = effective_perplexity(perplexity, idx.len());
+        clamped += usize::from(target != perplexity);
+        let c = calibrate_row(&row_d, target);
         unconverged += usize::from(!c.converged);
         *b = c.beta;
         for (&j, p) in idx.iter().zip(c.probs) {
@@ -147,6 +151,7 @@ fn calibrate_into(
     Ok(Calibration {
         beta: Some(beta),
         unconverged,
+        clamped,
     })
 }
 
