@@ -91,5 +91,9 @@ fn main() {
     let (_, a2) = bench::<Autodiff<NdArray<f32>>>("ndarray", batch, steps);
     let (_, b2) = bench::<Autodiff<Flex>>("flex", batch, steps);
     let same = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
-    println!("run-to-run identical losses: ndarray {}, flex {}", same(&a1, &a2), same(&b1, &b2));
+    println!(
+        "run-to-run identical losses: ndarray {}, flex {}",
+        same(&a1, &a2),
+        same(&b1, &b2)
+    );
 }
