@@ -27,7 +27,7 @@ fn nt_xent<B: AutodiffBackend>(f: Tensor<B, 2>, tau: f64) -> Tensor<B, 1> {
     -log_softmax(logits, 1).gather(1, t).mean()
 }
 
-fn bench<B: AutodiffBackend>(name: &str, batch: usize, steps: usize) -> f64 {
+fn bench<B: AutodiffBackend>(name: &str, batch: usize, steps: usize) -> (f64, Vec<f32>) {
     let device = B::Device::default();
     B::seed(&device, 1);
     let spec = MapperSpec {
@@ -50,6 +50,7 @@ fn bench<B: AutodiffBackend>(name: &str, batch: usize, steps: usize) -> f64 {
     let mut optim = AdamConfig::new().init::<B, Mappers<B>>();
     let x = Tensor::<B, 2>::random([batch, 784], Distribution::Uniform(0.0, 1.0), &device);
     let mut elapsed = 0.0;
+    let mut losses = Vec::new();
     for step in 0..steps + 2 {
         let start = Instant::now();
         let mut keys = Keys::default();
@@ -63,7 +64,8 @@ fn bench<B: AutodiffBackend>(name: &str, batch: usize, steps: usize) -> f64 {
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         model = optim.step(1e-3, model, grads);
         let _ = model.valid(); // sync point
-        let _: Vec<f32> = loss.into_data().to_vec().unwrap_or_default();
+        let l: Vec<f32> = loss.into_data().to_vec().unwrap_or_default();
+        losses.extend(l);
         if step >= 2 {
             elapsed += start.elapsed().as_secs_f64(); // first two steps are warmup
         }
@@ -73,7 +75,7 @@ fn bench<B: AutodiffBackend>(name: &str, batch: usize, steps: usize) -> f64 {
         "{name:>8}: {:.1} ms/step, {sps:.0} samples/s (batch {batch}, {steps} steps)",
         1e3 * elapsed / steps as f64
     );
-    sps
+    (sps, losses)
 }
 
 fn main() {
@@ -84,6 +86,14 @@ fn main() {
     let batch = args.first().copied().unwrap_or(256);
     let steps = args.get(1).copied().unwrap_or(10);
     println!("threads: {}", rayon::current_num_threads());
-    bench::<Autodiff<NdArray<f32>>>("ndarray", batch, steps);
-    bench::<Autodiff<Flex>>("flex", batch, steps);
+    let (_, a1) = bench::<Autodiff<NdArray<f32>>>("ndarray", batch, steps);
+    let (_, b1) = bench::<Autodiff<Flex>>("flex", batch, steps);
+    let (_, a2) = bench::<Autodiff<NdArray<f32>>>("ndarray", batch, steps);
+    let (_, b2) = bench::<Autodiff<Flex>>("flex", batch, steps);
+    let same = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
+    println!(
+        "run-to-run identical losses: ndarray {}, flex {}",
+        same(&a1, &a2),
+        same(&b1, &b2)
+    );
 }

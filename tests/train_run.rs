@@ -92,7 +92,7 @@ fn method(epochs: usize, optimizer: Optimizer, schedule: Schedule) -> Method {
         ),
         q: kernel(
             Kernel::Gaussian {
-                sigma: Some(0.7071),
+                sigma: Some(std::f64::consts::FRAC_1_SQRT_2),
                 perplexity: None,
                 metric: DistanceMetric::Dot,
                 exclude_self: false,

@@ -3,8 +3,10 @@
 
 use crate::diag::Diagnostic;
 use crate::ir;
-use crate::runtime::mappers::{PcaSource, Pipeline, PipelineInput};
+use crate::runtime::mappers::{PcaSource, Pipeline, PipelineInput, Stage};
 use burn::module::{Module, ModuleVisitor, Param};
+use burn::optim::GradientsParams;
+use burn::tensor::backend::AutodiffBackend;
 use burn::tensor::{backend::Backend, Int, Tensor};
 use std::collections::BTreeMap;
 
@@ -99,6 +101,35 @@ impl<B: Backend> Mappers<B> {
                 .into_iter()
                 .map(Pipeline::orthonormalize)
                 .collect(),
+        }
+    }
+
+    /// Projects the gradient of every orthonormal Linear weight onto the
+    /// tangent space of the Stiefel manifold, `G ← G − W·sym(WᵀG)`, so the
+    /// optimizer does not spend its (per-coordinate normalized, for Adam) step
+    /// on the radial direction that re-orthonormalization undoes.
+    ///
+    /// # Shapes
+    /// `W`, `G`: `[in, out]` with `WᵀW = I`
+    pub fn project_orthonormal_grads(&self, grads: &mut GradientsParams)
+    where
+        B: AutodiffBackend,
+    {
+        for pipeline in &self.pipelines {
+            for stage in &pipeline.stages {
+                if let Stage::Linear(m) = stage {
+                    if !m.orthonormal {
+                        continue;
+                    }
+                    let id = m.linear.weight.id;
+                    let w = m.linear.weight.val().inner(); // [in, out]
+                    if let Some(g) = grads.remove::<B::InnerBackend, 2>(id) {
+                        let wtg = w.clone().transpose().matmul(g.clone()); // [out, out]
+                        let sym = (wtg.clone() + wtg.transpose()).mul_scalar(0.5);
+                        grads.register::<B::InnerBackend, 2>(id, g - w.matmul(sym));
+                    }
+                }
+            }
         }
     }
 

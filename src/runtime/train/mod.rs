@@ -112,6 +112,9 @@ pub trait Objective<B: AutodiffBackend> {
     fn rows(&self, batch: &Self::Batch) -> usize;
     /// The loss of `batch` under `model`.
     fn loss(&self, model: &Self::Model, batch: &Self::Batch) -> Result<StepOutput<B>, Diagnostic>;
+    /// Adjusts the gradients before clipping and the optimizer step
+    /// (tangent projection for orthonormal Linear weights).
+    fn adjust_grads(&self, _model: &Self::Model, _grads: &mut GradientsParams) {}
     /// A projection after each optimizer step (orthonormal Linear).
     fn after_step(&self, model: Self::Model) -> Self::Model {
         model
@@ -265,6 +268,7 @@ where
             }
             let grads = out.loss.backward();
             let mut grads = GradientsParams::from_grads(grads, &model);
+            objective.adjust_grads(&model, &mut grads);
             let norms = grads::grad_norms::<B, O::Model>(&model, &grads);
             if let Some(bad) = norms.iter().find(|p| !p.sq_norm.is_finite()) {
                 return Err(non_finite_grad(state.step, epoch, &bad.path));

@@ -67,7 +67,7 @@ impl<M: AutodiffModule<B>, B: AutodiffBackend> AnyOptimizer<M, B> {
                 let decay =
                     (*weight_decay > 0.0).then(|| WeightDecayConfig::new(*weight_decay as f32));
                 // Decision: PyTorch semantics, dampening 0 (burn defaults to 0.1).
-                let momentum = (*momentum > 0.0).then(|| MomentumConfig {
+                let momentum = (*momentum > 0.0).then_some(MomentumConfig {
                     momentum: *momentum,
                     dampening: 0.0,
                     nesterov: *nesterov,

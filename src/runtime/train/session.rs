@@ -15,6 +15,7 @@ use crate::runtime::mappers::PcaSource;
 use crate::runtime::model::{IconModel, Keys, Mappers};
 use crate::runtime::output::{self, MetricsLog};
 use burn::module::{AutodiffModule, ModuleDisplay};
+use burn::optim::GradientsParams;
 use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::{Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
@@ -138,6 +139,11 @@ impl<B: AutodiffBackend, L: LossFamily<B>> Objective<B> for IconObjective<'_, B,
     fn loss(&self, model: &Self::Model, batch: &HostBatch) -> Result<StepOutput<B>, Diagnostic> {
         let keys = model.mappers.forward(host_keys(batch, &self.device))?;
         self.loss.loss(self.method, keys, &model.kernel)
+    }
+    fn adjust_grads(&self, model: &Self::Model, grads: &mut GradientsParams) {
+        if self.orthonormal {
+            model.mappers.project_orthonormal_grads(grads);
+        }
     }
     fn after_step(&self, mut model: Self::Model) -> Self::Model {
         if self.orthonormal {
