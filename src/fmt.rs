@@ -80,12 +80,20 @@ struct Notes {
 fn blank_before(text: &str, pos: usize) -> bool {
     let before = text.get(..pos).unwrap_or_default();
     let gap_start = before.trim_end().len();
-    before.get(gap_start..).unwrap_or_default().matches('\n').count() >= 2
+    before
+        .get(gap_start..)
+        .unwrap_or_default()
+        .matches('\n')
+        .count()
+        >= 2
 }
 
 /// True when no newline lies between `a` and `b`.
 fn same_line(text: &str, a: usize, b: usize) -> bool {
-    !text.get(a.min(b)..a.max(b)).unwrap_or_default().contains('\n')
+    !text
+        .get(a.min(b)..a.max(b))
+        .unwrap_or_default()
+        .contains('\n')
 }
 
 /// An argument list or list: its span and its elements' spans.
@@ -139,10 +147,16 @@ fn attach(program: &Program, text: &str) -> Notes {
             idx,
             blank_before: blank_before(text, c.span.start),
         };
-        let inside = program
+        // Items are sorted and disjoint: binary searches keep this fast.
+        let after = program
             .items
-            .iter()
-            .position(|it| it.span.start < c.span.start && c.span.end <= it.span.end);
+            .partition_point(|it| it.span.start < c.span.start);
+        let inside = after.checked_sub(1).filter(|&i| {
+            program
+                .items
+                .get(i)
+                .is_some_and(|it| c.span.end <= it.span.end)
+        });
         if let Some(i) = inside {
             let site = lists.get(i).and_then(|ls| {
                 ls.iter()
@@ -155,16 +169,24 @@ fn attach(program: &Program, text: &str) -> Notes {
             }
             continue;
         }
-        let prev = program.items.iter().rposition(|it| it.span.end <= c.span.start);
+        let prev = program
+            .items
+            .partition_point(|it| it.span.end <= c.span.start)
+            .checked_sub(1);
         match prev {
             Some(p)
-                if program.items.get(p).is_some_and(|it| same_line(text, it.span.end, c.span.start)) =>
+                if program
+                    .items
+                    .get(p)
+                    .is_some_and(|it| same_line(text, it.span.end, c.span.start)) =>
             {
                 notes.trailing.entry(p).or_default().push(note);
             }
-            _ => match program.items.iter().position(|it| it.span.start >= c.span.end) {
-                Some(next) => notes.leading.entry(next).or_default().push(note),
-                None => notes.end.push(note),
+            _ => match after {
+                next if next < program.items.len() => {
+                    notes.leading.entry(next).or_default().push(note)
+                }
+                _ => notes.end.push(note),
             },
         }
     }
@@ -172,9 +194,16 @@ fn attach(program: &Program, text: &str) -> Notes {
 }
 
 fn attach_in_list(notes: &mut Notes, site: &ListSite, c: Span, note: Note, text: &str) {
-    let entry = notes.lists.entry((site.span.start, site.span.end)).or_default();
+    let entry = notes
+        .lists
+        .entry((site.span.start, site.span.end))
+        .or_default();
     // Inside an element (but in no deeper list): keep it with that element.
-    if let Some(k) = site.elems.iter().position(|e| e.start <= c.start && c.end <= e.end) {
+    if let Some(k) = site
+        .elems
+        .iter()
+        .position(|e| e.start <= c.start && c.end <= e.end)
+    {
         entry.trailing.entry(k).or_default().push(note);
         return;
     }
@@ -244,8 +273,12 @@ impl Printer<'_> {
     fn file(&self) -> String {
         let is_header = |it: &Item| matches!(it.kind, ItemKind::Meta { .. } | ItemKind::Use { .. });
         let items = &self.program.items;
-        let headers: Vec<usize> = (0..items.len()).filter(|&i| items.get(i).is_some_and(is_header)).collect();
-        let body: Vec<usize> = (0..items.len()).filter(|&i| !items.get(i).is_some_and(is_header)).collect();
+        let headers: Vec<usize> = (0..items.len())
+            .filter(|&i| items.get(i).is_some_and(is_header))
+            .collect();
+        let body: Vec<usize> = (0..items.len())
+            .filter(|&i| !items.get(i).is_some_and(is_header))
+            .collect();
         let mut out = String::new();
         for group in [headers, body] {
             let mut first = true;
@@ -332,10 +365,17 @@ impl Printer<'_> {
             ExprKind::Bool(b) => b.to_string(),
             ExprKind::Name(id) => id.name.clone(),
             ExprKind::List(items) => {
-                if self.comments.lists.contains_key(&(e.span.start, e.span.end)) {
+                if self
+                    .comments
+                    .lists
+                    .contains_key(&(e.span.start, e.span.end))
+                {
                     return None;
                 }
-                let parts = items.iter().map(|x| self.flat(x)).collect::<Option<Vec<_>>>()?;
+                let parts = items
+                    .iter()
+                    .map(|x| self.flat(x))
+                    .collect::<Option<Vec<_>>>()?;
                 format!("[{}]", parts.join(", "))
             }
             ExprKind::Call(call) => {
@@ -346,7 +386,11 @@ impl Printer<'_> {
                 {
                     return None;
                 }
-                let args = call.args.iter().map(|a| self.flat_arg(a)).collect::<Option<Vec<_>>>()?;
+                let args = call
+                    .args
+                    .iter()
+                    .map(|a| self.flat_arg(a))
+                    .collect::<Option<Vec<_>>>()?;
                 format!("{}({}){}", call.name.name, args.join(", "), on_clause(call))
             }
             ExprKind::Binary { op, lhs, rhs } => {
@@ -374,7 +418,10 @@ impl Printer<'_> {
     /// glued to the digits (`- 2` → `-2`).
     fn number(&self, e: &Expr) -> String {
         let written = self.text.get(e.span.start..e.span.end).unwrap_or_default();
-        let digits = written.rsplit(char::is_whitespace).next().unwrap_or_default();
+        let digits = written
+            .rsplit(char::is_whitespace)
+            .next()
+            .unwrap_or_default();
         if digits.is_empty() {
             if let ExprKind::Number { value, .. } = e.kind {
                 return value.to_string();
@@ -402,7 +449,9 @@ impl Printer<'_> {
                 self.broken_list("[", "]", e.span, &parts, indent)
             }
             ExprKind::Binary { op, lhs, rhs } => {
-                let mut s = self.expr(lhs, indent, col, 0);
+                // What follows the left side on its line, if the right side stays flat.
+                let rest = self.flat(rhs).map_or(0, |r| 3 + width(&r) + trail);
+                let mut s = self.expr(lhs, indent, col, rest);
                 s.push_str(&format!(" {} ", op_str(*op)));
                 let c = col_after(col, &s);
                 s + &self.expr(rhs, indent, c, trail)
@@ -414,8 +463,13 @@ impl Printer<'_> {
                         s.push_str(" -> ");
                     }
                     let c = col_after(col, &s);
-                    let t = if k + 1 == stages.len() { trail } else { 0 };
-                    s.push_str(&self.expr(stage, indent, c, t));
+                    // The later stages follow on the same line when they are flat.
+                    let later: usize = stages
+                        .iter()
+                        .skip(k + 1)
+                        .map(|st| self.flat(st).map_or(0, |f| 4 + width(&f)))
+                        .sum();
+                    s.push_str(&self.expr(stage, indent, c, later + trail));
                 }
                 s
             }
@@ -426,7 +480,12 @@ impl Printer<'_> {
     }
 
     fn broken_call(&self, e: &Expr, call: &Call, indent: usize) -> String {
-        if call.args.is_empty() && !self.comments.lists.contains_key(&(call.args_span.start, call.args_span.end)) {
+        if call.args.is_empty()
+            && !self
+                .comments
+                .lists
+                .contains_key(&(call.args_span.start, call.args_span.end))
+        {
             return self.flat(e).unwrap_or_default();
         }
         let parts: Vec<(Option<String>, &Expr)> = call

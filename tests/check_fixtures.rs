@@ -10,14 +10,20 @@ use std::path::{Path, PathBuf};
 /// root (so rendered paths are stable across machines; tests run there).
 fn fixtures(dir: &str) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "icon")).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "icon"))
+                .collect()
+        })
         .unwrap_or_default();
     files.sort();
     files
 }
 
 fn stem(path: &Path) -> String {
-    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 #[test]
@@ -26,16 +32,29 @@ fn err_fixtures_render_their_diagnostics() {
     assert!(files.len() >= 40, "only {} err fixtures", files.len());
     for rel in files {
         let checked = check_path(&rel, &FsLoader);
-        assert!(!checked.reports.is_empty(), "{} gave no diagnostic", rel.display());
+        assert!(
+            !checked.reports.is_empty(),
+            "{} gave no diagnostic",
+            rel.display()
+        );
         let source = std::fs::read_to_string(&rel).unwrap_or_default();
         let rendered = human::render(&checked.reports, human::HumanOptions::plain());
-        insta::assert_snapshot!(format!("err__{}", stem(&rel)), format!("{source}\n----- diagnostics -----\n{rendered}"));
+        insta::assert_snapshot!(
+            format!("err__{}", stem(&rel)),
+            format!("{source}\n----- diagnostics -----\n{rendered}")
+        );
     }
 }
 
 #[test]
 fn some_err_fixtures_render_as_json() {
-    for name in ["unknown_kernel", "duplicate_definition", "many_errors", "not_normalized", "missing_p"] {
+    for name in [
+        "unknown_kernel",
+        "duplicate_definition",
+        "many_errors",
+        "not_normalized",
+        "missing_p",
+    ] {
         let rel = PathBuf::from(format!("tests/fixtures/check/err/{name}.icon"));
         let checked = check_path(&rel, &FsLoader);
         insta::assert_snapshot!(format!("json_{name}"), json::render(&checked.reports));
@@ -49,8 +68,15 @@ fn ok_fixtures_check_clean() {
     for rel in files {
         let checked = check_path(&rel, &FsLoader);
         let rendered = human::render(&checked.reports, human::HumanOptions::plain());
-        assert!(checked.reports.is_empty(), "{} is not clean:\n{rendered}", rel.display());
+        assert!(
+            checked.reports.is_empty(),
+            "{} is not clean:\n{rendered}",
+            rel.display()
+        );
         let method = checked.method.expect("a clean check yields a method");
-        insta::assert_snapshot!(format!("ok__{}", stem(&rel)), serde_json::to_string_pretty(&method).unwrap_or_default());
+        insta::assert_snapshot!(
+            format!("ok__{}", stem(&rel)),
+            serde_json::to_string_pretty(&method).unwrap_or_default()
+        );
     }
 }

@@ -138,3 +138,35 @@ fn split_then_batch_over_train_only() {
     let idx: HashSet<i64> = all(&b, 0).iter().flat_map(|hb| hb.index.clone()).collect();
     assert_eq!(idx, (0..6).collect());
 }
+
+#[test]
+fn eval_batches_keep_order_and_the_last_partial_batch() {
+    let ds = tiny();
+    let batches: Vec<HostBatch> = ds.eval_batches(4).collect();
+    assert_eq!(
+        batches.iter().map(|b| b.rows).collect::<Vec<_>>(),
+        vec![4, 4, 2]
+    );
+    assert_eq!(batches[2].index, vec![8, 9]);
+    assert_eq!(
+        batches[2].x,
+        vec![8.0; 4]
+            .into_iter()
+            .chain([9.0; 4])
+            .collect::<Vec<f32>>()
+    );
+    assert_eq!(batches[1].label, vec![4 % 3, 5 % 3, 6 % 3, 7 % 3]);
+}
+
+#[test]
+fn view_of_all_matches_the_training_views() {
+    let s = spec(2, 4, vec![Augment::Noise { std: 0.3 }], None);
+    let b = Batcher::new(Arc::new(tiny()), &s, 11);
+    let v1 = b.view_of_all(0, 1);
+    assert_eq!(v1.len(), 40);
+    // The same (epoch, sample, view) stream as in the epoch-0 batches.
+    let hb = &all(&b, 0)[0];
+    let s0 = hb.index[0] as usize;
+    assert_eq!(&v1[s0 * 4..s0 * 4 + 4], &hb.x[2 * 4..2 * 4 + 4]);
+    assert_ne!(b.view_of_all(0, 0), v1);
+}

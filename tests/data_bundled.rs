@@ -126,3 +126,34 @@ fn known_shapes_match_loaded_data() {
         assert!(ds.classes <= k.classes);
     }
 }
+
+#[test]
+fn synthetic_generators_are_seeded_and_balanced() {
+    let a = data::synthetic::blobs(100, 4, 3, 0.5, 7);
+    assert_eq!(a, data::synthetic::blobs(100, 4, 3, 0.5, 7));
+    assert_ne!(a.x, data::synthetic::blobs(100, 4, 3, 0.5, 8).x);
+    // 100 over 4 blobs → 25 each.
+    assert_eq!(counts(&a), vec![25, 25, 25, 25]);
+    let m = data::synthetic::moons(101, 0.0, 1);
+    assert_eq!(counts(&m), vec![50, 51]);
+    // Noise-free moons: outer points lie on the unit circle, inner ones on the
+    // unit circle centred at (1, 0.5).
+    for i in 0..m.n {
+        let (x, y) = (f64::from(m.x[2 * i]), f64::from(m.x[2 * i + 1]));
+        let r = if m.labels[i] == 0 {
+            x.hypot(y)
+        } else {
+            (x - 1.0).hypot(y - 0.5)
+        };
+        assert!((r - 1.0).abs() < 1e-5);
+    }
+    let s = data::synthetic::swiss_roll(600, 0.0, data::SWISS_ROLL_CLASSES, 2);
+    assert_eq!(s.classes, 6);
+    assert!(counts(&s).iter().all(|&c| c > 60));
+    // Noise-free roll: |(x, z)| = t ∈ [1.5π, 4.5π], and the label is t's bucket.
+    for i in 0..s.n {
+        let t = f64::from(s.x[3 * i]).hypot(f64::from(s.x[3 * i + 2]));
+        let bucket = ((t - 1.5 * std::f64::consts::PI) / (3.0 * std::f64::consts::PI) * 6.0) as i64;
+        assert!((bucket.min(5) - s.labels[i]).abs() <= 1 && t > 4.7 && t < 14.2);
+    }
+}

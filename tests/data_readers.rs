@@ -156,6 +156,9 @@ fn csv_header_label_column_and_errors() {
     assert_eq!((ds.n, ds.features, ds.classes), (2, 2, 2));
     assert_eq!(ds.x, vec![0.5, 2.0, -1.0, 0.3]);
     assert_eq!(ds.labels, vec![1, 0]);
+    // Blank lines before the header are fine; a second text line is not a header.
+    assert_eq!(csv::parse("\n\nx,y\n1,0\n", 1).unwrap().n, 1);
+    assert_eq!(csv::parse("x,y\nu,v\n", 1).unwrap_err().0, "E0605");
     // "x" is at line 2, column 2; line 2 starts at byte 6, the field at byte 10.
     let e = csv::parse("1,2,0\n1.5,x,1\n", 2).unwrap_err();
     assert_eq!(e.0, "E0605");
@@ -210,4 +213,23 @@ fn npz_float64_images_and_int_labels() {
             .code,
         "E0601"
     );
+}
+
+proptest::proptest! {
+    /// Arbitrary bytes never panic the IDX parser; a valid header prefix with a
+    /// random payload length is either accepted exactly or rejected.
+    #[test]
+    fn idx_parse_never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64),
+                              n in 0u32..4, len in 0usize..20) {
+        let _ = idx::parse(&bytes);
+        let b = idx_bytes(8, &[n, 2], &vec![1; len]);
+        let r = idx::parse(&b);
+        proptest::prop_assert_eq!(r.is_ok(), len == 2 * n as usize);
+    }
+
+    /// Arbitrary text never panics the CSV parser.
+    #[test]
+    fn csv_parse_never_panics(text in "[0-9a-z,.\\-\\n ]{0,80}", col in 0usize..4) {
+        let _ = csv::parse(&text, col);
+    }
 }

@@ -167,3 +167,25 @@ fn linear_probe_three_separable_blobs() {
 fn argmax_rows_ties_to_lower_index() {
     assert_eq!(argmax_rows(&[0.1, 0.7, 0.2, 0.5, 0.5, 0.0], 3), vec![1, 0]);
 }
+
+#[test]
+fn kmeans_separates_obvious_clusters() {
+    // 1-D points 0, 1, 10, 11 with k = 2: the only sensible split is {0,1} | {10,11}
+    // (cost 0.5 + 0.5 = 1, versus ≥ 60 for any other split).
+    let ids = kmeans(&[0.0, 1.0, 10.0, 11.0], 1, 2, 3);
+    assert_eq!(ids[0], ids[1]);
+    assert_eq!(ids[2], ids[3]);
+    assert_ne!(ids[0], ids[2]);
+    // Three 2-D blobs: perfect Hungarian accuracy against the true blob ids.
+    let mut x = Vec::new();
+    let mut y = Vec::new();
+    for i in 0..60 {
+        let c = i % 3;
+        let jitter = ((i * 7) % 5) as f32 * 0.1;
+        x.extend([20.0 * c as f32 + jitter, 5.0 * (c * c) as f32 - jitter]);
+        y.push(c as i64);
+    }
+    for seed in 0..5 {
+        assert_eq!(hungarian_accuracy(&kmeans(&x, 2, 3, seed), &y), 1.0);
+    }
+}

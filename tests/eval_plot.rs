@@ -51,7 +51,7 @@ fn unwritable_path_is_a_diagnostic() {
         &[(0, 1.0)],
     )
     .unwrap_err();
-    assert_eq!(err.code, "E0609");
+    assert_eq!(err.code, "E0702");
 }
 
 #[test]

@@ -18,7 +18,9 @@ type AD = Autodiff<NdArray<f64>>;
 
 fn random(rows: usize, cols: usize, seed: u64) -> Vec<f64> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    (0..rows * cols).map(|_| rng.random_range(-1.0..1.0)).collect()
+    (0..rows * cols)
+        .map(|_| rng.random_range(-1.0..1.0))
+        .collect()
 }
 
 fn leaf(kernel: Kernel, inputs: &[&str]) -> KernelExpr {
@@ -54,13 +56,21 @@ impl Case {
             b.floats.insert(k.to_string(), t);
         }
         for (k, v) in &self.ints {
-            b.ints.insert(k.to_string(), Tensor::from_data(TensorData::new(v.clone(), [v.len()]), &device));
+            b.ints.insert(
+                k.to_string(),
+                Tensor::from_data(TensorData::new(v.clone(), [v.len()]), &device),
+            );
         }
         b
     }
 
-    fn loss(&self, floats: &[(&'static str, usize, usize, Vec<f64>)], params: &KernelParams<AD>) -> f64 {
-        let out = icon_loss(&self.method, &self.batch(floats), params).unwrap_or_else(|d| panic!("{}", d.message));
+    fn loss(
+        &self,
+        floats: &[(&'static str, usize, usize, Vec<f64>)],
+        params: &KernelParams<AD>,
+    ) -> f64 {
+        let out = icon_loss(&self.method, &self.batch(floats), params)
+            .unwrap_or_else(|d| panic!("{}", d.message));
         out.loss.into_data().to_vec::<f64>().unwrap()[0]
     }
 
@@ -70,7 +80,12 @@ impl Case {
         let batch = self.batch(&self.floats);
         let out = icon_loss(&self.method, &batch, &params).unwrap();
         let grads = out.loss.backward();
-        batch.floats[key].grad(&grads).expect("gradient").into_data().to_vec::<f64>().unwrap()
+        batch.floats[key]
+            .grad(&grads)
+            .expect("gradient")
+            .into_data()
+            .to_vec::<f64>()
+            .unwrap()
     }
 
     /// Central finite differences w.r.t. float key `key`.
@@ -95,12 +110,25 @@ impl Case {
         let params = KernelParams::<AD>::init(&self.method, &device);
         let out = icon_loss(&self.method, &self.batch(&self.floats), &params).unwrap();
         let grads = out.loss.backward();
-        let auto = params.log_scales[0].val().grad(&grads).unwrap().into_data().to_vec::<f64>().unwrap()[0];
-        let v = params.log_scales[0].val().into_data().to_vec::<f64>().unwrap()[0];
+        let auto = params.log_scales[0]
+            .val()
+            .grad(&grads)
+            .unwrap()
+            .into_data()
+            .to_vec::<f64>()
+            .unwrap()[0];
+        let v = params.log_scales[0]
+            .val()
+            .into_data()
+            .to_vec::<f64>()
+            .unwrap()[0];
         let h = 1e-6;
         let with = |x: f64| {
             let p = KernelParams::<AD> {
-                log_scales: vec![burn::module::Param::from_tensor(Tensor::from_data(TensorData::new(vec![x], [1]), &device))],
+                log_scales: vec![burn::module::Param::from_tensor(Tensor::from_data(
+                    TensorData::new(vec![x], [1]),
+                    &device,
+                ))],
             };
             self.loss(&self.floats, &p)
         };
@@ -111,7 +139,10 @@ impl Case {
 fn assert_close(auto: &[f64], fd: &[f64], what: &str) {
     assert_eq!(auto.len(), fd.len());
     for (i, (a, f)) in auto.iter().zip(fd).enumerate() {
-        assert!((a - f).abs() <= 1e-6 * f.abs().max(1.0), "{what}[{i}]: autodiff {a}, fd {f}");
+        assert!(
+            (a - f).abs() <= 1e-6 * f.abs().max(1.0),
+            "{what}[{i}]: autodiff {a}, fd {f}"
+        );
     }
 }
 
@@ -125,8 +156,18 @@ fn softmax_logit_gradient_is_q_minus_p_over_r() {
     let labels: Vec<i64> = (0..b as i64).map(|i| (i * 3) % c as i64).collect();
     let case = Case {
         method: method_with(
-            leaf(Kernel::Label { table: true, classes: c, exclude_self: false }, &["label"]),
-            leaf(gaussian(std::f64::consts::FRAC_1_SQRT_2, DistanceMetric::Dot, false), &["embedding", "w"]),
+            leaf(
+                Kernel::Label {
+                    table: true,
+                    classes: c,
+                    exclude_self: false,
+                },
+                &["label"],
+            ),
+            leaf(
+                gaussian(std::f64::consts::FRAC_1_SQRT_2, DistanceMetric::Dot, false),
+                &["embedding", "w"],
+            ),
             Layout::Table { classes: c },
             Divergence::Kl,
             c,
@@ -148,10 +189,18 @@ fn softmax_logit_gradient_is_q_minus_p_over_r() {
         }
     }
     let gf: Vec<f64> = (0..b * dim)
-        .map(|e| (0..c).map(|k| delta[(e / dim) * c + k] * w[k * dim + e % dim]).sum())
+        .map(|e| {
+            (0..c)
+                .map(|k| delta[(e / dim) * c + k] * w[k * dim + e % dim])
+                .sum()
+        })
         .collect();
     let gw: Vec<f64> = (0..c * dim)
-        .map(|e| (0..b).map(|i| delta[i * c + e / dim] * f[i * dim + e % dim]).sum())
+        .map(|e| {
+            (0..b)
+                .map(|i| delta[i * c + e / dim] * f[i * dim + e % dim])
+                .sum()
+        })
         .collect();
     assert_close(&case.grad("embedding"), &gf, "d/df");
     assert_close(&case.grad("w"), &gw, "d/dw");
@@ -164,7 +213,13 @@ fn views(n: usize, v: usize) -> Vec<i64> {
 fn pairwise_case(q: Kernel, divergence: Divergence, seed: u64) -> Case {
     let (n, dim) = (4, 3);
     Case {
-        method: method_with(leaf(Kernel::Augmentation, &["index"]), leaf(q, &["embedding"]), Layout::Pairwise, divergence, 0),
+        method: method_with(
+            leaf(Kernel::Augmentation, &["index"]),
+            leaf(q, &["embedding"]),
+            Layout::Pairwise,
+            divergence,
+            0,
+        ),
         floats: vec![("embedding", 2 * n, dim, random(2 * n, dim, seed))],
         ints: vec![("index", views(n, 2))],
     }
@@ -181,15 +236,46 @@ fn finite_differences_match_autodiff_for_learned_kernels() {
         exclude_self: true,
     };
     let cases = [
-        ("gaussian euclidean kl", pairwise_case(gaussian(0.6, DistanceMetric::Euclidean, false), Divergence::Kl, 31)),
-        ("gaussian cosine js", pairwise_case(gaussian(0.5, DistanceMetric::Cosine, false), Divergence::Js, 32)),
-        ("gaussian manhattan kl", pairwise_case(gaussian(0.9, DistanceMetric::Manhattan, false), Divergence::Kl, 33)),
-        ("student t kl", pairwise_case(student(StudentForm::T), Divergence::Kl, 34)),
-        ("student power kl", pairwise_case(student(StudentForm::Power), Divergence::Kl, 35)),
+        (
+            "gaussian euclidean kl",
+            pairwise_case(
+                gaussian(0.6, DistanceMetric::Euclidean, false),
+                Divergence::Kl,
+                31,
+            ),
+        ),
+        (
+            "gaussian cosine js",
+            pairwise_case(
+                gaussian(0.5, DistanceMetric::Cosine, false),
+                Divergence::Js,
+                32,
+            ),
+        ),
+        (
+            "gaussian manhattan kl",
+            pairwise_case(
+                gaussian(0.9, DistanceMetric::Manhattan, false),
+                Divergence::Kl,
+                33,
+            ),
+        ),
+        (
+            "student t kl",
+            pairwise_case(student(StudentForm::T), Divergence::Kl, 34),
+        ),
+        (
+            "student power kl",
+            pairwise_case(student(StudentForm::Power), Divergence::Kl, 35),
+        ),
         (
             "limit zero",
             pairwise_case(
-                Kernel::GaussianLimit { limit: LimitKind::Zero, metric: DistanceMetric::Euclidean, exclude_self: true },
+                Kernel::GaussianLimit {
+                    limit: LimitKind::Zero,
+                    metric: DistanceMetric::Euclidean,
+                    exclude_self: true,
+                },
                 Divergence::Kl,
                 36,
             ),
@@ -197,7 +283,11 @@ fn finite_differences_match_autodiff_for_learned_kernels() {
         (
             "limit inf",
             pairwise_case(
-                Kernel::GaussianLimit { limit: LimitKind::Infinity, metric: DistanceMetric::Euclidean, exclude_self: true },
+                Kernel::GaussianLimit {
+                    limit: LimitKind::Infinity,
+                    metric: DistanceMetric::Euclidean,
+                    exclude_self: true,
+                },
                 Divergence::Kl,
                 37,
             ),
@@ -223,10 +313,22 @@ fn finite_differences_match_for_cluster_rkl_and_debias() {
     let kmeans = Case {
         method: method_with(
             leaf(
-                Kernel::Gaussian { sigma: Some(1.0), perplexity: None, metric: DistanceMetric::Euclidean, exclude_self: false, learnable: false },
+                Kernel::Gaussian {
+                    sigma: Some(1.0),
+                    perplexity: None,
+                    metric: DistanceMetric::Euclidean,
+                    exclude_self: false,
+                    learnable: false,
+                },
                 &["x"],
             ),
-            leaf(Kernel::UniformCluster { exclude_self: false, degree_weighted: false }, &["phi"]),
+            leaf(
+                Kernel::UniformCluster {
+                    exclude_self: false,
+                    degree_weighted: false,
+                },
+                &["phi"],
+            ),
             Layout::Pairwise,
             Divergence::Rkl,
             0,
@@ -235,9 +337,17 @@ fn finite_differences_match_for_cluster_rkl_and_debias() {
         ints: vec![],
     };
     assert_close(&kmeans.grad("phi"), &kmeans.fd("phi"), "kmeans rkl");
-    let mut debiased = pairwise_case(gaussian(0.5, DistanceMetric::Cosine, false), Divergence::Kl, 43);
+    let mut debiased = pairwise_case(
+        gaussian(0.5, DistanceMetric::Cosine, false),
+        Divergence::Kl,
+        43,
+    );
     debiased.method.q = KernelExpr::DebiasQ(0.3, Box::new(debiased.method.q.clone()));
-    assert_close(&debiased.grad("embedding"), &debiased.fd("embedding"), "debias");
+    assert_close(
+        &debiased.grad("embedding"),
+        &debiased.fd("embedding"),
+        "debias",
+    );
 }
 
 /// Learnable scales: CLIP's log 2σ² (cross-modal, cosine) and Student-t log γ.
@@ -252,19 +362,35 @@ fn learnable_scales_get_correct_gradients() {
             Divergence::Kl,
             0,
         ),
-        floats: vec![("a", n, dim, random(n, dim, 51)), ("b", n, dim, random(n, dim, 52))],
+        floats: vec![
+            ("a", n, dim, random(n, dim, 51)),
+            ("b", n, dim, random(n, dim, 52)),
+        ],
         ints: vec![("index", (0..n as i64).collect())],
     };
     let (auto, fd) = clip.param_grads();
-    assert!((auto - fd).abs() < 1e-6 * fd.abs().max(1.0), "clip: {auto} vs {fd}");
+    assert!(
+        (auto - fd).abs() < 1e-6 * fd.abs().max(1.0),
+        "clip: {auto} vs {fd}"
+    );
     assert!(auto.abs() > 1e-6, "the temperature must receive a gradient");
     let student = pairwise_case(
-        Kernel::StudentT { dof: 1.0, gamma: 0.5, form: StudentForm::T, learnable: true, perplexity: None, exclude_self: true },
+        Kernel::StudentT {
+            dof: 1.0,
+            gamma: 0.5,
+            form: StudentForm::T,
+            learnable: true,
+            perplexity: None,
+            exclude_self: true,
+        },
         Divergence::Kl,
         53,
     );
     let (auto, fd) = student.param_grads();
-    assert!((auto - fd).abs() < 1e-6 * fd.abs().max(1.0), "student: {auto} vs {fd}");
+    assert!(
+        (auto - fd).abs() < 1e-6 * fd.abs().max(1.0),
+        "student: {auto} vs {fd}"
+    );
 }
 
 /// p carries no gradient: a p kernel on a float key the loss reads gets none.
@@ -274,17 +400,39 @@ fn p_has_no_gradient() {
     let case = Case {
         method: method_with(
             leaf(gaussian(1.0, DistanceMetric::Euclidean, false), &["x"]),
-            leaf(gaussian(1.0, DistanceMetric::Euclidean, false), &["embedding"]),
+            leaf(
+                gaussian(1.0, DistanceMetric::Euclidean, false),
+                &["embedding"],
+            ),
             Layout::Pairwise,
             Divergence::Kl,
             0,
         ),
-        floats: vec![("x", b, dim, random(b, dim, 61)), ("embedding", b, dim, random(b, dim, 62))],
+        floats: vec![
+            ("x", b, dim, random(b, dim, 61)),
+            ("embedding", b, dim, random(b, dim, 62)),
+        ],
         ints: vec![],
     };
     let params = KernelParams::<AD>::init(&case.method, &Default::default());
     let batch = case.batch(&case.floats);
-    let grads = icon_loss(&case.method, &batch, &params).unwrap().loss.backward();
+    let grads = icon_loss(&case.method, &batch, &params)
+        .unwrap()
+        .loss
+        .backward();
     assert!(batch.floats["x"].grad(&grads).is_none());
     assert!(batch.floats["embedding"].grad(&grads).is_some());
+}
+
+/// A zero embedding under the cosine kernel (d = 1 by the 1e-12 norm floor)
+/// keeps a finite gradient.
+#[test]
+fn cosine_gradient_is_finite_at_a_zero_vector() {
+    let mut case = pairwise_case(
+        gaussian(0.5, DistanceMetric::Cosine, false),
+        Divergence::Kl,
+        71,
+    );
+    case.floats[0].3[..3].iter_mut().for_each(|v| *v = 0.0);
+    assert!(case.grad("embedding").iter().all(|g| g.is_finite()));
 }

@@ -19,7 +19,9 @@ type B64 = NdArray<f64>;
 /// Row-major random matrix in [-1, 1).
 fn random(rows: usize, cols: usize, seed: u64) -> Vec<f64> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    (0..rows * cols).map(|_| rng.random_range(-1.0..1.0)).collect()
+    (0..rows * cols)
+        .map(|_| rng.random_range(-1.0..1.0))
+        .collect()
 }
 
 struct Inputs {
@@ -31,10 +33,16 @@ fn batch(inputs: &Inputs) -> Batch<B64> {
     let device = Default::default();
     let mut b = Batch::new();
     for (k, r, c, v) in &inputs.floats {
-        b.floats.insert(k.to_string(), Tensor::from_data(TensorData::new(v.clone(), [*r, *c]), &device));
+        b.floats.insert(
+            k.to_string(),
+            Tensor::from_data(TensorData::new(v.clone(), [*r, *c]), &device),
+        );
     }
     for (k, v) in &inputs.ints {
-        b.ints.insert(k.to_string(), Tensor::from_data(TensorData::new(v.clone(), [v.len()]), &device));
+        b.ints.insert(
+            k.to_string(),
+            Tensor::from_data(TensorData::new(v.clone(), [v.len()]), &device),
+        );
     }
     b
 }
@@ -104,7 +112,10 @@ fn nt_xent_equals_icon_loss() {
     let sigma = (tau / 2.0_f64).sqrt();
     let m = method_with(
         leaf(Kernel::Augmentation, &["index"]),
-        leaf(gaussian(sigma, DistanceMetric::Cosine, true), &["embedding"]),
+        leaf(
+            gaussian(sigma, DistanceMetric::Cosine, true),
+            &["embedding"],
+        ),
         Layout::Pairwise,
         Divergence::Kl,
         0,
@@ -122,11 +133,18 @@ fn nt_xent_equals_icon_loss() {
     let log_q = vec2(e.output.log_q.clone());
     for r in 0..b {
         let pos = (r + n) % b;
-        let others: Vec<f64> = (0..b).filter(|&k| k != r).map(|k| dot(&z[r], &z[k]) / tau).collect();
+        let others: Vec<f64> = (0..b)
+            .filter(|&k| k != r)
+            .map(|k| dot(&z[r], &z[k]) / tau)
+            .collect();
         total += -(dot(&z[r], &z[pos]) / tau - lse(&others));
         // Temperature mapping: log q = log softmax_{k≠r}(cos/τ).
         for k in (0..b).filter(|&k| k != r) {
-            assert!(close(log_q[r * b + k], dot(&z[r], &z[k]) / tau - lse(&others), 1e-9));
+            assert!(close(
+                log_q[r * b + k],
+                dot(&z[r], &z[k]) / tau - lse(&others),
+                1e-9
+            ));
         }
         assert_eq!(log_q[r * b + r], f64::NEG_INFINITY);
     }
@@ -142,8 +160,18 @@ fn class_table_equals_softmax_cross_entropy() {
     let labels: Vec<i64> = (0..b as i64).map(|i| (i * 7) % c as i64).collect();
     for sigma in [std::f64::consts::FRAC_1_SQRT_2, 0.3] {
         let m = method_with(
-            leaf(Kernel::Label { table: true, classes: c, exclude_self: false }, &["label"]),
-            leaf(gaussian(sigma, DistanceMetric::Dot, true), &["embedding", "class_embedding"]),
+            leaf(
+                Kernel::Label {
+                    table: true,
+                    classes: c,
+                    exclude_self: false,
+                },
+                &["label"],
+            ),
+            leaf(
+                gaussian(sigma, DistanceMetric::Dot, true),
+                &["embedding", "class_embedding"],
+            ),
             Layout::Table { classes: c },
             Divergence::Kl,
             c,
@@ -151,14 +179,19 @@ fn class_table_equals_softmax_cross_entropy() {
         let e = eval(
             &m,
             &Inputs {
-                floats: vec![("embedding", b, dim, f.clone()), ("class_embedding", c, dim, w.clone())],
+                floats: vec![
+                    ("embedding", b, dim, f.clone()),
+                    ("class_embedding", c, dim, w.clone()),
+                ],
                 ints: vec![("label", labels.clone())],
             },
         );
         let s = 2.0 * sigma * sigma;
         let mut total = 0.0;
         for i in 0..b {
-            let logits: Vec<f64> = (0..c).map(|k| dot(&f[i * dim..(i + 1) * dim], &w[k * dim..(k + 1) * dim]) / s).collect();
+            let logits: Vec<f64> = (0..c)
+                .map(|k| dot(&f[i * dim..(i + 1) * dim], &w[k * dim..(k + 1) * dim]) / s)
+                .collect();
             total += lse(&logits) - logits[labels[i] as usize];
         }
         assert!(close(scalar(e.output.loss), total / b as f64, 1e-9));
@@ -173,8 +206,18 @@ fn pairwise_label_equals_supcon() {
     let f = random(b, dim, 4);
     let labels: Vec<i64> = vec![0, 1, 2, 0, 1, 2, 0, 1, 1, 2, 9];
     let m = method_with(
-        leaf(Kernel::Label { table: false, classes: 10, exclude_self: true }, &["label"]),
-        leaf(gaussian((tau / 2.0_f64).sqrt(), DistanceMetric::Cosine, true), &["embedding"]),
+        leaf(
+            Kernel::Label {
+                table: false,
+                classes: 10,
+                exclude_self: true,
+            },
+            &["label"],
+        ),
+        leaf(
+            gaussian((tau / 2.0_f64).sqrt(), DistanceMetric::Cosine, true),
+            &["embedding"],
+        ),
         Layout::Pairwise,
         Divergence::Kl,
         10,
@@ -189,12 +232,20 @@ fn pairwise_label_equals_supcon() {
     let z: Vec<Vec<f64>> = f.chunks(dim).map(unit).collect();
     let mut total = 0.0;
     for i in 0..b {
-        let denom: Vec<f64> = (0..b).filter(|&a| a != i).map(|a| dot(&z[i], &z[a]) / tau).collect();
-        let pos: Vec<usize> = (0..b).filter(|&p| p != i && labels[p] == labels[i]).collect();
+        let denom: Vec<f64> = (0..b)
+            .filter(|&a| a != i)
+            .map(|a| dot(&z[i], &z[a]) / tau)
+            .collect();
+        let pos: Vec<usize> = (0..b)
+            .filter(|&p| p != i && labels[p] == labels[i])
+            .collect();
         if pos.is_empty() {
             continue;
         }
-        let s: f64 = pos.iter().map(|&p| dot(&z[i], &z[p]) / tau - lse(&denom)).sum();
+        let s: f64 = pos
+            .iter()
+            .map(|&p| dot(&z[i], &z[p]) / tau - lse(&denom))
+            .sum();
         total += -s / pos.len() as f64;
     }
     assert!(close(scalar(e.output.loss), total / b as f64, 1e-9));
@@ -210,7 +261,10 @@ fn cross_modal_equals_clip() {
     let bm = random(n, dim, 6);
     let m = method_with(
         leaf(Kernel::CrossModal, &["index"]),
-        leaf(gaussian((tau / 2.0_f64).sqrt(), DistanceMetric::Cosine, true), &["embedding", "embedding1"]),
+        leaf(
+            gaussian((tau / 2.0_f64).sqrt(), DistanceMetric::Cosine, true),
+            &["embedding", "embedding1"],
+        ),
         Layout::CrossModal,
         Divergence::Kl,
         0,
@@ -218,7 +272,10 @@ fn cross_modal_equals_clip() {
     let e = eval(
         &m,
         &Inputs {
-            floats: vec![("embedding", n, dim, a.clone()), ("embedding1", n, dim, bm.clone())],
+            floats: vec![
+                ("embedding", n, dim, a.clone()),
+                ("embedding1", n, dim, bm.clone()),
+            ],
             ints: vec![("index", (0..n as i64).collect())],
         },
     );
@@ -266,7 +323,9 @@ fn student_t_is_cauchy_and_power_form_agrees() {
     };
     let (t, power) = (run(StudentForm::T), run(StudentForm::Power));
     for i in 0..b {
-        let row: Vec<f64> = (0..b).map(|j| 1.0 / (1.0 + sqdist(&f[i * dim..(i + 1) * dim], &f[j * dim..(j + 1) * dim]))).collect();
+        let row: Vec<f64> = (0..b)
+            .map(|j| 1.0 / (1.0 + sqdist(&f[i * dim..(i + 1) * dim], &f[j * dim..(j + 1) * dim])))
+            .collect();
         let z: f64 = (0..b).filter(|&j| j != i).map(|j| row[j]).sum();
         for j in (0..b).filter(|&j| j != i) {
             let expected = (row[j] / z).ln();
@@ -290,7 +349,13 @@ fn gaussian_limits_and_their_identities() {
     };
     let aug = || leaf(Kernel::Augmentation, &["index"]);
     let loss_of = |q: Kernel| {
-        let m = method_with(aug(), leaf(q, &["embedding"]), Layout::Pairwise, Divergence::Kl, 0);
+        let m = method_with(
+            aug(),
+            leaf(q, &["embedding"]),
+            Layout::Pairwise,
+            Divergence::Kl,
+            0,
+        );
         scalar(eval(&m, &inputs).output.loss)
     };
     let limit = |kind| Kernel::GaussianLimit {
@@ -314,26 +379,48 @@ fn gaussian_limits_and_their_identities() {
         l0 += (d(i, pos) - others.iter().copied().fold(f64::INFINITY, f64::min)) / b as f64;
     }
     // VICReg (Thm 4): mean ‖f_i − f_i⁺‖² − 2 tr Cov_unbiased, with (1/(B(B−1))) Σ_{i≠k} d = 2 tr Cov_unbiased.
-    let mean: Vec<f64> = (0..dim).map(|c| (0..b).map(|i| f[i * dim + c]).sum::<f64>() / b as f64).collect();
+    let mean: Vec<f64> = (0..dim)
+        .map(|c| (0..b).map(|i| f[i * dim + c]).sum::<f64>() / b as f64)
+        .collect();
     let tr_cov_unbiased: f64 = (0..dim)
-        .map(|c| (0..b).map(|i| (f[i * dim + c] - mean[c]).powi(2)).sum::<f64>() / (b - 1) as f64)
+        .map(|c| {
+            (0..b)
+                .map(|i| (f[i * dim + c] - mean[c]).powi(2))
+                .sum::<f64>()
+                / (b - 1) as f64
+        })
         .sum();
-    assert!(close(sum_all / (b * (b - 1)) as f64, 2.0 * tr_cov_unbiased, 1e-9));
+    assert!(close(
+        sum_all / (b * (b - 1)) as f64,
+        2.0 * tr_cov_unbiased,
+        1e-9
+    ));
     assert!(close(l_inf, mean_pos - 2.0 * tr_cov_unbiased, 1e-9));
     assert!(close(l_zero, l0, 1e-9));
     // Convergence of the finite-σ loss (f64; s = 2σ²).
     let log_c = ((b - 1) as f64).ln();
     let mut prev = f64::INFINITY;
     for s in [1e2, 1e4, 1e6] {
-        let l = loss_of(gaussian((s / 2.0_f64).sqrt(), DistanceMetric::Euclidean, true));
+        let l = loss_of(gaussian(
+            (s / 2.0_f64).sqrt(),
+            DistanceMetric::Euclidean,
+            true,
+        ));
         let err = (s * (l - log_c) - l_inf).abs();
         assert!(err < 50.0 / s, "s = {s}: error {err}");
         assert!(err < prev);
         prev = err;
     }
     for s in [1e-1, 1e-2, 1e-3] {
-        let scaled = s * loss_of(gaussian((s / 2.0_f64).sqrt(), DistanceMetric::Euclidean, true));
-        assert!(scaled >= l_zero - 1e-12 && scaled <= l_zero + s * log_c + 1e-12, "s = {s}");
+        let scaled = s * loss_of(gaussian(
+            (s / 2.0_f64).sqrt(),
+            DistanceMetric::Euclidean,
+            true,
+        ));
+        assert!(
+            scaled >= l_zero - 1e-12 && scaled <= l_zero + s * log_c + 1e-12,
+            "s = {s}"
+        );
     }
     // PCA (cell 15): Identity p, self included: L_∞ = −2 tr Cov_pop.
     let m = method_with(
@@ -368,7 +455,10 @@ fn divergences_vanish_at_q_equals_p() {
     };
     let g = |key: &str| leaf(gaussian(0.8, DistanceMetric::Euclidean, true), &[key]);
     for div in [Divergence::Kl, Divergence::Rkl, Divergence::Js] {
-        let same = eval(&method_with(g("x"), g("x"), Layout::Pairwise, div, 0), &inputs);
+        let same = eval(
+            &method_with(g("x"), g("x"), Layout::Pairwise, div, 0),
+            &inputs,
+        );
         let loss = scalar(same.output.loss.clone());
         match div {
             Divergence::Kl => {
@@ -377,8 +467,17 @@ fn divergences_vanish_at_q_equals_p() {
             }
             _ => assert!(loss.abs() < 1e-9, "{div:?}: {loss}"),
         }
-        let diff = eval(&method_with(g("x"), g("embedding"), Layout::Pairwise, div, 0), &inputs);
-        let rows = diff.output.loss_rows.clone().into_data().to_vec::<f64>().unwrap();
+        let diff = eval(
+            &method_with(g("x"), g("embedding"), Layout::Pairwise, div, 0),
+            &inputs,
+        );
+        let rows = diff
+            .output
+            .loss_rows
+            .clone()
+            .into_data()
+            .to_vec::<f64>()
+            .unwrap();
         match div {
             Divergence::Kl => assert!(scalar(diff.output.kl_value.unwrap()) > 0.0),
             Divergence::Rkl => assert!(rows.iter().all(|&r| r >= -1e-12)),
@@ -392,16 +491,25 @@ fn divergences_vanish_at_q_equals_p() {
 fn divergences_match_brute_force() {
     let (b, dim) = (9, 4);
     let inputs = Inputs {
-        floats: vec![("x", b, dim, random(b, dim, 11)), ("embedding", b, 2, random(b, 2, 12))],
+        floats: vec![
+            ("x", b, dim, random(b, dim, 11)),
+            ("embedding", b, 2, random(b, 2, 12)),
+        ],
         ints: vec![("index", (0..b as i64).map(|i| i % 3).collect())],
     };
     let eps: f64 = 1e-10;
     for (pk, div) in [
-        (leaf(gaussian(0.7, DistanceMetric::Euclidean, true), &["x"]), Divergence::Rkl),
+        (
+            leaf(gaussian(0.7, DistanceMetric::Euclidean, true), &["x"]),
+            Divergence::Rkl,
+        ),
         (leaf(Kernel::Augmentation, &["index"]), Divergence::Js),
         (leaf(Kernel::Augmentation, &["index"]), Divergence::Kl),
     ] {
-        let q = leaf(gaussian(0.5, DistanceMetric::Euclidean, true), &["embedding"]);
+        let q = leaf(
+            gaussian(0.5, DistanceMetric::Euclidean, true),
+            &["embedding"],
+        );
         let e = eval(&method_with(pk, q, Layout::Pairwise, div, 0), &inputs);
         let lq = vec2(e.output.log_q.clone());
         let p = &e.p.values;
@@ -419,7 +527,10 @@ fn divergences_match_brute_force() {
                 }
             };
         }
-        assert!(close(scalar(e.output.loss), expected / b as f64, 1e-9), "{div:?}");
+        assert!(
+            close(scalar(e.output.loss), expected / b as f64, 1e-9),
+            "{div:?}"
+        );
     }
 }
 
@@ -429,7 +540,10 @@ fn support_mismatch_is_a_diagnostic() {
     let (b, dim) = (4, 2);
     let m = method_with(
         leaf(Kernel::Identity, &["embedding"]),
-        leaf(gaussian(1.0, DistanceMetric::Euclidean, true), &["embedding"]),
+        leaf(
+            gaussian(1.0, DistanceMetric::Euclidean, true),
+            &["embedding"],
+        ),
         Layout::Pairwise,
         Divergence::Kl,
         0,
@@ -470,7 +584,11 @@ fn augmentation_views_and_normalization() {
         for t in 1..v {
             assert!(row[(i + t * n) % b] > 0.0);
         }
-        let finite: Vec<f64> = lq[i * b..(i + 1) * b].iter().copied().filter(|x| x.is_finite()).collect();
+        let finite: Vec<f64> = lq[i * b..(i + 1) * b]
+            .iter()
+            .copied()
+            .filter(|x| x.is_finite())
+            .collect();
         assert_eq!(finite.len(), b - 1);
         assert!(lse(&finite).abs() < 1e-12);
     }
@@ -487,8 +605,21 @@ fn supervised_clustering_reaches_zero_kl() {
         .flat_map(|&y| (0..c).map(move |k| if k as i64 == y { 1.0 } else { 0.0 }))
         .collect();
     let m = method_with(
-        leaf(Kernel::Label { table: false, classes: c, exclude_self: true }, &["label"]),
-        leaf(Kernel::UniformCluster { exclude_self: true, degree_weighted: false }, &["embedding"]),
+        leaf(
+            Kernel::Label {
+                table: false,
+                classes: c,
+                exclude_self: true,
+            },
+            &["label"],
+        ),
+        leaf(
+            Kernel::UniformCluster {
+                exclude_self: true,
+                degree_weighted: false,
+            },
+            &["embedding"],
+        ),
         Layout::Pairwise,
         Divergence::Kl,
         c,

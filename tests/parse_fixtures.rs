@@ -13,7 +13,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 fn fixtures(kind: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/parse").join(kind);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/parse")
+        .join(kind);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
@@ -30,12 +32,24 @@ fn render(text: &str, name: &str) -> String {
     let mut out = String::new();
     for d in &parsed.diagnostics {
         let primary = d.labels.iter().filter(|l| l.primary).count();
-        assert_eq!(primary, 1, "{name}: {} needs exactly one primary label", d.code);
-        let at = d.labels.iter().find(|l| l.primary).map(|l| l.span.start).unwrap();
+        assert_eq!(
+            primary, 1,
+            "{name}: {} needs exactly one primary label",
+            d.code
+        );
+        let at = d
+            .labels
+            .iter()
+            .find(|l| l.primary)
+            .map(|l| l.span.start)
+            .unwrap();
         let (line, col) = line_col(text, at);
         out.push_str(&format!("{} {line}:{col} {}\n", d.code, d.message));
         assert!(d.help.is_some(), "{name}: {} has no help", d.code);
-        assert!(!d.message.ends_with('.'), "{name}: message ends with a period");
+        assert!(
+            !d.message.ends_with('.'),
+            "{name}: message ends with a period"
+        );
     }
     out
 }
@@ -47,8 +61,18 @@ fn ok_fixtures_parse_clean() {
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
         let name = file.display().to_string();
-        assert_eq!(render(&text, &name), "", "{name} should parse without diagnostics");
-        assert!(!parse(&Source::new(&name, text.as_str())).program.items.is_empty(), "{name}");
+        assert_eq!(
+            render(&text, &name),
+            "",
+            "{name} should parse without diagnostics"
+        );
+        assert!(
+            !parse(&Source::new(&name, text.as_str()))
+                .program
+                .items
+                .is_empty(),
+            "{name}"
+        );
     }
 }
 
@@ -92,6 +116,31 @@ fn err_fixtures_cover_every_code() {
             seen.insert(d.code);
         }
     }
-    let missing: Vec<&str> = CODES.iter().map(|c| c.code).filter(|c| !seen.contains(c)).collect();
-    assert!(missing.is_empty(), "codes without an err fixture: {missing:?}");
+    let missing: Vec<&str> = CODES
+        .iter()
+        .map(|c| c.code)
+        .filter(|c| !seen.contains(c))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "codes without an err fixture: {missing:?}"
+    );
+}
+
+#[test]
+fn every_icon_example_in_the_language_doc_parses() {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/language.md"))
+            .unwrap();
+    let mut blocks = 0;
+    let mut rest = doc.as_str();
+    while let Some(start) = rest.find("```icon\n") {
+        let body = &rest[start + 8..];
+        let end = body.find("```").expect("closed code block");
+        let code = &body[..end];
+        assert_eq!(render(code, "docs/language.md"), "", "doc example:\n{code}");
+        blocks += 1;
+        rest = &body[end + 3..];
+    }
+    assert!(blocks >= 3, "found {blocks} icon blocks");
 }

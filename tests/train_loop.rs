@@ -38,7 +38,10 @@ impl Objective<B> for Regression {
         let f = out.floats.get("embedding").cloned().unwrap();
         let y = Tensor::<B, 2>::from_data(TensorData::new(b.y.clone(), [b.rows, 2]), &device);
         let loss = (f.clone() - y).powi_scalar(2).mean();
-        Ok(StepOutput { loss, terms: vec![("embedding".into(), f)] })
+        Ok(StepOutput {
+            loss,
+            terms: vec![("embedding".into(), f)],
+        })
     }
     fn after_step(&self, model: Mappers<B>) -> Mappers<B> {
         model.orthonormalize()
@@ -53,7 +56,12 @@ fn batches(epoch: usize) -> Vec<Batch> {
             let mut y = Vec::new();
             for r in 0..8 {
                 let s = (epoch * 97 + b * 31 + r * 7) as f32;
-                let row = [(s * 0.37).sin(), (s * 0.11).cos(), (s * 0.07).sin(), (s * 0.23).cos()];
+                let row = [
+                    (s * 0.37).sin(),
+                    (s * 0.11).cos(),
+                    (s * 0.07).sin(),
+                    (s * 0.23).cos(),
+                ];
                 y.push(row[0] + 0.5 * row[1]);
                 y.push(row[2] - row[3]);
                 x.extend_from_slice(&row);
@@ -67,11 +75,28 @@ fn model(seed: u64, orthonormal: bool) -> Mappers<B> {
     let device = Default::default();
     B::seed(&device, seed);
     let stage = if orthonormal {
-        MapperStage::Linear { input: 4, out: 2, bias: false, orthonormal: true }
+        MapperStage::Linear {
+            input: 4,
+            out: 2,
+            bias: false,
+            orthonormal: true,
+        }
     } else {
-        MapperStage::Mlp { input: 4, hidden: vec![16], out: 2, activation: Activation::Tanh, batch_norm: false }
+        MapperStage::Mlp {
+            input: 4,
+            hidden: vec![16],
+            out: 2,
+            activation: Activation::Tanh,
+            batch_norm: false,
+        }
     };
-    let spec = MapperSpec { output: "embedding".into(), input: Some("x".into()), in_dim: 4, out_dim: 2, stages: vec![stage] };
+    let spec = MapperSpec {
+        output: "embedding".into(),
+        input: Some("x".into()),
+        in_dim: 4,
+        out_dim: 2,
+        stages: vec![stage],
+    };
     Mappers::from_specs(&[spec], None, &device)
 }
 
@@ -90,11 +115,27 @@ fn config(optimizer: Optimizer) -> LoopConfig {
 }
 
 fn adamw() -> Optimizer {
-    Optimizer::AdamW { lr: 1e-2, weight_decay: 1e-4, betas: (0.9, 0.999) }
+    Optimizer::AdamW {
+        lr: 1e-2,
+        weight_decay: 1e-4,
+        betas: (0.9, 0.999),
+    }
 }
 
-fn run(cfg: &LoopConfig, resume: Option<&[u8]>, hooks: &mut dyn Hooks) -> Result<iconc::runtime::train::Trained<B, Mappers<B>>, Diagnostic> {
-    train(&Regression, model(3, false), batches, cfg, resume, hooks, &Default::default())
+fn run(
+    cfg: &LoopConfig,
+    resume: Option<&[u8]>,
+    hooks: &mut dyn Hooks,
+) -> Result<iconc::runtime::train::Trained<B, Mappers<B>>, Diagnostic> {
+    train(
+        &Regression,
+        model(3, false),
+        batches,
+        cfg,
+        resume,
+        hooks,
+        &Default::default(),
+    )
 }
 
 #[test]
@@ -106,7 +147,11 @@ fn same_seed_same_losses_and_loss_goes_down() {
     // bit-for-bit equality
     let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     assert_eq!(bits(&a.state.step_losses), bits(&b.state.step_losses));
-    assert!(a.state.epoch_losses[3] < a.state.epoch_losses[0], "{:?}", a.state.epoch_losses);
+    assert!(
+        a.state.epoch_losses[3] < a.state.epoch_losses[0],
+        "{:?}",
+        a.state.epoch_losses
+    );
     assert_eq!(a.stop, Stop::Finished);
 }
 
@@ -133,11 +178,23 @@ impl Hooks for StopAt {
 
 #[test]
 fn resume_mid_epoch_reproduces_the_uninterrupted_run() {
-    for opt in [adamw(), Optimizer::Sgd { lr: 0.05, momentum: 0.9, nesterov: true, weight_decay: 1e-3 }] {
+    for opt in [
+        adamw(),
+        Optimizer::Sgd {
+            lr: 0.05,
+            momentum: 0.9,
+            nesterov: true,
+            weight_decay: 1e-3,
+        },
+    ] {
         let cfg = config(opt);
         let full = run(&cfg, None, &mut NoHooks).unwrap();
         // stop at step 7 = epoch 2, batch 1 (mid-epoch)
-        let mut hooks = StopAt { step: 7, last: None, epochs: vec![] };
+        let mut hooks = StopAt {
+            step: 7,
+            last: None,
+            epochs: vec![],
+        };
         let cut = run(&cfg, None, &mut hooks).unwrap();
         assert_eq!(cut.stop, Stop::Interrupted);
         assert_eq!(cut.state.step_losses.len(), 7);
@@ -145,8 +202,14 @@ fn resume_mid_epoch_reproduces_the_uninterrupted_run() {
         let bytes = hooks.last.unwrap();
         let resumed = run(&cfg, Some(&bytes), &mut NoHooks).unwrap();
         let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-        assert_eq!(bits(&resumed.state.step_losses), bits(&full.state.step_losses));
-        assert_eq!(bits(&resumed.state.epoch_losses), bits(&full.state.epoch_losses));
+        assert_eq!(
+            bits(&resumed.state.step_losses),
+            bits(&full.state.step_losses)
+        );
+        assert_eq!(
+            bits(&resumed.state.epoch_losses),
+            bits(&full.state.epoch_losses)
+        );
         // the EMA shadow resumes too: same evaluation weights
         let e1: Vec<f32> = eval_out(&full).into_data().to_vec().unwrap();
         let e2: Vec<f32> = eval_out(&resumed).into_data().to_vec().unwrap();
@@ -158,13 +221,26 @@ fn eval_out(t: &iconc::runtime::train::Trained<B, Mappers<B>>) -> Tensor<NdArray
     let m = t.eval_model();
     let mut keys = Keys::default();
     let b = &batches(0)[0];
-    keys.floats.insert("x".into(), Tensor::from_data(TensorData::new(b.x.clone(), [8, 4]), &Default::default()));
-    m.forward(keys).unwrap().floats.get("embedding").cloned().unwrap()
+    keys.floats.insert(
+        "x".into(),
+        Tensor::from_data(TensorData::new(b.x.clone(), [8, 4]), &Default::default()),
+    );
+    m.forward(keys)
+        .unwrap()
+        .floats
+        .get("embedding")
+        .cloned()
+        .unwrap()
 }
 
 #[test]
 fn absurd_learning_rate_is_a_diagnostic() {
-    let mut cfg = config(Optimizer::Sgd { lr: 1e30, momentum: 0.0, nesterov: false, weight_decay: 0.0 });
+    let mut cfg = config(Optimizer::Sgd {
+        lr: 1e30,
+        momentum: 0.0,
+        nesterov: false,
+        weight_decay: 0.0,
+    });
     cfg.clip = None;
     cfg.ema = None;
     cfg.schedule = Schedule::Constant;
@@ -179,7 +255,12 @@ fn absurd_learning_rate_is_a_diagnostic() {
 #[test]
 fn ema_is_the_average_of_the_weights() {
     // one SGD step with EMA m = 0.5: shadow = 0.5·θ0 + 0.5·θ1
-    let mut cfg = config(Optimizer::Sgd { lr: 0.1, momentum: 0.0, nesterov: false, weight_decay: 0.0 });
+    let mut cfg = config(Optimizer::Sgd {
+        lr: 0.1,
+        momentum: 0.0,
+        nesterov: false,
+        weight_decay: 0.0,
+    });
     cfg.max_steps = Some(1);
     cfg.ema = Some(0.5);
     cfg.clip = None;
@@ -189,8 +270,13 @@ fn ema_is_the_average_of_the_weights() {
     let out = |m: &Mappers<NdArray<f32>>| -> Vec<f32> {
         let mut keys = Keys::default();
         // the identity input reads W₁ rows through the tanh layer; compare first-layer weights directly
-        let eye: Vec<f32> = (0..16).map(|i| if i % 5 == 0 { 1.0 } else { 0.0 }).collect();
-        keys.floats.insert("x".into(), Tensor::from_data(TensorData::new(eye, [4, 4]), &Default::default()));
+        let eye: Vec<f32> = (0..16)
+            .map(|i| if i % 5 == 0 { 1.0 } else { 0.0 })
+            .collect();
+        keys.floats.insert(
+            "x".into(),
+            Tensor::from_data(TensorData::new(eye, [4, 4]), &Default::default()),
+        );
         let _ = m.forward(keys).unwrap();
         weights(m)
     };
@@ -200,7 +286,10 @@ fn ema_is_the_average_of_the_weights() {
     for ((a, b), e) in w0.iter().zip(&w1).zip(&we) {
         assert!((0.5 * a + 0.5 * b - e).abs() < 1e-6);
     }
-    assert!(w0.iter().zip(&w1).any(|(a, b)| a != b), "the step moved the weights");
+    assert!(
+        w0.iter().zip(&w1).any(|(a, b)| a != b),
+        "the step moved the weights"
+    );
 }
 
 /// All float parameters, flattened in module order.
@@ -209,7 +298,13 @@ fn weights<BB: Backend>(m: &Mappers<BB>) -> Vec<f32> {
     struct V(Vec<f32>);
     impl<BB: Backend> ModuleVisitor<BB> for V {
         fn visit_float<const D: usize>(&mut self, p: &Param<Tensor<BB, D>>) {
-            self.0.extend(p.val().into_data().convert::<f32>().to_vec::<f32>().unwrap());
+            self.0.extend(
+                p.val()
+                    .into_data()
+                    .convert::<f32>()
+                    .to_vec::<f32>()
+                    .unwrap(),
+            );
         }
     }
     let mut v = V(vec![]);
@@ -220,7 +315,12 @@ fn weights<BB: Backend>(m: &Mappers<BB>) -> Vec<f32> {
 #[test]
 fn clipping_bounds_the_update() {
     // SGD without momentum: θ1 − θ0 = −lr·clip(g); with clip 1e-3 the update norm is ≤ lr·1e-3.
-    let mut cfg = config(Optimizer::Sgd { lr: 1.0, momentum: 0.0, nesterov: false, weight_decay: 0.0 });
+    let mut cfg = config(Optimizer::Sgd {
+        lr: 1.0,
+        momentum: 0.0,
+        nesterov: false,
+        weight_decay: 0.0,
+    });
     cfg.max_steps = Some(1);
     cfg.ema = None;
     cfg.clip = Some(1e-3);
@@ -228,15 +328,36 @@ fn clipping_bounds_the_update() {
     let w0 = weights(&model(3, false).valid());
     let t = run(&cfg, None, &mut NoHooks).unwrap();
     let w1 = weights(&t.model.valid());
-    let norm: f64 = w0.iter().zip(&w1).map(|(a, b)| ((a - b) as f64).powi(2)).sum::<f64>().sqrt();
-    assert!(norm <= 1e-3 * (1.0 + 1e-4) && norm > 0.9e-3, "update norm {norm}");
+    let norm: f64 = w0
+        .iter()
+        .zip(&w1)
+        .map(|(a, b)| ((a - b) as f64).powi(2))
+        .sum::<f64>()
+        .sqrt();
+    assert!(
+        norm <= 1e-3 * (1.0 + 1e-4) && norm > 0.9e-3,
+        "update norm {norm}"
+    );
 }
 
 #[test]
 fn orthonormal_linear_stays_orthonormal_while_training() {
-    let mut cfg = config(Optimizer::Adam { lr: 0.05, weight_decay: 0.0, betas: (0.9, 0.999) });
+    let mut cfg = config(Optimizer::Adam {
+        lr: 0.05,
+        weight_decay: 0.0,
+        betas: (0.9, 0.999),
+    });
     cfg.ema = None;
-    let t = train(&Regression, model(5, true), batches, &cfg, None, &mut NoHooks, &Default::default()).unwrap();
+    let t = train(
+        &Regression,
+        model(5, true),
+        batches,
+        &cfg,
+        None,
+        &mut NoHooks,
+        &Default::default(),
+    )
+    .unwrap();
     let w = weights(&t.model.valid()); // 4×2 row-major
     let col = |c: usize| [w[c], w[2 + c], w[4 + c], w[6 + c]];
     let dot = |a: [f32; 4], b: [f32; 4]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();

@@ -3,7 +3,9 @@
 use burn::backend::NdArray;
 use burn::tensor::{Int, Tensor, TensorData};
 use iconc::ir::{Activation, MapperSpec, MapperStage, TableInit};
-use iconc::runtime::mappers::{linear::gram_schmidt_columns, table::pca_init, Pipeline, PipelineInput};
+use iconc::runtime::mappers::{
+    linear::gram_schmidt_columns, table::pca_init, Pipeline, PipelineInput,
+};
 use iconc::runtime::model::{Keys, Mappers};
 
 type B = NdArray<f32>;
@@ -19,12 +21,18 @@ fn spec(output: &str, input: Option<&str>, stages: Vec<MapperStage>) -> MapperSp
 }
 
 fn floats(rows: usize, cols: usize) -> Tensor<B, 2> {
-    let v: Vec<f32> = (0..rows * cols).map(|i| ((i * 37 % 11) as f32) / 11.0).collect();
+    let v: Vec<f32> = (0..rows * cols)
+        .map(|i| ((i * 37 % 11) as f32) / 11.0)
+        .collect();
     Tensor::from_data(TensorData::new(v, [rows, cols]), &Default::default())
 }
 
 fn run(stages: Vec<MapperStage>, input: PipelineInput<B>) -> Vec<usize> {
-    let p = Pipeline::<B>::init(&spec("embedding", Some("x"), stages), None, &Default::default());
+    let p = Pipeline::<B>::init(
+        &spec("embedding", Some("x"), stages),
+        None,
+        &Default::default(),
+    );
     p.forward(input).unwrap().dims().to_vec()
 }
 
@@ -37,11 +45,29 @@ fn mlp_linear_cluster_head_shapes() {
         activation: Activation::Gelu,
         batch_norm: true,
     };
-    assert_eq!(run(vec![mlp], PipelineInput::Float(floats(4, 6))), vec![4, 3]);
-    let lin = MapperStage::Linear { input: 6, out: 2, bias: true, orthonormal: false };
-    assert_eq!(run(vec![lin], PipelineInput::Float(floats(5, 6))), vec![5, 2]);
-    let head = MapperStage::ClusterHead { input: 6, clusters: 4 };
-    let p = Pipeline::<B>::init(&spec("phi", Some("x"), vec![head]), None, &Default::default());
+    assert_eq!(
+        run(vec![mlp], PipelineInput::Float(floats(4, 6))),
+        vec![4, 3]
+    );
+    let lin = MapperStage::Linear {
+        input: 6,
+        out: 2,
+        bias: true,
+        orthonormal: false,
+    };
+    assert_eq!(
+        run(vec![lin], PipelineInput::Float(floats(5, 6))),
+        vec![5, 2]
+    );
+    let head = MapperStage::ClusterHead {
+        input: 6,
+        clusters: 4,
+    };
+    let p = Pipeline::<B>::init(
+        &spec("phi", Some("x"), vec![head]),
+        None,
+        &Default::default(),
+    );
     let phi = p.forward(PipelineInput::Float(floats(3, 6))).unwrap();
     assert_eq!(phi.dims(), [3, 4]);
     // rows of φ are probabilities
@@ -53,15 +79,32 @@ fn mlp_linear_cluster_head_shapes() {
 
 #[test]
 fn simple_cnn_and_resnet_shapes() {
-    let cnn = MapperStage::SimpleCnn { image: (1, 28, 28), out: 2 };
-    assert_eq!(run(vec![cnn], PipelineInput::Float(floats(2, 784))), vec![2, 2]);
-    let res = MapperStage::ResNet18 { image: (3, 8, 8), out: 5 };
-    assert_eq!(run(vec![res], PipelineInput::Float(floats(2, 192))), vec![2, 5]);
+    let cnn = MapperStage::SimpleCnn {
+        image: (1, 28, 28),
+        out: 2,
+    };
+    assert_eq!(
+        run(vec![cnn], PipelineInput::Float(floats(2, 784))),
+        vec![2, 2]
+    );
+    let res = MapperStage::ResNet18 {
+        image: (3, 8, 8),
+        out: 5,
+    };
+    assert_eq!(
+        run(vec![res], PipelineInput::Float(floats(2, 192))),
+        vec![2, 5]
+    );
 }
 
 #[test]
 fn normalize_gives_unit_rows() {
-    let lin = MapperStage::Linear { input: 6, out: 3, bias: true, orthonormal: false };
+    let lin = MapperStage::Linear {
+        input: 6,
+        out: 3,
+        bias: true,
+        orthonormal: false,
+    };
     let p = Pipeline::<B>::init(
         &spec("e", Some("x"), vec![lin, MapperStage::Normalize]),
         None,
@@ -77,10 +120,23 @@ fn normalize_gives_unit_rows() {
 #[test]
 fn lookup_table_by_index_and_get_all() {
     let device = Default::default();
-    let table = MapperStage::LookUpTable { n: 7, dim: 3, get_all: false, init: TableInit::Normal { std: 1.0 } };
-    let all = MapperStage::LookUpTable { n: 4, dim: 3, get_all: true, init: TableInit::Normal { std: 1.0 } };
+    let table = MapperStage::LookUpTable {
+        n: 7,
+        dim: 3,
+        get_all: false,
+        init: TableInit::Normal { std: 1.0 },
+    };
+    let all = MapperStage::LookUpTable {
+        n: 4,
+        dim: 3,
+        get_all: true,
+        init: TableInit::Normal { std: 1.0 },
+    };
     let m = Mappers::<B>::from_specs(
-        &[spec("embedding", Some("index"), vec![table]), spec("class_embedding", None, vec![all])],
+        &[
+            spec("embedding", Some("index"), vec![table]),
+            spec("class_embedding", None, vec![all]),
+        ],
         None,
         &device,
     );
@@ -97,8 +153,17 @@ fn lookup_table_by_index_and_get_all() {
 
 #[test]
 fn missing_key_is_a_diagnostic_not_a_panic() {
-    let lin = MapperStage::Linear { input: 2, out: 2, bias: true, orthonormal: false };
-    let m = Mappers::<B>::from_specs(&[spec("e", Some("nope"), vec![lin])], None, &Default::default());
+    let lin = MapperStage::Linear {
+        input: 2,
+        out: 2,
+        bias: true,
+        orthonormal: false,
+    };
+    let m = Mappers::<B>::from_specs(
+        &[spec("e", Some("nope"), vec![lin])],
+        None,
+        &Default::default(),
+    );
     let err = m.forward(Keys::default()).unwrap_err();
     assert_eq!(err.code, "E0701");
 }
@@ -111,7 +176,16 @@ fn gram_schmidt_is_orthonormal() {
     let q = gram_schmidt_columns(&a, 4, 2);
     let s2 = 2f64.sqrt();
     let s6 = 6f64.sqrt();
-    let want = [1.0 / s2, 1.0 / s6, 1.0 / s2, -1.0 / s6, 0.0, 2.0 / s6, 0.0, 0.0];
+    let want = [
+        1.0 / s2,
+        1.0 / s6,
+        1.0 / s2,
+        -1.0 / s6,
+        0.0,
+        2.0 / s6,
+        0.0,
+        0.0,
+    ];
     for (g, w) in q.iter().zip(want) {
         assert!((g - w).abs() < 1e-12, "{q:?}");
     }
@@ -119,15 +193,31 @@ fn gram_schmidt_is_orthonormal() {
 
 #[test]
 fn orthonormal_linear_starts_orthonormal() {
-    let lin = MapperStage::Linear { input: 5, out: 2, bias: false, orthonormal: true };
+    let lin = MapperStage::Linear {
+        input: 5,
+        out: 2,
+        bias: false,
+        orthonormal: true,
+    };
     let p = Pipeline::<B>::init(&spec("e", Some("x"), vec![lin]), None, &Default::default());
     assert!(p.has_orthonormal());
     // W is the map of the identity rows: feed I₅ to read W (5×2)
-    let eye: Vec<f32> = (0..25).map(|i| if i % 6 == 0 { 1.0 } else { 0.0 }).collect();
+    let eye: Vec<f32> = (0..25)
+        .map(|i| if i % 6 == 0 { 1.0 } else { 0.0 })
+        .collect();
     let w = p
-        .forward(PipelineInput::Float(Tensor::from_data(TensorData::new(eye, [5, 5]), &Default::default())))
+        .forward(PipelineInput::Float(Tensor::from_data(
+            TensorData::new(eye, [5, 5]),
+            &Default::default(),
+        )))
         .unwrap();
-    let wtw: Vec<f32> = w.clone().transpose().matmul(w).into_data().to_vec().unwrap();
+    let wtw: Vec<f32> = w
+        .clone()
+        .transpose()
+        .matmul(w)
+        .into_data()
+        .to_vec()
+        .unwrap();
     for (g, want) in wtw.iter().zip([1.0, 0.0, 0.0, 1.0]) {
         assert!((g - want).abs() < 1e-5, "WᵀW = {wtw:?}");
     }

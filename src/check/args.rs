@@ -79,7 +79,10 @@ pub(crate) struct Bound<'a> {
 impl<'a> Bound<'a> {
     /// True when `name` was written, even with an invalid value.
     pub fn attempted(&self, name: &str) -> bool {
-        self.sig.param(name).and_then(|(i, _)| self.attempted.get(i).copied()).unwrap_or(false)
+        self.sig
+            .param(name)
+            .and_then(|(i, _)| self.attempted.get(i).copied())
+            .unwrap_or(false)
     }
     /// The given value of `name` and its span.
     pub fn given(&self, name: &str) -> Option<&(Value<'a>, Span)> {
@@ -88,7 +91,9 @@ impl<'a> Bound<'a> {
     }
     /// Span of the argument `name`, or of the call when not given.
     pub fn span_of(&self, name: &str) -> Span {
-        self.given(name).map(|(_, s)| *s).unwrap_or(self.call.name.span)
+        self.given(name)
+            .map(|(_, s)| *s)
+            .unwrap_or(self.call.name.span)
     }
     /// The parameter's static default.
     fn default(&self, name: &str) -> Option<Dflt> {
@@ -187,7 +192,12 @@ impl<'a> Bound<'a> {
 }
 
 /// Binds `call`'s arguments to `sig`, reporting every problem into `sink`.
-pub(crate) fn bind<'a>(sink: &mut Sink, file: FileId, call: CallRef<'a>, sig: &'static Signature) -> Bound<'a> {
+pub(crate) fn bind<'a>(
+    sink: &mut Sink,
+    file: FileId,
+    call: CallRef<'a>,
+    sig: &'static Signature,
+) -> Bound<'a> {
     let mut values: Vec<Option<(Value<'a>, Span)>> = vec![None; sig.params.len()];
     let mut attempted = vec![false; sig.params.len()];
     let mut next_positional = 0usize;
@@ -204,19 +214,36 @@ pub(crate) fn bind<'a>(sink: &mut Sink, file: FileId, call: CallRef<'a>, sig: &'
                 let i = next_positional;
                 next_positional += 1;
                 if i >= sig.params.len() {
-                    let d = Diagnostic::error(c::TOO_MANY_ARGUMENTS, format!("too many arguments to `{}`", sig.name), arg.span, "extra argument")
-                        .with_help(format!("`{}` takes {} argument(s): {}", sig.name, sig.params.len(), param_list(sig)));
+                    let d = Diagnostic::error(
+                        c::TOO_MANY_ARGUMENTS,
+                        format!("too many arguments to `{}`", sig.name),
+                        arg.span,
+                        "extra argument",
+                    )
+                    .with_help(format!(
+                        "`{}` takes {} argument(s): {}",
+                        sig.name,
+                        sig.params.len(),
+                        param_list(sig)
+                    ));
                     sink.emit(file, d);
                     continue;
                 }
                 i
             }
         };
-        let Some(param) = sig.params.get(index) else { continue };
+        let Some(param) = sig.params.get(index) else {
+            continue;
+        };
         if let Some(Some((_, first))) = values.get(index) {
-            let d = Diagnostic::error(c::DUPLICATE_ARGUMENT, format!("parameter `{}` given twice", param.name), arg.span, "given again here")
-                .with_label(*first, "first given here")
-                .with_help("remove one of them");
+            let d = Diagnostic::error(
+                c::DUPLICATE_ARGUMENT,
+                format!("parameter `{}` given twice", param.name),
+                arg.span,
+                "given again here",
+            )
+            .with_label(*first, "first given here")
+            .with_help("remove one of them");
             sink.emit(file, d);
             continue;
         }
@@ -231,19 +258,38 @@ pub(crate) fn bind<'a>(sink: &mut Sink, file: FileId, call: CallRef<'a>, sig: &'
     }
     for (param, tried) in sig.params.iter().zip(&attempted) {
         if !tried && param.default == Dflt::Required {
-            let d = Diagnostic::error(c::MISSING_PARAMETER, format!("missing parameter `{}` of `{}`", param.name, sig.name), call.name.span, format!("`{}` needs `{}`", sig.name, param.name))
-                .with_help(format!("add `{} = …` ({}: {})", param.name, param.ty.describe(), param.doc));
+            let d = Diagnostic::error(
+                c::MISSING_PARAMETER,
+                format!("missing parameter `{}` of `{}`", param.name, sig.name),
+                call.name.span,
+                format!("`{}` needs `{}`", sig.name, param.name),
+            )
+            .with_help(format!(
+                "add `{} = …` ({}: {})",
+                param.name,
+                param.ty.describe(),
+                param.doc
+            ));
             sink.emit(file, d);
         }
     }
-    Bound { sig, call, values, attempted }
+    Bound {
+        sig,
+        call,
+        values,
+        attempted,
+    }
 }
 
 fn param_list(sig: &Signature) -> String {
     if sig.params.is_empty() {
         return "none".into();
     }
-    sig.params.iter().map(|p| format!("`{}`", p.name)).collect::<Vec<_>>().join(", ")
+    sig.params
+        .iter()
+        .map(|p| format!("`{}`", p.name))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn unknown_parameter(sink: &mut Sink, file: FileId, sig: &Signature, name: &Ident) {
@@ -252,9 +298,18 @@ fn unknown_parameter(sink: &mut Sink, file: FileId, sig: &Signature, name: &Iden
         Some(s) => format!("did you mean `{s}`?"),
         None => format!("`{}` takes: {}", sig.name, param_list(sig)),
     };
-    let d = Diagnostic::error(c::UNKNOWN_PARAMETER, format!("unknown parameter `{}` of `{}`", name.name, sig.name), name.span, "unknown parameter").with_help(help);
+    let d = Diagnostic::error(
+        c::UNKNOWN_PARAMETER,
+        format!("unknown parameter `{}` of `{}`", name.name, sig.name),
+        name.span,
+        "unknown parameter",
+    )
+    .with_help(help);
     sink.emit(file, d);
 }
+
+/// Integers at or above this magnitude are rejected (f64 holds them exactly below 2^53).
+const MAX_INT: f64 = 9.0e15;
 
 /// A number literal, possibly negated: (value, written as an integer).
 pub(crate) fn number(expr: &Expr) -> Option<(f64, bool)> {
@@ -266,10 +321,29 @@ pub(crate) fn number(expr: &Expr) -> Option<(f64, bool)> {
     }
 }
 
-fn convert<'a>(sink: &mut Sink, file: FileId, sig: &Signature, param: &Param, expr: &'a Expr) -> Option<Value<'a>> {
+fn convert<'a>(
+    sink: &mut Sink,
+    file: FileId,
+    sig: &Signature,
+    param: &Param,
+    expr: &'a Expr,
+) -> Option<Value<'a>> {
+    if let (Ty::Int, Some((v, true))) = (param.ty, number(expr)) {
+        if v.abs() >= MAX_INT {
+            let d = Diagnostic::error(
+                c::OUT_OF_RANGE,
+                format!("`{}` of `{}` is too large", param.name, sig.name),
+                expr.span,
+                "too large",
+            )
+            .with_help(format!("`{}`: {}", param.name, param.doc));
+            sink.emit(file, d);
+            return None;
+        }
+    }
     let value = match (param.ty, &expr.kind) {
         (Ty::Int, _) => match number(expr) {
-            Some((v, true)) if v.abs() < 9.0e15 => Some(Value::Int(v as i64)),
+            Some((v, true)) if v.abs() < MAX_INT => Some(Value::Int(v as i64)),
             _ => None,
         },
         (Ty::Float, _) => number(expr).map(|(v, _)| Value::Float(v)),
@@ -279,8 +353,20 @@ fn convert<'a>(sink: &mut Sink, file: FileId, sig: &Signature, param: &Param, ex
             if names.contains(&id.name.as_str()) {
                 Some(Value::Enum(id.name.clone()))
             } else {
-                let help = suggest::help(&id.name, names).unwrap_or_else(|| format!("`{}` is one of {}", param.name, super::signatures::quoted(names)));
-                let d = Diagnostic::error(c::UNKNOWN_VALUE, format!("unknown value `{}` for `{}`", id.name, param.name), id.span, "not a valid value").with_help(help);
+                let help = suggest::help(&id.name, names).unwrap_or_else(|| {
+                    format!(
+                        "`{}` is one of {}",
+                        param.name,
+                        super::signatures::quoted(names)
+                    )
+                });
+                let d = Diagnostic::error(
+                    c::UNKNOWN_VALUE,
+                    format!("unknown value `{}` for `{}`", id.name, param.name),
+                    id.span,
+                    "not a valid value",
+                )
+                .with_help(help);
                 sink.emit(file, d);
                 return None;
             }
@@ -288,24 +374,41 @@ fn convert<'a>(sink: &mut Sink, file: FileId, sig: &Signature, param: &Param, ex
         (Ty::IntList, ExprKind::List(items)) => items
             .iter()
             .map(|e| match number(e) {
-                Some((v, true)) if v.abs() < 9.0e15 => Some(v as i64),
+                Some((v, true)) if v.abs() < MAX_INT => Some(v as i64),
                 _ => None,
             })
             .collect::<Option<Vec<_>>>()
             .map(Value::IntList),
         (Ty::FloatPair, ExprKind::List(items)) if items.len() == 2 => {
-            match (items.first().and_then(number), items.get(1).and_then(number)) {
+            match (
+                items.first().and_then(number),
+                items.get(1).and_then(number),
+            ) {
                 (Some((a, _)), Some((b, _))) => Some(Value::FloatPair(a, b)),
                 _ => None,
             }
         }
         (Ty::Call(_), _) => CallRef::of(expr).map(Value::Call),
-        (Ty::CallList(_), ExprKind::List(items)) => items.iter().map(CallRef::of).collect::<Option<Vec<_>>>().map(Value::Calls),
+        (Ty::CallList(_), ExprKind::List(items)) => items
+            .iter()
+            .map(CallRef::of)
+            .collect::<Option<Vec<_>>>()
+            .map(Value::Calls),
         _ => None,
     };
     let Some(value) = value else {
-        let d = Diagnostic::error(c::WRONG_TYPE, format!("`{}` of `{}` expects {}", param.name, sig.name, param.ty.describe()), expr.span, format!("expected {}", param.ty.describe()))
-            .with_help(format!("`{}`: {}", param.name, param.doc));
+        let d = Diagnostic::error(
+            c::WRONG_TYPE,
+            format!(
+                "`{}` of `{}` expects {}",
+                param.name,
+                sig.name,
+                param.ty.describe()
+            ),
+            expr.span,
+            format!("expected {}", param.ty.describe()),
+        )
+        .with_help(format!("`{}`: {}", param.name, param.doc));
         sink.emit(file, d);
         return None;
     };
@@ -313,16 +416,31 @@ fn convert<'a>(sink: &mut Sink, file: FileId, sig: &Signature, param: &Param, ex
     Some(value)
 }
 
-fn check_range<'a>(sink: &mut Sink, file: FileId, sig: &Signature, param: &Param, value: &Value<'a>, expr: &Expr) -> Option<()> {
+fn check_range<'a>(
+    sink: &mut Sink,
+    file: FileId,
+    sig: &Signature,
+    param: &Param,
+    value: &Value<'a>,
+    expr: &Expr,
+) -> Option<()> {
     let numbers: Vec<(f64, Span)> = match value {
         Value::Int(v) => vec![(*v as f64, expr.span)],
         Value::Float(v) => vec![(*v, expr.span)],
         Value::IntList(v) => match &expr.kind {
-            ExprKind::List(items) => v.iter().zip(items).map(|(n, e)| (*n as f64, e.span)).collect(),
+            ExprKind::List(items) => v
+                .iter()
+                .zip(items)
+                .map(|(n, e)| (*n as f64, e.span))
+                .collect(),
             _ => vec![],
         },
         Value::FloatPair(a, b) => match &expr.kind {
-            ExprKind::List(items) => [*a, *b].into_iter().zip(items).map(|(n, e)| (n, e.span)).collect(),
+            ExprKind::List(items) => [*a, *b]
+                .into_iter()
+                .zip(items)
+                .map(|(n, e)| (n, e.span))
+                .collect(),
             _ => vec![],
         },
         _ => vec![],
@@ -331,8 +449,13 @@ fn check_range<'a>(sink: &mut Sink, file: FileId, sig: &Signature, param: &Param
     for (v, span) in numbers {
         if !param.range.contains(v) {
             let want = param.range.describe().unwrap_or_default();
-            let d = Diagnostic::error(c::OUT_OF_RANGE, format!("`{}` of `{}` must be {want}", param.name, sig.name), span, format!("{v} is out of range"))
-                .with_help(format!("`{}`: {}", param.name, param.doc));
+            let d = Diagnostic::error(
+                c::OUT_OF_RANGE,
+                format!("`{}` of `{}` must be {want}", param.name, sig.name),
+                span,
+                format!("{v} is out of range"),
+            )
+            .with_help(format!("`{}`: {}", param.name, param.doc));
             sink.emit(file, d);
             ok = false;
         }
@@ -341,15 +464,26 @@ fn check_range<'a>(sink: &mut Sink, file: FileId, sig: &Signature, param: &Param
 }
 
 /// Looks `call`'s name up among `kinds`; reports unknown or wrong-kind names.
-pub(crate) fn resolve(sink: &mut Sink, file: FileId, call: CallRef<'_>, kinds: &[Kind], unknown_code: &'static str) -> Option<&'static Signature> {
+pub(crate) fn resolve(
+    sink: &mut Sink,
+    file: FileId,
+    call: CallRef<'_>,
+    kinds: &[Kind],
+    unknown_code: &'static str,
+) -> Option<&'static Signature> {
     let name = &call.name.name;
     if let Some(sig) = super::signatures::find(name, kinds) {
         return Some(sig);
     }
     let noun = kinds.first().map(|k| k.noun()).unwrap_or("name");
-    if let Some(other) = super::signatures::all().find(|s| &s.name == name) {
-        let d = Diagnostic::error(c::WRONG_KIND, format!("expected a {noun}, found {} `{name}`", other.kind.noun()), call.name.span, format!("this is a {}", other.kind.noun()))
-            .with_help(format!("{}s: {}", noun, names_of(kinds).join(", ")));
+    if let Some(other) = super::signatures::all().find(|s| s.name == name) {
+        let d = Diagnostic::error(
+            c::WRONG_KIND,
+            format!("expected a {noun}, found {} `{name}`", other.kind.noun()),
+            call.name.span,
+            format!("this is a {}", other.kind.noun()),
+        )
+        .with_help(format!("{}s: {}", noun, names_of(kinds).join(", ")));
         sink.emit(file, d);
         return None;
     }
@@ -358,12 +492,21 @@ pub(crate) fn resolve(sink: &mut Sink, file: FileId, call: CallRef<'_>, kinds: &
         Some(s) => format!("did you mean `{s}`?"),
         None => format!("known {noun}s: {}", names.join(", ")),
     };
-    let d = Diagnostic::error(unknown_code, format!("unknown {noun} `{name}`"), call.name.span, format!("unknown {noun}")).with_help(help);
+    let d = Diagnostic::error(
+        unknown_code,
+        format!("unknown {noun} `{name}`"),
+        call.name.span,
+        format!("unknown {noun}"),
+    )
+    .with_help(help);
     sink.emit(file, d);
     None
 }
 
 /// Every name of the given kinds.
 pub(crate) fn names_of(kinds: &[Kind]) -> Vec<&'static str> {
-    super::signatures::all().filter(|s| kinds.contains(&s.kind)).map(|s| s.name).collect()
+    super::signatures::all()
+        .filter(|s| kinds.contains(&s.kind))
+        .map(|s| s.name)
+        .collect()
 }

@@ -10,9 +10,19 @@ use crate::diag::Diagnostic;
 use crate::ir::{Augment, DType, DataSource, DataSpec, Modalities, Producer};
 
 /// Bundled MNIST-10k.
-const MNIST: Geometry = Geometry { image: Some((1, 28, 28)), features: 784, classes: 10, samples: Some(10_000) };
+const MNIST: Geometry = Geometry {
+    image: Some((1, 28, 28)),
+    features: 784,
+    classes: 10,
+    samples: Some(10_000),
+};
 /// Bundled UCI digits.
-const DIGITS: Geometry = Geometry { image: Some((1, 8, 8)), features: 64, classes: 10, samples: Some(1797) };
+const DIGITS: Geometry = Geometry {
+    image: Some((1, 8, 8)),
+    features: 64,
+    classes: 10,
+    samples: Some(1797),
+};
 
 /// What a source looks like before `limit`.
 #[derive(Debug, Clone, Copy)]
@@ -24,34 +34,82 @@ struct Geometry {
 }
 
 /// Checks `data = …` and adds its keys; None when it cannot be read.
-pub(crate) fn check_data(sink: &mut Sink, file: FileId, value: &Expr, keys: &mut Keys) -> Option<DataSpec> {
+pub(crate) fn check_data(
+    sink: &mut Sink,
+    file: FileId,
+    value: &Expr,
+    keys: &mut Keys,
+) -> Option<DataSpec> {
     let Some(call) = CallRef::of(value) else {
-        let d = Diagnostic::error(c::BAD_STATEMENT, "`data` expects a data source call", value.span, "not a data source").with_help("write e.g. `data = Mnist(batch = 256)`");
+        let d = Diagnostic::error(
+            c::BAD_STATEMENT,
+            "`data` expects a data source call",
+            value.span,
+            "not a data source",
+        )
+        .with_help("write e.g. `data = Mnist(batch = 256)`");
         sink.emit(file, d);
         return None;
     };
     let sig = resolve(sink, file, call, &[Kind::Data], c::UNKNOWN_DATA)?;
     if let Some(key) = call.on.first() {
-        let d = Diagnostic::error(c::KEY_COUNT, "a data source reads no keys", key.span, "remove `on …`");
+        let d = Diagnostic::error(
+            c::KEY_COUNT,
+            "a data source reads no keys",
+            key.span,
+            "remove `on …`",
+        );
         sink.emit(file, d);
     }
     let b = bind(sink, file, call, sig);
     let (source, geometry) = source(sink, file, &b)?;
     let views = b.usize("views").unwrap_or(1);
     let batch = b.usize("batch").unwrap_or(256);
-    if views > 0 && batch % views != 0 {
-        let d = Diagnostic::error(c::BATCH_NOT_DIVISIBLE, format!("batch {batch} is not divisible by views {views}"), b.span_of("batch"), "not a multiple of `views`")
-            .with_help(format!("use a batch of {} or {}", batch / views * views.max(1), (batch / views + 1) * views));
+    if views > 0 && !batch.is_multiple_of(views) {
+        let d = Diagnostic::error(
+            c::BATCH_NOT_DIVISIBLE,
+            format!("batch {batch} is not divisible by views {views}"),
+            b.span_of("batch"),
+            "not a multiple of `views`",
+        )
+        .with_help(format!(
+            "use a batch of {} or {}",
+            batch / views * views.max(1),
+            (batch / views + 1) * views
+        ));
         sink.emit(file, d);
     }
     let limit = b.usize("limit");
     let samples = geometry.samples.map(|n| limit.map_or(n, |l| l.min(n)));
     // Decision: default holdout = 20% of the samples when known (spec §4's 80/20 split), else 0.
-    let holdout = b.usize("holdout").unwrap_or_else(|| samples.map_or(0, |n| n / 5));
+    let holdout = b
+        .usize("holdout")
+        .unwrap_or_else(|| samples.map_or(0, |n| n / 5));
     if let Some(n) = samples {
         if holdout >= n {
-            let d = Diagnostic::error(c::OUT_OF_RANGE, format!("holdout {holdout} leaves no training samples (of {n})"), b.span_of("holdout"), "too large")
-                .with_help("hold out fewer samples than the data has");
+            let d = Diagnostic::error(
+                c::OUT_OF_RANGE,
+                format!("holdout {holdout} leaves no training samples (of {n})"),
+                b.span_of("holdout"),
+                "too large",
+            )
+            .with_help("hold out fewer samples than the data has");
+            sink.emit(file, d);
+        }
+    }
+    if let Some(n) = samples {
+        let train = n.saturating_sub(holdout);
+        if holdout < n && batch > train {
+            let d = Diagnostic::error(
+                c::OUT_OF_RANGE,
+                format!("batch {batch} is larger than the {train} training samples"),
+                b.span_of("batch"),
+                "no full batch",
+            )
+            .with_help(format!(
+                "use `batch = {}` or less (training drops the last partial batch)",
+                train / views.max(1) * views.max(1)
+            ));
             sink.emit(file, d);
         }
     }
@@ -77,14 +135,29 @@ pub(crate) fn check_data(sink: &mut Sink, file: FileId, value: &Expr, keys: &mut
     })
 }
 
-fn add_keys(sink: &mut Sink, file: FileId, b: &Bound<'_>, keys: &mut Keys, g: Geometry, modalities: Option<&Modalities>) {
+fn add_keys(
+    sink: &mut Sink,
+    file: FileId,
+    b: &Bound<'_>,
+    keys: &mut Keys,
+    g: Geometry,
+    modalities: Option<&Modalities>,
+) {
     // Decision: with `modalities = halves`, `x` is the top half and `x1` the
     // bottom half of each image (C×H/2×W each).
     let (image, features) = match (modalities, g.image) {
-        (Some(Modalities::Halves), Some((ch, h, w))) => (Some((ch, h / 2, w)), ch * (h / 2) * w),
+        (Some(Modalities::Halves), Some((ch, h, w))) => (
+            Some((ch, h / 2, w)),
+            ch.saturating_mul(h / 2).saturating_mul(w),
+        ),
         (Some(Modalities::Halves), None) => {
-            let d = Diagnostic::error(c::IMAGE_REQUIRED, "`modalities = halves` needs image data", b.span_of("modalities"), "this data has no images")
-                .with_help("use `modalities = views`, or an image source");
+            let d = Diagnostic::error(
+                c::IMAGE_REQUIRED,
+                "`modalities = halves` needs image data",
+                b.span_of("modalities"),
+                "this data has no images",
+            )
+            .with_help("use `modalities = views`, or an image source");
             sink.emit(file, d);
             (None, g.features)
         }
@@ -106,8 +179,13 @@ fn image_of(sink: &mut Sink, file: FileId, b: &Bound<'_>) -> Option<(usize, usiz
     match list.as_slice() {
         [ch, h, w] => Some((*ch as usize, *h as usize, *w as usize)),
         _ => {
-            let d = Diagnostic::error(c::WRONG_TYPE, "`image` expects [channels, height, width]", b.span_of("image"), format!("{} numbers", list.len()))
-                .with_help("e.g. `image = [1, 28, 28]`");
+            let d = Diagnostic::error(
+                c::WRONG_TYPE,
+                "`image` expects [channels, height, width]",
+                b.span_of("image"),
+                format!("{} numbers", list.len()),
+            )
+            .with_help("e.g. `image = [1, 28, 28]`");
             sink.emit(file, d);
             None
         }
@@ -115,18 +193,28 @@ fn image_of(sink: &mut Sink, file: FileId, b: &Bound<'_>) -> Option<(usize, usiz
 }
 
 /// Geometry of a user file from `image`/`features`/`classes`.
-fn file_geometry(sink: &mut Sink, file: FileId, b: &Bound<'_>, image_required: bool) -> Option<Geometry> {
+fn file_geometry(
+    sink: &mut Sink,
+    file: FileId,
+    b: &Bound<'_>,
+    image_required: bool,
+) -> Option<Geometry> {
     let image = image_of(sink, file, b);
     let features = b.usize("features");
     let classes = b.usize("classes")?;
     let features = match (image, features) {
         (Some(_), Some(_)) => {
-            let d = Diagnostic::error(c::CONFLICTING_PARAMETERS, "give `image` or `features`, not both", b.span_of("features"), "remove one")
-                .with_help("`features` is implied by `image` (channels × height × width)");
+            let d = Diagnostic::error(
+                c::CONFLICTING_PARAMETERS,
+                "give `image` or `features`, not both",
+                b.span_of("features"),
+                "remove one",
+            )
+            .with_help("`features` is implied by `image` (channels × height × width)");
             sink.emit(file, d);
             return None;
         }
-        (Some((ch, h, w)), None) => ch * h * w,
+        (Some((ch, h, w)), None) => ch.saturating_mul(h).saturating_mul(w),
         (None, Some(f)) => f,
         (None, None) => {
             if !image_required {
@@ -137,32 +225,99 @@ fn file_geometry(sink: &mut Sink, file: FileId, b: &Bound<'_>, image_required: b
             return None;
         }
     };
-    Some(Geometry { image, features, classes, samples: None })
+    Some(Geometry {
+        image,
+        features,
+        classes,
+        samples: None,
+    })
 }
 
 fn source(sink: &mut Sink, file: FileId, b: &Bound<'_>) -> Option<(DataSource, Geometry)> {
-    let s = |name: &str| b.string(name).unwrap_or_default();
+    // Paths are re-expressed relative to the root method file.
+    let s = |name: &str| sink.rebase(file, &b.string(name).unwrap_or_default());
     let seed = b.usize("seed").unwrap_or(0) as u64;
     Some(match b.sig.name {
         "Mnist" => (DataSource::Mnist, MNIST),
         "Digits" => (DataSource::Digits, DIGITS),
-        "Cifar10" => (DataSource::Cifar10 { dir: s("dir") }, Geometry { image: Some((3, 32, 32)), features: 3072, classes: 10, samples: None }),
-        "Idx" => (DataSource::Idx { images: s("images"), labels: s("labels") }, file_geometry(sink, file, b, true)?),
-        "Npz" => (DataSource::Npz { path: s("path") }, file_geometry(sink, file, b, false)?),
-        "Csv" => (DataSource::Csv { path: s("path"), label_column: b.usize("label_column")? }, file_geometry(sink, file, b, false)?),
+        "Cifar10" => (
+            DataSource::Cifar10 { dir: s("dir") },
+            Geometry {
+                image: Some((3, 32, 32)),
+                features: 3072,
+                classes: 10,
+                samples: None,
+            },
+        ),
+        "Idx" => (
+            DataSource::Idx {
+                images: s("images"),
+                labels: s("labels"),
+            },
+            file_geometry(sink, file, b, true)?,
+        ),
+        "Npz" => (
+            DataSource::Npz { path: s("path") },
+            file_geometry(sink, file, b, false)?,
+        ),
+        "Csv" => (
+            DataSource::Csv {
+                path: s("path"),
+                label_column: b.usize("label_column")?,
+            },
+            file_geometry(sink, file, b, false)?,
+        ),
         "Blobs" => {
             let (n, centers, dim) = (b.usize("n")?, b.usize("centers")?, b.usize("dim")?);
-            let g = Geometry { image: None, features: dim, classes: centers, samples: Some(n) };
-            (DataSource::Blobs { n, centers, dim, std: b.float("std")?, seed }, g)
+            let g = Geometry {
+                image: None,
+                features: dim,
+                classes: centers,
+                samples: Some(n),
+            };
+            (
+                DataSource::Blobs {
+                    n,
+                    centers,
+                    dim,
+                    std: b.float("std")?,
+                    seed,
+                },
+                g,
+            )
         }
         "Moons" => {
             let n = b.usize("n")?;
-            (DataSource::Moons { n, noise: b.float("noise")?, seed }, Geometry { image: None, features: 2, classes: 2, samples: Some(n) })
+            (
+                DataSource::Moons {
+                    n,
+                    noise: b.float("noise")?,
+                    seed,
+                },
+                Geometry {
+                    image: None,
+                    features: 2,
+                    classes: 2,
+                    samples: Some(n),
+                },
+            )
         }
         "SwissRoll" => {
             let n = b.usize("n")?;
-            let g = Geometry { image: None, features: 3, classes: b.usize("classes")?, samples: Some(n) };
-            (DataSource::SwissRoll { n, noise: b.float("noise")?, seed }, g)
+            let g = Geometry {
+                image: None,
+                features: 3,
+                classes: b.usize("classes")?,
+                samples: Some(n),
+            };
+            (
+                DataSource::SwissRoll {
+                    n,
+                    noise: b.float("noise")?,
+                    seed,
+                },
+                g,
+            )
         }
         _ => return None,
     })
@@ -171,15 +326,22 @@ fn source(sink: &mut Sink, file: FileId, b: &Bound<'_>) -> Option<(DataSource, G
 fn augments(sink: &mut Sink, file: FileId, b: &Bound<'_>) -> Vec<Augment> {
     let mut out = vec![];
     for call in b.calls("augment") {
-        let Some(sig) = resolve(sink, file, call, &[Kind::Augment], c::UNKNOWN_AUGMENTATION) else { continue };
+        let Some(sig) = resolve(sink, file, call, &[Kind::Augment], c::UNKNOWN_AUGMENTATION) else {
+            continue;
+        };
         let a = bind(sink, file, call, sig);
         let f = |n: &str| a.float(n).unwrap_or(0.0);
         out.push(match sig.name {
             "Crop" => Augment::Crop { scale: f("scale") },
             "Flip" => Augment::Flip { p: f("p") },
-            "Affine" => Augment::Affine { degrees: f("degrees"), translate: f("translate") },
+            "Affine" => Augment::Affine {
+                degrees: f("degrees"),
+                translate: f("translate"),
+            },
             "Noise" => Augment::Noise { std: f("std") },
-            _ => Augment::Jitter { strength: f("strength") },
+            _ => Augment::Jitter {
+                strength: f("strength"),
+            },
         });
     }
     out

@@ -9,7 +9,9 @@ use super::signatures::{Kind, Reads, Side};
 use super::sink::{FileId, Sink};
 use crate::ast::{BinOp, Expr, ExprKind, Span};
 use crate::diag::Diagnostic;
-use crate::ir::{DType, DataSpec, DistanceMetric, GraphMode, Kernel, KernelExpr, Layout, LimitKind, StudentForm};
+use crate::ir::{
+    DType, DataSpec, DistanceMetric, GraphMode, Kernel, KernelExpr, Layout, LimitKind, StudentForm,
+};
 
 /// What the checker knows about a lowered kernel expression.
 #[derive(Debug, Clone, Copy)]
@@ -35,7 +37,11 @@ pub(crate) struct Lower<'k> {
 
 impl Lower<'_> {
     fn side_name(&self) -> &'static str {
-        if self.side == Side::Q { "q" } else { "p" }
+        if self.side == Side::Q {
+            "q"
+        } else {
+            "p"
+        }
     }
 
     fn error(&mut self, d: Diagnostic) -> Option<(KernelExpr, Facts)> {
@@ -64,8 +70,13 @@ impl Lower<'_> {
                 Some((KernelExpr::Scale(-1.0, Box::new(k)), f))
             }
             _ => self.error(
-                Diagnostic::error(c::BAD_ALGEBRA, format!("expected a kernel for `{}`", self.side_name()), expr.span, "not a kernel")
-                    .with_help("write a kernel call, e.g. `Gaussian(sigma = 0.5) on embedding`"),
+                Diagnostic::error(
+                    c::BAD_ALGEBRA,
+                    format!("expected a kernel for `{}`", self.side_name()),
+                    expr.span,
+                    "not a kernel",
+                )
+                .with_help("write a kernel call, e.g. `Gaussian(sigma = 0.5) on embedding`"),
             ),
         }
     }
@@ -73,27 +84,46 @@ impl Lower<'_> {
     fn no_algebra_on_q(&mut self, span: Span) -> Option<()> {
         if self.side == Side::Q {
             self.error(
-                Diagnostic::error(c::BAD_ALGEBRA, "q is a single kernel", span, "kernel algebra on q")
-                    .with_help("q is carried in log space; combine kernels in p, or use `-> debias(α)` on q"),
+                Diagnostic::error(
+                    c::BAD_ALGEBRA,
+                    "q is a single kernel",
+                    span,
+                    "kernel algebra on q",
+                )
+                .with_help(
+                    "q is carried in log space; combine kernels in p, or use `-> debias(α)` on q",
+                ),
             );
             return None;
         }
         Some(())
     }
 
-    fn binary(&mut self, expr: &Expr, op: BinOp, lhs: &Expr, rhs: &Expr) -> Option<(KernelExpr, Facts)> {
+    fn binary(
+        &mut self,
+        expr: &Expr,
+        op: BinOp,
+        lhs: &Expr,
+        rhs: &Expr,
+    ) -> Option<(KernelExpr, Facts)> {
         self.no_algebra_on_q(expr.span)?;
         if op == BinOp::Mul {
-            let (scale, kernel) = match (number(lhs), number(rhs)) {
-                (Some((a, _)), None) => (a, rhs),
-                (None, Some((a, _))) => (a, lhs),
-                _ => {
-                    return self.error(
-                        Diagnostic::error(c::BAD_ALGEBRA, "`*` multiplies a kernel by a number", expr.span, "needs one number and one kernel")
-                            .with_help("write `0.5 * Kernel(…) on key`; kernels are not multiplied together"),
-                    )
-                }
-            };
+            let (scale, kernel) =
+                match (number(lhs), number(rhs)) {
+                    (Some((a, _)), None) => (a, rhs),
+                    (None, Some((a, _))) => (a, lhs),
+                    _ => return self.error(
+                        Diagnostic::error(
+                            c::BAD_ALGEBRA,
+                            "`*` multiplies a kernel by a number",
+                            expr.span,
+                            "needs one number and one kernel",
+                        )
+                        .with_help(
+                            "write `0.5 * Kernel(…) on key`; kernels are not multiplied together",
+                        ),
+                    ),
+                };
             let (k, mut f) = self.expr(kernel)?;
             f.stochastic = f.stochastic && scale == 1.0;
             return Some((KernelExpr::Scale(scale, Box::new(k)), f));
@@ -101,8 +131,15 @@ impl Lower<'_> {
         for side in [lhs, rhs] {
             if number(side).is_some() {
                 return self.error(
-                    Diagnostic::error(c::BAD_ALGEBRA, "cannot add a number to a kernel", side.span, "a number")
-                        .with_help("kernels are added to kernels; use `leak(α)` to spread mass uniformly"),
+                    Diagnostic::error(
+                        c::BAD_ALGEBRA,
+                        "cannot add a number to a kernel",
+                        side.span,
+                        "a number",
+                    )
+                    .with_help(
+                        "kernels are added to kernels; use `leak(α)` to spread mass uniformly",
+                    ),
                 );
             }
         }
@@ -111,9 +148,16 @@ impl Lower<'_> {
         let ((lk, lf), (rk, rf)) = (l?, r?);
         if lf.layout.0 != rf.layout.0 {
             return self.error(
-                Diagnostic::error(c::LAYOUT_MISMATCH, "kernels of different shapes combined", rf.layout.1, layout_name(rf.layout.0))
-                    .with_label(lf.layout.1, layout_name(lf.layout.0))
-                    .with_help("both operands must be pairwise, both class tables, or both cross-modal"),
+                Diagnostic::error(
+                    c::LAYOUT_MISMATCH,
+                    "kernels of different shapes combined",
+                    rf.layout.1,
+                    layout_name(rf.layout.0),
+                )
+                .with_label(lf.layout.1, layout_name(lf.layout.0))
+                .with_help(
+                    "both operands must be pairwise, both class tables, or both cross-modal",
+                ),
             );
         }
         let facts = Facts {
@@ -129,13 +173,33 @@ impl Lower<'_> {
         Some((k, facts))
     }
 
-    fn transform(&mut self, stage: &Expr, (inner, mut facts): (KernelExpr, Facts)) -> Option<(KernelExpr, Facts)> {
+    fn transform(
+        &mut self,
+        stage: &Expr,
+        (inner, mut facts): (KernelExpr, Facts),
+    ) -> Option<(KernelExpr, Facts)> {
         let call = CallRef::of(stage)?;
-        let sig = resolve(self.sink, self.file, call, &[Kind::Transform], c::UNKNOWN_TRANSFORM)?;
+        let sig = resolve(
+            self.sink,
+            self.file,
+            call,
+            &[Kind::Transform],
+            c::UNKNOWN_TRANSFORM,
+        )?;
         if sig.side != self.side && sig.side != Side::Both {
-            let help = if self.side == Side::P { "on p use `leak(α)`; `debias` is for q" } else { "q takes only `-> debias(α)`; transform p instead" };
+            let help = if self.side == Side::P {
+                "on p use `leak(α)`; `debias` is for q"
+            } else {
+                "q takes only `-> debias(α)`; transform p instead"
+            };
             return self.error(
-                Diagnostic::error(c::WRONG_SIDE, format!("`{}` cannot be used on {}", sig.name, self.side_name()), call.name.span, format!("not allowed on {}", self.side_name())).with_help(help),
+                Diagnostic::error(
+                    c::WRONG_SIDE,
+                    format!("`{}` cannot be used on {}", sig.name, self.side_name()),
+                    call.name.span,
+                    format!("not allowed on {}", self.side_name()),
+                )
+                .with_help(help),
             );
         }
         let b = bind(self.sink, self.file, call, sig);
@@ -152,7 +216,11 @@ impl Lower<'_> {
             "leak" => KernelExpr::Leak(b.float("alpha")?, boxed),
             "propagate" => {
                 facts.stochastic = true;
-                KernelExpr::Propagate { steps: b.usize("steps")?, reachable: b.bool("reachable"), inner: boxed }
+                KernelExpr::Propagate {
+                    steps: b.usize("steps")?,
+                    reachable: b.bool("reachable"),
+                    inner: boxed,
+                }
             }
             "symmetrize" => {
                 facts.stochastic = true;
@@ -164,14 +232,32 @@ impl Lower<'_> {
     }
 
     fn leaf(&mut self, call: CallRef<'_>) -> Option<(KernelExpr, Facts)> {
-        let sig = resolve(self.sink, self.file, call, &[Kind::Kernel], c::UNKNOWN_KERNEL)?;
+        let sig = resolve(
+            self.sink,
+            self.file,
+            call,
+            &[Kind::Kernel],
+            c::UNKNOWN_KERNEL,
+        )?;
         if sig.side != self.side && sig.side != Side::Both {
             let (why, help) = match sig.side {
-                Side::P => ("a supervisory kernel has nothing to learn", "use it as `p`; q is e.g. `Gaussian`, `StudentT` or `UniformCluster`"),
-                _ => ("a closed-form limit of a learned kernel", "use it as `q`; p is e.g. `Augmentation`, `Label` or `Gaussian`"),
+                Side::P => (
+                    "a supervisory kernel has nothing to learn",
+                    "use it as `p`; q is e.g. `Gaussian`, `StudentT` or `UniformCluster`",
+                ),
+                _ => (
+                    "a closed-form limit of a learned kernel",
+                    "use it as `q`; p is e.g. `Augmentation`, `Label` or `Gaussian`",
+                ),
             };
             return self.error(
-                Diagnostic::error(c::WRONG_SIDE, format!("`{}` cannot be used as {}", sig.name, self.side_name()), call.name.span, why).with_help(help),
+                Diagnostic::error(
+                    c::WRONG_SIDE,
+                    format!("`{}` cannot be used as {}", sig.name, self.side_name()),
+                    call.name.span,
+                    why,
+                )
+                .with_help(help),
             );
         }
         let errors = self.sink.error_count();
@@ -180,7 +266,11 @@ impl Lower<'_> {
         let kernel = self.kernel(&b)?;
         // The class-table Label and CrossModal decide the layout themselves.
         let layout = match &kernel {
-            Kernel::Label { table: true, classes, .. } => (Layout::Table { classes: *classes }, layout.1),
+            Kernel::Label {
+                table: true,
+                classes,
+                ..
+            } => (Layout::Table { classes: *classes }, layout.1),
             Kernel::CrossModal => (Layout::CrossModal, layout.1),
             _ => layout,
         };
@@ -193,13 +283,22 @@ impl Lower<'_> {
             | Kernel::StudentT { exclude_self, .. }
             | Kernel::UniformKnn { exclude_self, .. }
             | Kernel::UniformCluster { exclude_self, .. } => !exclude_self,
-            Kernel::Label { table, exclude_self, .. } => !table && !exclude_self,
+            Kernel::Label {
+                table,
+                exclude_self,
+                ..
+            } => !table && !exclude_self,
             Kernel::Graph { mode, .. } => *mode == GraphMode::SoftmaxDegree,
             Kernel::Identity => true,
             Kernel::Augmentation | Kernel::CrossModal => false,
         };
         let augmentation = matches!(kernel, Kernel::Augmentation).then_some(call.span);
-        let facts = Facts { layout, self_mass, stochastic: true, augmentation };
+        let facts = Facts {
+            layout,
+            self_mass,
+            stochastic: true,
+            augmentation,
+        };
         Some((KernelExpr::Kernel { kernel, inputs }, facts))
     }
 
@@ -211,10 +310,29 @@ impl Lower<'_> {
         let float = matches!(sig.reads, Reads::Float | Reads::Simplex);
         let max = if float { 2 } else { 1 };
         if call.on.len() > max {
-            let extra = call.on.iter().skip(max).fold(Span::new(span.end, span.end), |s, k| if s.start == s.end { k.span } else { s.join(k.span) });
+            let extra = call
+                .on
+                .iter()
+                .skip(max)
+                .fold(Span::new(span.end, span.end), |s, k| {
+                    if s.start == s.end {
+                        k.span
+                    } else {
+                        s.join(k.span)
+                    }
+                });
             return self.error_inputs(
-                Diagnostic::error(c::KEY_COUNT, format!("`{}` reads at most {max} key(s)", sig.name), extra, "too many keys")
-                    .with_help(if float { "a cross kernel reads `on rows, columns`" } else { "this kernel reads one id key" }),
+                Diagnostic::error(
+                    c::KEY_COUNT,
+                    format!("`{}` reads at most {max} key(s)", sig.name),
+                    extra,
+                    "too many keys",
+                )
+                .with_help(if float {
+                    "a cross kernel reads `on rows, columns`"
+                } else {
+                    "this kernel reads one id key"
+                }),
             );
         }
         let default_key;
@@ -222,12 +340,23 @@ impl Lower<'_> {
             (false, _) => call.on.to_vec(),
             (true, Reads::Int(key)) => {
                 default_key = key;
-                vec![crate::ast::Ident { name: default_key.into(), span: call.name.span }]
+                vec![crate::ast::Ident {
+                    name: default_key.into(),
+                    span: call.name.span,
+                }]
             }
             _ => {
                 return self.error_inputs(
-                    Diagnostic::error(c::MISSING_INPUT_KEY, format!("`{}` needs the key it compares", sig.name), span, "no `on KEY`")
-                        .with_help(format!("add `on embedding` (or the key to compare) after `{}(…)`", sig.name)),
+                    Diagnostic::error(
+                        c::MISSING_INPUT_KEY,
+                        format!("`{}` needs the key it compares", sig.name),
+                        span,
+                        "no `on KEY`",
+                    )
+                    .with_help(format!(
+                        "add `on embedding` (or the key to compare) after `{}(…)`",
+                        sig.name
+                    )),
                 )
             }
         };
@@ -242,34 +371,71 @@ impl Lower<'_> {
                 _ => def.info.dtype == DType::Float,
             };
             if !ok {
-                let want = if matches!(sig.reads, Reads::Int(_)) { "an int key such as `label` or `index`" } else { "a float key (B×D)" };
+                let want = if matches!(sig.reads, Reads::Int(_)) {
+                    "an int key such as `label` or `index`"
+                } else {
+                    "a float key (B×D)"
+                };
                 return self.error_inputs(
-                    Diagnostic::error(c::KEY_DTYPE, format!("`{}` needs {want}", sig.name), key.span, format!("`{}` is {}", key.name, def.describe()))
-                        .with_help(if matches!(sig.reads, Reads::Int(_)) { "read `label` or `index`" } else { "read a float key such as `x` or a mapper output" }),
+                    Diagnostic::error(
+                        c::KEY_DTYPE,
+                        format!("`{}` needs {want}", sig.name),
+                        key.span,
+                        format!("`{}` is {}", key.name, def.describe()),
+                    )
+                    .with_help(if matches!(sig.reads, Reads::Int(_)) {
+                        "read `label` or `index`"
+                    } else {
+                        "read a float key such as `x` or a mapper output"
+                    }),
                 );
             }
             if sig.reads == Reads::Simplex && !def.simplex {
-                let d = Diagnostic::warning(c::NOT_SIMPLEX, format!("`{}` rows are not probabilities", key.name), key.span, "not on the simplex")
-                    .with_help("end its pipeline with `-> Softmax()` or use `ClusterHead(…)`");
+                let d = Diagnostic::warning(
+                    c::NOT_SIMPLEX,
+                    format!("`{}` rows are not probabilities", key.name),
+                    key.span,
+                    "not on the simplex",
+                )
+                .with_help("end its pipeline with `-> Softmax()` or use `ClusterHead(…)`");
                 self.sink.emit(self.file, d);
             }
             defs.push(def);
         }
-        let (Some(rows), rows_ident) = (defs.first(), names.first()) else { return None };
+        let (Some(rows), rows_ident) = (defs.first(), names.first()) else {
+            return None;
+        };
         if rows.is_table() {
             let s = rows_ident.map(|k| k.span).unwrap_or(span);
             return self.error_inputs(
-                Diagnostic::error(c::NOT_BATCH_KEY, format!("`{}` is a table, not one row per sample", rows.info.name), s, rows.describe())
-                    .with_help("a table can only be the second (column) key: `on embedding, table`"),
+                Diagnostic::error(
+                    c::NOT_BATCH_KEY,
+                    format!("`{}` is a table, not one row per sample", rows.info.name),
+                    s,
+                    rows.describe(),
+                )
+                .with_help("a table can only be the second (column) key: `on embedding, table`"),
             );
         }
         let mut layout = (Layout::Pairwise, span);
         if let (Some(cols), Some(cols_ident)) = (defs.get(1), names.get(1)) {
             if cols.width() != rows.width() {
                 return self.error_inputs(
-                    Diagnostic::error(c::WIDTH_MISMATCH, format!("rows have width {} but columns have width {}", rows.width(), cols.width()), cols_ident.span, cols.describe())
-                        .with_label(names.first().map(|k| k.span).unwrap_or(span), rows.describe())
-                        .with_help("both keys of a cross kernel need the same width D"),
+                    Diagnostic::error(
+                        c::WIDTH_MISMATCH,
+                        format!(
+                            "rows have width {} but columns have width {}",
+                            rows.width(),
+                            cols.width()
+                        ),
+                        cols_ident.span,
+                        cols.describe(),
+                    )
+                    .with_label(
+                        names.first().map(|k| k.span).unwrap_or(span),
+                        rows.describe(),
+                    )
+                    .with_help("both keys of a cross kernel need the same width D"),
                 );
             }
             layout.0 = match cols.table_rows() {
@@ -297,7 +463,13 @@ impl Lower<'_> {
         if self.side == Side::P && b.bool("learnable") {
             self.sink.emit(
                 self.file,
-                Diagnostic::error(c::WRONG_SIDE, "`learnable` is a q-side parameter", b.span_of("learnable"), "p is fixed supervision").with_help("remove `learnable = true` from p"),
+                Diagnostic::error(
+                    c::WRONG_SIDE,
+                    "`learnable` is a q-side parameter",
+                    b.span_of("learnable"),
+                    "p is fixed supervision",
+                )
+                .with_help("remove `learnable = true` from p"),
             );
         }
         if let Some(perp) = b.float("perplexity") {
@@ -324,11 +496,17 @@ impl Lower<'_> {
             "Gaussian" => {
                 self.side_params(b)?;
                 let (sigma, perplexity) = (b.float("sigma"), b.float("perplexity"));
-                if (b.attempted("sigma") && sigma.is_none()) || (b.attempted("perplexity") && perplexity.is_none()) {
+                if (b.attempted("sigma") && sigma.is_none())
+                    || (b.attempted("perplexity") && perplexity.is_none())
+                {
                     return None; // already reported as invalid
                 }
                 if sigma.is_some() == perplexity.is_some() {
-                    let msg = if sigma.is_some() { "give `sigma` or `perplexity`, not both" } else { "`Gaussian` needs `sigma` or `perplexity`" };
+                    let msg = if sigma.is_some() {
+                        "give `sigma` or `perplexity`, not both"
+                    } else {
+                        "`Gaussian` needs `sigma` or `perplexity`"
+                    };
                     self.sink.emit(
                         self.file,
                         Diagnostic::error(c::CONFLICTING_PARAMETERS, msg, b.call.name.span, "scale is ambiguous")
@@ -336,28 +514,58 @@ impl Lower<'_> {
                     );
                     return None;
                 }
-                Kernel::Gaussian { sigma, perplexity, metric: metric(), exclude_self, learnable: b.bool("learnable") }
+                Kernel::Gaussian {
+                    sigma,
+                    perplexity,
+                    metric: metric(),
+                    exclude_self,
+                    learnable: b.bool("learnable"),
+                }
             }
             "GaussianLimit" => Kernel::GaussianLimit {
-                limit: if b.enum_value("limit").as_deref() == Some("zero") { LimitKind::Zero } else { LimitKind::Infinity },
+                limit: if b.enum_value("limit").as_deref() == Some("zero") {
+                    LimitKind::Zero
+                } else {
+                    LimitKind::Infinity
+                },
                 metric: metric(),
                 exclude_self,
             },
             "StudentT" => {
                 self.side_params(b)?;
-                let form = if b.enum_value("form").as_deref() == Some("power") { StudentForm::Power } else { StudentForm::T };
-                Kernel::StudentT { dof: b.float("dof")?, gamma: b.float("gamma")?, form, learnable: b.bool("learnable"), perplexity: b.float("perplexity"), exclude_self }
+                let form = if b.enum_value("form").as_deref() == Some("power") {
+                    StudentForm::Power
+                } else {
+                    StudentForm::T
+                };
+                Kernel::StudentT {
+                    dof: b.float("dof")?,
+                    gamma: b.float("gamma")?,
+                    form,
+                    learnable: b.bool("learnable"),
+                    perplexity: b.float("perplexity"),
+                    exclude_self,
+                }
             }
-            "Label" => {
-                Kernel::Label { table: b.bool("table"), classes: self.data.classes, exclude_self }
-            }
+            "Label" => Kernel::Label {
+                table: b.bool("table"),
+                classes: self.data.classes,
+                exclude_self,
+            },
             "Augmentation" => Kernel::Augmentation,
             "CrossModal" => {
                 if self.data.modalities.is_none() {
                     self.sink.emit(
                         self.file,
-                        Diagnostic::error(c::NO_SECOND_MODALITY, "`CrossModal` needs cross-modal data", b.call.name.span, "the data has one modality")
-                            .with_help("add `modalities = views` or `modalities = halves` to the data source"),
+                        Diagnostic::error(
+                            c::NO_SECOND_MODALITY,
+                            "`CrossModal` needs cross-modal data",
+                            b.call.name.span,
+                            "the data has one modality",
+                        )
+                        .with_help(
+                            "add `modalities = views` or `modalities = halves` to the data source",
+                        ),
                     );
                     return None;
                 }
@@ -369,18 +577,39 @@ impl Lower<'_> {
                 if k > candidates {
                     self.sink.emit(
                         self.file,
-                        Diagnostic::error(c::OUT_OF_RANGE, format!("k = {k} exceeds the {candidates} candidates of a batch of {}", self.data.batch), b.span_of("k"), "too many neighbours")
-                            .with_help("k must be smaller than the batch size"),
+                        Diagnostic::error(
+                            c::OUT_OF_RANGE,
+                            format!(
+                                "k = {k} exceeds the {candidates} candidates of a batch of {}",
+                                self.data.batch
+                            ),
+                            b.span_of("k"),
+                            "too many neighbours",
+                        )
+                        .with_help("k must be smaller than the batch size"),
                     );
                     return None;
                 }
-                Kernel::UniformKnn { k, metric: metric(), exclude_self }
+                Kernel::UniformKnn {
+                    k,
+                    metric: metric(),
+                    exclude_self,
+                }
             }
             "Graph" => Kernel::Graph {
-                path: b.string("path").unwrap_or_default(),
-                mode: if b.enum_value("mode").as_deref() == Some("softmax_degree") { GraphMode::SoftmaxDegree } else { GraphMode::Transition },
+                path: self
+                    .sink
+                    .rebase(self.file, &b.string("path").unwrap_or_default()),
+                mode: if b.enum_value("mode").as_deref() == Some("softmax_degree") {
+                    GraphMode::SoftmaxDegree
+                } else {
+                    GraphMode::Transition
+                },
             },
-            "UniformCluster" => Kernel::UniformCluster { exclude_self, degree_weighted: b.bool("degree_weighted") },
+            "UniformCluster" => Kernel::UniformCluster {
+                exclude_self,
+                degree_weighted: b.bool("degree_weighted"),
+            },
             _ => Kernel::Identity,
         })
     }

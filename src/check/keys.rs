@@ -29,13 +29,23 @@ pub(crate) struct KeyDef {
 
 impl KeyDef {
     /// A float or int key with a batch-major shape.
-    pub fn batch(name: &str, dtype: DType, width: Option<usize>, producer: crate::ir::Producer) -> KeyDef {
+    pub fn batch(
+        name: &str,
+        dtype: DType,
+        width: Option<usize>,
+        producer: crate::ir::Producer,
+    ) -> KeyDef {
         let mut shape = vec![Dim::Batch];
         if let Some(w) = width {
             shape.push(Dim::Fixed(w));
         }
         KeyDef {
-            info: KeyInfo { name: name.to_string(), dtype, shape, producer },
+            info: KeyInfo {
+                name: name.to_string(),
+                dtype,
+                shape,
+                producer,
+            },
             image: None,
             simplex: false,
             def: None,
@@ -102,16 +112,33 @@ impl Keys {
     /// Looks a read key up, marking it used; reports an unknown key with a
     /// suggestion over the defined keys.
     pub fn read(&mut self, sink: &mut Sink, file: FileId, key: &Ident) -> Option<KeyDef> {
-        if let Some(def) = self.index.get(&key.name).and_then(|&i| self.defs.get_mut(i)) {
+        if let Some(def) = self
+            .index
+            .get(&key.name)
+            .and_then(|&i| self.defs.get_mut(i))
+        {
             def.used = true;
             return Some(def.clone());
         }
         let names: Vec<&str> = self.defs.iter().map(|k| k.info.name.as_str()).collect();
         let help = match suggest::did_you_mean(&key.name, names.iter().copied()) {
             Some(s) => format!("did you mean `{s}`?"),
-            None => format!("defined keys: {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")),
+            None => format!(
+                "defined keys: {}",
+                names
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         };
-        let d = Diagnostic::error(c::UNKNOWN_KEY, format!("unknown key `{}`", key.name), key.span, "nothing produces this key").with_help(help);
+        let d = Diagnostic::error(
+            c::UNKNOWN_KEY,
+            format!("unknown key `{}`", key.name),
+            key.span,
+            "nothing produces this key",
+        )
+        .with_help(help);
         sink.emit(file, d);
         None
     }
@@ -135,8 +162,13 @@ impl Keys {
     pub fn warn_unused(&self, sink: &mut Sink) {
         for key in &self.defs {
             if let (false, Some(at)) = (key.used, key.def) {
-                let d = Diagnostic::warning(c::UNUSED_KEY, format!("key `{}` is never read", key.info.name), at.span, "defined here")
-                    .with_help("read it in `p`, `q` or another mapper, or remove it");
+                let d = Diagnostic::warning(
+                    c::UNUSED_KEY,
+                    format!("key `{}` is never read", key.info.name),
+                    at.span,
+                    "defined here",
+                )
+                .with_help("read it in `p`, `q` or another mapper, or remove it");
                 sink.emit(at.file, d);
             }
         }

@@ -22,19 +22,28 @@ struct Pipeline<'a> {
 }
 
 /// Checks every mapper statement in dependency order and adds its key.
-pub(crate) fn check_mappers(sink: &mut Sink, stmts: &[Stmt<'_>], data: &DataSpec, keys: &mut Keys) -> Vec<MapperSpec> {
+pub(crate) fn check_mappers(
+    sink: &mut Sink,
+    stmts: &[Stmt<'_>],
+    data: &DataSpec,
+    keys: &mut Keys,
+) -> Vec<MapperSpec> {
     let mut pending: Vec<Pipeline<'_>> = vec![];
     for stmt in stmts {
         match pipeline(sink, *stmt) {
             Some(p) => pending.push(p),
-            None if !DATA_KEYS.contains(&stmt.target) => keys.add_poisoned(stmt.target, Producer::Mapper(usize::MAX)),
+            None if !DATA_KEYS.contains(&stmt.target) => {
+                keys.add_poisoned(stmt.target, Producer::Mapper(usize::MAX))
+            }
             None => {}
         }
     }
     let mut out = vec![];
     // Repeatedly take the pipelines whose input exists (Kahn's algorithm).
     loop {
-        let ready = pending.iter().position(|p| p.input.as_ref().is_none_or(|k| keys.get(&k.name).is_some()));
+        let ready = pending
+            .iter()
+            .position(|p| p.input.as_ref().is_none_or(|k| keys.get(&k.name).is_some()));
         let Some(i) = ready else { break };
         let p = pending.remove(i);
         let index = out.len();
@@ -50,8 +59,13 @@ pub(crate) fn check_mappers(sink: &mut Sink, stmts: &[Stmt<'_>], data: &DataSpec
     for p in &pending {
         let Some(input) = &p.input else { continue };
         if in_cycle(p, &pending) {
-            let d = Diagnostic::error(c::KEY_CYCLE, format!("key `{}` depends on itself", p.stmt.target), input.span, format!("reads `{}`, which leads back here", input.name))
-                .with_help("one pipeline of the cycle must read `x` or another key outside it");
+            let d = Diagnostic::error(
+                c::KEY_CYCLE,
+                format!("key `{}` depends on itself", p.stmt.target),
+                input.span,
+                format!("reads `{}`, which leads back here", input.name),
+            )
+            .with_help("one pipeline of the cycle must read `x` or another key outside it");
             sink.emit(p.stmt.file, d);
         } else if !pending.iter().any(|o| o.stmt.target == input.name) {
             keys.read(sink, p.stmt.file, input);
@@ -71,17 +85,30 @@ fn in_cycle(p: &Pipeline<'_>, pending: &[Pipeline<'_>]) -> bool {
         if name == p.stmt.target {
             return true;
         }
-        current = pending.iter().find(|o| o.stmt.target == name).and_then(|o| o.input.as_ref().map(|k| k.name.as_str()));
+        current = pending
+            .iter()
+            .find(|o| o.stmt.target == name)
+            .and_then(|o| o.input.as_ref().map(|k| k.name.as_str()));
     }
     false
 }
 
 /// Splits `KEY = a -> b on k` into stages and input; reports reserved keys.
 fn pipeline<'a>(sink: &mut Sink, stmt: Stmt<'a>) -> Option<Pipeline<'a>> {
-    let ItemKind::Assign { value, .. } = &stmt.item.kind else { return None };
+    let ItemKind::Assign { value, .. } = &stmt.item.kind else {
+        return None;
+    };
     if DATA_KEYS.contains(&stmt.target) {
-        let d = Diagnostic::error(c::RESERVED_KEY, format!("`{}` is produced by the data", stmt.target), stmt.target_span, "cannot be redefined")
-            .with_help(format!("give the mapper's output a new name, e.g. `embedding = … on {}`", stmt.target));
+        let d = Diagnostic::error(
+            c::RESERVED_KEY,
+            format!("`{}` is produced by the data", stmt.target),
+            stmt.target_span,
+            "cannot be redefined",
+        )
+        .with_help(format!(
+            "give the mapper's output a new name, e.g. `embedding = … on {}`",
+            stmt.target
+        ));
         sink.emit(stmt.file, d);
         return None;
     }
@@ -94,8 +121,16 @@ fn pipeline<'a>(sink: &mut Sink, stmt: Stmt<'a>) -> Option<Pipeline<'a>> {
         match CallRef::of(e) {
             Some(call) => stages.push(call),
             None => {
-                let d = Diagnostic::error(c::BAD_STATEMENT, format!("`{}` expects a mapper pipeline", stmt.target), e.span, "not a mapper")
-                    .with_help(format!("write e.g. `{} = MLP(out = 128) -> Normalize() on x`", stmt.target));
+                let d = Diagnostic::error(
+                    c::BAD_STATEMENT,
+                    format!("`{}` expects a mapper pipeline", stmt.target),
+                    e.span,
+                    "not a mapper",
+                )
+                .with_help(format!(
+                    "write e.g. `{} = MLP(out = 128) -> Normalize() on x`",
+                    stmt.target
+                ));
                 sink.emit(stmt.file, d);
                 return None;
             }
@@ -103,19 +138,40 @@ fn pipeline<'a>(sink: &mut Sink, stmt: Stmt<'a>) -> Option<Pipeline<'a>> {
     }
     let on: Vec<&Ident> = stages.iter().flat_map(|s| s.on.iter()).collect();
     if on.len() > 1 {
-        let span = on.iter().skip(1).fold(on.first().map(|k| k.span).unwrap_or_default(), |s, k| s.join(k.span));
-        let d = Diagnostic::error(c::KEY_COUNT, "a mapper pipeline reads one key", span, format!("{} keys", on.len())).with_help("write a single `on KEY` at the end of the pipeline");
+        let span = on
+            .iter()
+            .skip(1)
+            .fold(on.first().map(|k| k.span).unwrap_or_default(), |s, k| {
+                s.join(k.span)
+            });
+        let d = Diagnostic::error(
+            c::KEY_COUNT,
+            "a mapper pipeline reads one key",
+            span,
+            format!("{} keys", on.len()),
+        )
+        .with_help("write a single `on KEY` at the end of the pipeline");
         sink.emit(stmt.file, d);
         return None;
     }
     let first = stages.first()?;
     // Default input: `x`, or the key an id-reading mapper (LookUpTable) defaults to.
-    let default_input = match super::signatures::find(&first.name.name, &[Kind::Mapper]).map(|s| s.reads) {
-        Some(Reads::Int(key)) => key,
-        _ => "x",
-    };
-    let input = on.first().map(|k| (*k).clone()).or_else(|| Some(Ident { name: default_input.into(), span: first.name.span }));
-    Some(Pipeline { stmt, stages, input })
+    let default_input =
+        match super::signatures::find(&first.name.name, &[Kind::Mapper]).map(|s| s.reads) {
+            Some(Reads::Int(key)) => key,
+            _ => "x",
+        };
+    let input = on.first().map(|k| (*k).clone()).or_else(|| {
+        Some(Ident {
+            name: default_input.into(),
+            span: first.name.span,
+        })
+    });
+    Some(Pipeline {
+        stmt,
+        stages,
+        input,
+    })
 }
 
 /// Width/dtype state flowing through the stages.
@@ -127,7 +183,13 @@ struct Flow {
     table_rows: Option<usize>,
 }
 
-fn check_pipeline(sink: &mut Sink, p: &Pipeline<'_>, data: &DataSpec, keys: &mut Keys, index: usize) -> Option<(MapperSpec, KeyDef)> {
+fn check_pipeline(
+    sink: &mut Sink,
+    p: &Pipeline<'_>,
+    data: &DataSpec,
+    keys: &mut Keys,
+    index: usize,
+) -> Option<(MapperSpec, KeyDef)> {
     let file = p.stmt.file;
     let input_key = match &p.input {
         Some(k) => {
@@ -140,18 +202,44 @@ fn check_pipeline(sink: &mut Sink, p: &Pipeline<'_>, data: &DataSpec, keys: &mut
         None => None,
     };
     let mut flow = match &input_key {
-        Some((_, def)) => Flow { dtype: def.info.dtype, width: def.width(), image: def.image, simplex: def.simplex, table_rows: None },
-        None => Flow { dtype: DType::Float, width: 0, image: None, simplex: false, table_rows: None },
+        Some((_, def)) => Flow {
+            dtype: def.info.dtype,
+            width: def.width(),
+            image: def.image,
+            simplex: def.simplex,
+            table_rows: None,
+        },
+        None => Flow {
+            dtype: DType::Float,
+            width: 0,
+            image: None,
+            simplex: false,
+            table_rows: None,
+        },
     };
     let in_dim = flow.width;
     let errors = sink.error_count();
     let mut stages = vec![];
     let mut reads_nothing = false;
     for (i, call) in p.stages.iter().enumerate() {
-        let Some(sig) = resolve(sink, file, *call, &[Kind::Mapper, Kind::Stage], c::UNKNOWN_MAPPER) else { continue };
+        let Some(sig) = resolve(
+            sink,
+            file,
+            *call,
+            &[Kind::Mapper, Kind::Stage],
+            c::UNKNOWN_MAPPER,
+        ) else {
+            continue;
+        };
         let b = bind(sink, file, *call, sig);
-        let at = At { file, span: call.name.span };
-        if sig.reads != Reads::Any && !matches!(sig.reads, Reads::Int(_)) && flow.dtype != DType::Float {
+        let at = At {
+            file,
+            span: call.name.span,
+        };
+        if sig.reads != Reads::Any
+            && !matches!(sig.reads, Reads::Int(_))
+            && flow.dtype != DType::Float
+        {
             dtype_error(sink, at, sig.name, "a float key", p.input.as_ref());
             continue;
         }
@@ -173,22 +261,43 @@ fn check_pipeline(sink: &mut Sink, p: &Pipeline<'_>, data: &DataSpec, keys: &mut
                     None => !orthonormal,
                 };
                 if bias && orthonormal {
-                    let d = Diagnostic::error(c::CONFLICTING_PARAMETERS, "an orthonormal `Linear` has no bias", b.span_of("bias"), "remove this").with_help("drop `bias = true`");
+                    let d = Diagnostic::error(
+                        c::CONFLICTING_PARAMETERS,
+                        "an orthonormal `Linear` has no bias",
+                        b.span_of("bias"),
+                        "remove this",
+                    )
+                    .with_help("drop `bias = true`");
                     sink.emit(file, d);
                 }
-                let s = MapperStage::Linear { input: flow.width, out, bias, orthonormal };
+                let s = MapperStage::Linear {
+                    input: flow.width,
+                    out,
+                    bias,
+                    orthonormal,
+                };
                 set_width(&mut flow, out);
                 s
             }
             "MLP" => {
                 let out = b.usize("out")?;
-                let hidden = b.int_list("hidden")?.into_iter().map(|h| h as usize).collect();
+                let hidden = b
+                    .int_list("hidden")?
+                    .into_iter()
+                    .map(|h| h as usize)
+                    .collect();
                 let activation = match b.enum_value("activation").as_deref() {
                     Some("gelu") => Activation::Gelu,
                     Some("tanh") => Activation::Tanh,
                     _ => Activation::Relu,
                 };
-                let s = MapperStage::Mlp { input: flow.width, hidden, out, activation, batch_norm: b.bool("batch_norm") };
+                let s = MapperStage::Mlp {
+                    input: flow.width,
+                    hidden,
+                    out,
+                    activation,
+                    batch_norm: b.bool("batch_norm"),
+                };
                 set_width(&mut flow, out);
                 s
             }
@@ -208,16 +317,29 @@ fn check_pipeline(sink: &mut Sink, p: &Pipeline<'_>, data: &DataSpec, keys: &mut
                 }
             }
             "LookUpTable" => {
-                let (stage, nothing) = lookup_table(sink, file, &b, i, p.input.as_ref(), &flow, data)?;
+                let (stage, nothing) =
+                    lookup_table(sink, file, &b, i, p.input.as_ref(), &flow, data)?;
                 reads_nothing = nothing;
-                if let MapperStage::LookUpTable { n, dim, get_all, .. } = &stage {
-                    flow = Flow { dtype: DType::Float, width: *dim, image: None, simplex: false, table_rows: get_all.then_some(*n) };
+                if let MapperStage::LookUpTable {
+                    n, dim, get_all, ..
+                } = &stage
+                {
+                    flow = Flow {
+                        dtype: DType::Float,
+                        width: *dim,
+                        image: None,
+                        simplex: false,
+                        table_rows: get_all.then_some(*n),
+                    };
                 }
                 stage
             }
             "ClusterHead" => {
                 let clusters = b.usize("clusters").unwrap_or(data.classes);
-                let s = MapperStage::ClusterHead { input: flow.width, clusters };
+                let s = MapperStage::ClusterHead {
+                    input: flow.width,
+                    clusters,
+                };
                 set_width(&mut flow, clusters);
                 flow.simplex = true;
                 s
@@ -229,7 +351,12 @@ fn check_pipeline(sink: &mut Sink, p: &Pipeline<'_>, data: &DataSpec, keys: &mut
     if sink.error_count() > errors {
         return None;
     }
-    let mut key = KeyDef::batch(p.stmt.target, flow.dtype, Some(flow.width), Producer::Mapper(index));
+    let mut key = KeyDef::batch(
+        p.stmt.target,
+        flow.dtype,
+        Some(flow.width),
+        Producer::Mapper(index),
+    );
     if let Some(n) = flow.table_rows {
         key.info.shape = vec![Dim::Fixed(n), Dim::Fixed(flow.width)];
     }
@@ -237,13 +364,26 @@ fn check_pipeline(sink: &mut Sink, p: &Pipeline<'_>, data: &DataSpec, keys: &mut
         key.info.shape = vec![Dim::Batch];
     }
     key.simplex = flow.simplex;
-    key.def = Some(At { file, span: p.stmt.target_span });
-    let input = if reads_nothing { None } else { input_key.map(|(k, _)| k.name) };
+    key.def = Some(At {
+        file,
+        span: p.stmt.target_span,
+    });
+    let input = if reads_nothing {
+        None
+    } else {
+        input_key.map(|(k, _)| k.name)
+    };
     let in_dim = match stages.first() {
         Some(MapperStage::LookUpTable { n, .. }) => *n,
         _ => in_dim,
     };
-    let spec = MapperSpec { output: p.stmt.target.to_string(), input, in_dim, out_dim: flow.width, stages };
+    let spec = MapperSpec {
+        output: p.stmt.target.to_string(),
+        input,
+        in_dim,
+        out_dim: flow.width,
+        stages,
+    };
     Some((spec, key))
 }
 
@@ -254,51 +394,105 @@ fn set_width(flow: &mut Flow, width: usize) {
 }
 
 fn dtype_error(sink: &mut Sink, at: At, name: &str, want: &str, input: Option<&Ident>) {
-    let mut d = Diagnostic::error(c::KEY_DTYPE, format!("`{name}` needs {want}"), at.span, format!("`{name}` reads {want}"));
+    let mut d = Diagnostic::error(
+        c::KEY_DTYPE,
+        format!("`{name}` needs {want}"),
+        at.span,
+        format!("`{name}` reads {want}"),
+    );
     if let Some(k) = input {
         if k.span != at.span {
             d = d.with_label(k.span, "this key has the wrong type");
         }
     }
-    sink.emit(at.file, d.with_help("read `x` or another float key (`label` and `index` are ints)"));
+    sink.emit(
+        at.file,
+        d.with_help("read `x` or another float key (`label` and `index` are ints)"),
+    );
 }
 
 /// `LookUpTable` (first stage only): returns the stage and whether the
 /// pipeline reads nothing (`get_all`).
-fn lookup_table(sink: &mut Sink, file: FileId, b: &super::args::Bound<'_>, i: usize, input: Option<&Ident>, flow: &Flow, data: &DataSpec) -> Option<(MapperStage, bool)> {
+fn lookup_table(
+    sink: &mut Sink,
+    file: FileId,
+    b: &super::args::Bound<'_>,
+    i: usize,
+    input: Option<&Ident>,
+    flow: &Flow,
+    data: &DataSpec,
+) -> Option<(MapperStage, bool)> {
     let span = b.call.name.span;
     if i != 0 || flow.dtype != DType::Int {
-        dtype_error(sink, At { file, span }, "LookUpTable", "an int key (`index` or `label`) as the first stage", input);
+        dtype_error(
+            sink,
+            At { file, span },
+            "LookUpTable",
+            "an int key (`index` or `label`) as the first stage",
+            input,
+        );
         return None;
     }
     let get_all = b.bool("get_all");
     let on_label = input.is_some_and(|k| k.name == "label");
-    let derived = if on_label || get_all { Some(data.classes) } else { data.samples };
+    let derived = if on_label || get_all {
+        Some(data.classes)
+    } else {
+        data.samples
+    };
     let n = match b.usize("n").or(derived) {
         Some(n) => n,
         None => {
-            let d = Diagnostic::error(c::MISSING_PARAMETER, "missing parameter `n` of `LookUpTable`", span, "the number of samples is not known here")
-                .with_help("add `n = …` (the number of samples in the data file)");
+            let d = Diagnostic::error(
+                c::MISSING_PARAMETER,
+                "missing parameter `n` of `LookUpTable`",
+                span,
+                "the number of samples is not known here",
+            )
+            .with_help("add `n = …` (the number of samples in the data file)");
             sink.emit(file, d);
             return None;
         }
     };
     let table_span = b.given("n").map(|(_, s)| *s).unwrap_or(span);
     if on_label && n != data.classes {
-        let d = Diagnostic::error(c::TABLE_SIZE, format!("table has {n} rows but the data has {} classes", data.classes), table_span, "indexed by `label`")
-            .with_help(format!("use `n = {}` (one row per class)", data.classes));
+        let d = Diagnostic::error(
+            c::TABLE_SIZE,
+            format!(
+                "table has {n} rows but the data has {} classes",
+                data.classes
+            ),
+            table_span,
+            "indexed by `label`",
+        )
+        .with_help(format!("use `n = {}` (one row per class)", data.classes));
         sink.emit(file, d);
     } else if let (false, false, Some(samples)) = (on_label, get_all, data.samples) {
         if n < samples {
-            let d = Diagnostic::error(c::TABLE_SIZE, format!("table has {n} rows but the data has {samples} samples"), table_span, "indexed by `index`")
-                .with_help(format!("use `n = {samples}`, or omit `n`"));
+            let d = Diagnostic::error(
+                c::TABLE_SIZE,
+                format!("table has {n} rows but the data has {samples} samples"),
+                table_span,
+                "indexed by `index`",
+            )
+            .with_help(format!("use `n = {samples}`, or omit `n`"));
             sink.emit(file, d);
         }
     }
     let init = match b.enum_value("init").as_deref() {
         Some("pca") => TableInit::Pca,
-        _ => TableInit::Normal { std: b.float("std").unwrap_or(1.0) },
+        _ => TableInit::Normal {
+            std: b.float("std").unwrap_or(1.0),
+        },
     };
     let dim = b.usize("dim")?;
-    Some((MapperStage::LookUpTable { n, dim, get_all, init }, get_all))
+    Some((
+        MapperStage::LookUpTable {
+            n,
+            dim,
+            get_all,
+            init,
+        },
+        get_all,
+    ))
 }

@@ -15,7 +15,17 @@ use crate::diag::Diagnostic;
 use crate::ir::{DataSpec, Divergence, KernelExpr, Layout, Method};
 
 /// Statement targets that are not mapper keys.
-const FIXED_TARGETS: &[&str] = &["method", "about", "cite", "data", "p", "q", "divergence", "train", "eval"];
+const FIXED_TARGETS: &[&str] = &[
+    "method",
+    "about",
+    "cite",
+    "data",
+    "p",
+    "q",
+    "divergence",
+    "train",
+    "eval",
+];
 
 fn find<'s, 'a>(stmts: &'s [Stmt<'a>], target: &str) -> Option<&'s Stmt<'a>> {
     stmts.iter().find(|s| s.target == target)
@@ -36,7 +46,11 @@ fn value<'a>(stmt: &Stmt<'a>) -> Option<&'a Expr> {
 }
 
 fn missing(sink: &mut Sink, code: &'static str, what: &str, example: &str) {
-    let d = Diagnostic::bare(code, format!("missing `{what}`")).with_help(format!("add e.g. `{example}`"));
+    if sink.quiet_missing {
+        return;
+    }
+    let d = Diagnostic::bare(code, format!("missing `{what}`"))
+        .with_help(format!("add e.g. `{example}`"));
     sink.emit(0, d);
 }
 
@@ -44,13 +58,23 @@ fn missing(sink: &mut Sink, code: &'static str, what: &str, example: &str) {
 pub(crate) fn check_method(sink: &mut Sink, stmts: &[Stmt<'_>]) -> Option<Method> {
     let name = meta(stmts, "method");
     if name.is_none() {
-        missing(sink, c::MISSING_METHOD, "method \"name\"", "method \"simclr\"");
+        missing(
+            sink,
+            c::MISSING_METHOD,
+            "method \"name\"",
+            "method \"simclr\"",
+        );
     }
     let mut keys = Keys::default();
     let data = match find(stmts, "data") {
         Some(s) => value(s).and_then(|v| check_data(sink, s.file, v, &mut keys)),
         None => {
-            missing(sink, c::MISSING_DATA, "data = …", "data = Mnist(views = 2, batch = 256)");
+            missing(
+                sink,
+                c::MISSING_DATA,
+                "data = …",
+                "data = Mnist(views = 2, batch = 256)",
+            );
             None
         }
     };
@@ -58,7 +82,12 @@ pub(crate) fn check_method(sink: &mut Sink, stmts: &[Stmt<'_>]) -> Option<Method
         missing(sink, c::MISSING_P, "p = …", "p = Augmentation() on index");
     }
     if find(stmts, "q").is_none() {
-        missing(sink, c::MISSING_Q, "q = …", "q = Gaussian(sigma = 0.5, metric = cosine) on embedding");
+        missing(
+            sink,
+            c::MISSING_Q,
+            "q = …",
+            "q = Gaussian(sigma = 0.5, metric = cosine) on embedding",
+        );
     }
     let divergence = match find(stmts, "divergence") {
         Some(s) => value(s).and_then(|v| check_divergence(sink, s.file, v)),
@@ -74,7 +103,13 @@ pub(crate) fn check_method(sink: &mut Sink, stmts: &[Stmt<'_>]) -> Option<Method
     };
     // Without data there are no keys to check mappers and kernels against.
     let data = data?;
-    let mapper_stmts: Vec<Stmt<'_>> = stmts.iter().filter(|s| !FIXED_TARGETS.contains(&s.target) && matches!(s.item.kind, ItemKind::Assign { .. })).copied().collect();
+    let mapper_stmts: Vec<Stmt<'_>> = stmts
+        .iter()
+        .filter(|s| {
+            !FIXED_TARGETS.contains(&s.target) && matches!(s.item.kind, ItemKind::Assign { .. })
+        })
+        .copied()
+        .collect();
     let mappers = check_mappers(sink, &mapper_stmts, &data, &mut keys);
     let p = kernel_side(sink, stmts, "p", Side::P, &mut keys, &data);
     let q = kernel_side(sink, stmts, "q", Side::Q, &mut keys, &data);
@@ -84,8 +119,15 @@ pub(crate) fn check_method(sink: &mut Sink, stmts: &[Stmt<'_>]) -> Option<Method
     let p = if pf.stochastic {
         p
     } else {
-        let d = Diagnostic::warning(c::NOT_NORMALIZED, "p is not row-stochastic; `normalize` was inserted", value(&pstmt).map(|v| v.span).unwrap_or(pstmt.target_span), "rows may not sum to 1")
-            .with_help("append `-> normalize` to the whole expression (in parentheses) to make this explicit");
+        let d = Diagnostic::warning(
+            c::NOT_NORMALIZED,
+            "p is not row-stochastic; `normalize` was inserted",
+            value(&pstmt).map(|v| v.span).unwrap_or(pstmt.target_span),
+            "rows may not sum to 1",
+        )
+        .with_help(
+            "append `-> normalize` to the whole expression (in parentheses) to make this explicit",
+        );
         sink.emit(pstmt.file, d);
         KernelExpr::Normalize(Box::new(p))
     };
@@ -110,21 +152,44 @@ pub(crate) fn check_method(sink: &mut Sink, stmts: &[Stmt<'_>]) -> Option<Method
 
 type Side3<'a> = (KernelExpr, Facts, Stmt<'a>);
 
-fn kernel_side<'a>(sink: &mut Sink, stmts: &[Stmt<'a>], target: &str, side: Side, keys: &mut Keys, data: &DataSpec) -> Option<Side3<'a>> {
+fn kernel_side<'a>(
+    sink: &mut Sink,
+    stmts: &[Stmt<'a>],
+    target: &str,
+    side: Side,
+    keys: &mut Keys,
+    data: &DataSpec,
+) -> Option<Side3<'a>> {
     let stmt = *find(stmts, target)?;
     let expr = value(&stmt)?;
     mark_on_keys(expr, keys);
-    let mut lower = Lower { sink, file: stmt.file, keys, data, side };
+    let mut lower = Lower {
+        sink,
+        file: stmt.file,
+        keys,
+        data,
+        side,
+    };
     let (k, f) = lower.expr(expr)?;
     Some((k, f, stmt))
 }
 
 /// Rules that need both sides: same layout, q covers p's diagonal, views.
-fn both_sides(sink: &mut Sink, (pf, pstmt): (&Facts, Stmt<'_>), (qf, qstmt): (&Facts, Stmt<'_>), data: &DataSpec) -> Option<Layout> {
+fn both_sides(
+    sink: &mut Sink,
+    (pf, pstmt): (&Facts, Stmt<'_>),
+    (qf, qstmt): (&Facts, Stmt<'_>),
+    data: &DataSpec,
+) -> Option<Layout> {
     if let Some(span) = pf.augmentation {
         if data.views == 1 {
-            let d = Diagnostic::warning(c::EMPTY_ROWS, "`Augmentation` with one view: every row of p is empty", span, "no other views")
-                .with_help("set `views = 2` (and some `augment`) on the data source");
+            let d = Diagnostic::warning(
+                c::EMPTY_ROWS,
+                "`Augmentation` with one view: every row of p is empty",
+                span,
+                "no other views",
+            )
+            .with_help("set `views = 2` (and some `augment`) on the data source");
             sink.emit(pstmt.file, d);
         }
     }
@@ -138,8 +203,13 @@ fn both_sides(sink: &mut Sink, (pf, pstmt): (&Facts, Stmt<'_>), (qf, qstmt): (&F
         return None;
     }
     if pf.layout.0 == Layout::Pairwise && pf.self_mass && !qf.self_mass {
-        let mut d = Diagnostic::error(c::SUPPORT_MISMATCH, "p puts mass on self pairs that q excludes", qf.layout.1, "q excludes j = i")
-            .with_help("add `exclude_self = false` to q (KL is infinite where p > 0 and q = 0)");
+        let mut d = Diagnostic::error(
+            c::SUPPORT_MISMATCH,
+            "p puts mass on self pairs that q excludes",
+            qf.layout.1,
+            "q excludes j = i",
+        )
+        .with_help("add `exclude_self = false` to q (KL is infinite where p > 0 and q = 0)");
         if pstmt.file == qstmt.file {
             d = d.with_label(pf.layout.1, "p includes j = i");
         }
@@ -163,7 +233,9 @@ fn mark_on_keys(expr: &Expr, keys: &mut Keys) {
             mark_on_keys(rhs, keys);
         }
         ExprKind::Neg(e) | ExprKind::Paren(e) => mark_on_keys(e, keys),
-        ExprKind::Pipeline(items) | ExprKind::List(items) => items.iter().for_each(|e| mark_on_keys(e, keys)),
+        ExprKind::Pipeline(items) | ExprKind::List(items) => {
+            items.iter().for_each(|e| mark_on_keys(e, keys))
+        }
         _ => {}
     }
 }

@@ -80,6 +80,7 @@ pub fn check_source(source: Source, loader: &dyn Loader) -> Checked {
     let mut sink = sink::Sink::default();
     let mut programs = resolve::Programs::default();
     let root = resolve::load_root(&mut sink, &mut programs, source, loader);
+    sink.quiet_missing = sink.has_errors();
     let stmts = programs.statements(&mut sink, root);
     let method = method::check_method(&mut sink, &stmts);
     let method = if sink.has_errors() { None } else { method };
@@ -87,8 +88,16 @@ pub fn check_source(source: Source, loader: &dyn Loader) -> Checked {
     // Report in reading order: by file (root first), then by primary span.
     let files = sink.files;
     reports.sort_by_key(|r| {
-        let file = files.iter().position(|f| Arc::ptr_eq(f, &r.source)).unwrap_or(usize::MAX);
-        let start = r.diagnostic.labels.iter().find(|l| l.primary).map_or(0, |l| l.span.start);
+        let file = files
+            .iter()
+            .position(|f| Arc::ptr_eq(f, &r.source))
+            .unwrap_or(usize::MAX);
+        let start = r
+            .diagnostic
+            .labels
+            .iter()
+            .find(|l| l.primary)
+            .map_or(0, |l| l.span.start);
         (file, start)
     });
     Checked { method, reports }
@@ -103,7 +112,11 @@ pub fn check_path(path: &Path, loader: &dyn Loader) -> Checked {
             method: None,
             reports: vec![Report {
                 source: Arc::new(Source::new(path.display().to_string(), "")),
-                diagnostic: Diagnostic::bare(codes::FILE_NOT_FOUND, format!("cannot read {}: {e}", path.display())).with_help("check the path"),
+                diagnostic: Diagnostic::bare(
+                    codes::FILE_NOT_FOUND,
+                    format!("cannot read {}: {e}", path.display()),
+                )
+                .with_help("check the path"),
             }],
         },
     }

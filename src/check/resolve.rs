@@ -32,13 +32,25 @@ pub(crate) struct Programs {
 }
 
 /// Parses `source` (and, recursively, what it `use`s) into `sink`/`programs`.
-pub(crate) fn load_root(sink: &mut Sink, programs: &mut Programs, source: Source, loader: &dyn Loader) -> FileId {
+pub(crate) fn load_root(
+    sink: &mut Sink,
+    programs: &mut Programs,
+    source: Source,
+    loader: &dyn Loader,
+) -> FileId {
     let path = PathBuf::from(&source.name);
     let mut stack = vec![normalize(&path)];
     load_file(sink, programs, source, &path, loader, &mut stack)
 }
 
-fn load_file(sink: &mut Sink, programs: &mut Programs, source: Source, path: &Path, loader: &dyn Loader, stack: &mut Vec<PathBuf>) -> FileId {
+fn load_file(
+    sink: &mut Sink,
+    programs: &mut Programs,
+    source: Source,
+    path: &Path,
+    loader: &dyn Loader,
+    stack: &mut Vec<PathBuf>,
+) -> FileId {
     let (program, diagnostics) = super::parse(&source);
     let file = sink.add_file(source);
     for d in diagnostics {
@@ -54,14 +66,26 @@ fn load_file(sink: &mut Sink, programs: &mut Programs, source: Source, path: &Pa
             continue;
         };
         if seen_other {
-            let d = Diagnostic::error(c::USE_NOT_FIRST, "`use` after other statements", item.span, "move this to the top")
-                .with_help("`use` statements come first, so that later statements override what they import");
+            let d = Diagnostic::error(
+                c::USE_NOT_FIRST,
+                "`use` after other statements",
+                item.span,
+                "move this to the top",
+            )
+            .with_help(
+                "`use` statements come first, so that later statements override what they import",
+            );
             sink.emit(file, d);
         }
         let target = normalize(&path.parent().unwrap_or(Path::new("")).join(&lit.value));
         if stack.contains(&target) {
-            let d = Diagnostic::error(c::CYCLIC_USE, format!("cyclic `use` of \"{}\"", lit.value), lit.span, "this file is already being imported")
-                .with_help(format!("the chain is: {}", chain(stack, &target)));
+            let d = Diagnostic::error(
+                c::CYCLIC_USE,
+                format!("cyclic `use` of \"{}\"", lit.value),
+                lit.span,
+                "this file is already being imported",
+            )
+            .with_help(format!("the chain is: {}", chain(stack, &target)));
             sink.emit(file, d);
             continue;
         }
@@ -74,8 +98,16 @@ fn load_file(sink: &mut Sink, programs: &mut Programs, source: Source, path: &Pa
                 used.push(id);
             }
             Err(e) => {
-                let d = Diagnostic::error(c::FILE_NOT_FOUND, format!("cannot read \"{}\"", lit.value), lit.span, e.to_string())
-                    .with_help(format!("the path is relative to this file; looked for {}", target.display()));
+                let d = Diagnostic::error(
+                    c::FILE_NOT_FOUND,
+                    format!("cannot read \"{}\"", lit.value),
+                    lit.span,
+                    e.to_string(),
+                )
+                .with_help(format!(
+                    "the path is relative to this file; looked for {}",
+                    target.display()
+                ));
                 sink.emit(file, d);
             }
         }
@@ -91,7 +123,11 @@ fn load_file(sink: &mut Sink, programs: &mut Programs, source: Source, path: &Pa
 
 fn chain(stack: &[PathBuf], target: &Path) -> String {
     let start = stack.iter().position(|p| p == target).unwrap_or(0);
-    let mut names: Vec<String> = stack.iter().skip(start).map(|p| p.display().to_string()).collect();
+    let mut names: Vec<String> = stack
+        .iter()
+        .skip(start)
+        .map(|p| p.display().to_string())
+        .collect();
     names.push(target.display().to_string());
     names.join(" → ")
 }
@@ -134,13 +170,23 @@ impl Programs {
                 ItemKind::Use { .. } => continue,
             };
             if let Some(first) = own.iter().find(|s| s.target == target) {
-                let d = Diagnostic::error(c::DUPLICATE_DEFINITION, format!("`{target}` is defined twice"), target_span, "defined again here")
-                    .with_label(first.target_span, "first defined here")
-                    .with_help(format!("remove one of the two `{target}` statements"));
+                let d = Diagnostic::error(
+                    c::DUPLICATE_DEFINITION,
+                    format!("`{target}` is defined twice"),
+                    target_span,
+                    "defined again here",
+                )
+                .with_label(first.target_span, "first defined here")
+                .with_help(format!("remove one of the two `{target}` statements"));
                 sink.emit(file, d);
                 continue;
             }
-            own.push(Stmt { target, target_span, file, item });
+            own.push(Stmt {
+                target,
+                target_span,
+                file,
+                item,
+            });
         }
         for stmt in own {
             put(&mut out, stmt);

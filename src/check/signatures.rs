@@ -294,7 +294,10 @@ impl Signature {
 
 /// Every signature of one kind.
 pub fn of_kind(kind: Kind) -> impl Iterator<Item = &'static Signature> {
-    ALL.iter().copied().flatten().filter(move |s| s.kind == kind)
+    ALL.iter()
+        .copied()
+        .flatten()
+        .filter(move |s| s.kind == kind)
 }
 
 /// All signatures.
@@ -353,3 +356,135 @@ pub(crate) const fn sig(
 
 /// Distance metric names (§2.1).
 pub const METRICS: &[&str] = &["euclidean", "cosine", "dot", "manhattan"];
+
+#[cfg(test)]
+mod tests {
+    use super::{all, Default as D, Kind, Ty};
+
+    /// Every default has the parameter's type and lies in its range, and
+    /// names are unique within a kind.
+    #[test]
+    fn defaults_match_types_and_ranges() {
+        for sig in all() {
+            for p in sig.params {
+                let ok = match (p.ty, p.default) {
+                    (_, D::Required | D::Absent | D::Derived(_)) => true,
+                    (Ty::Int, D::Int(v)) => p.range.contains(v as f64),
+                    (Ty::Float, D::Float(v)) => p.range.contains(v),
+                    (Ty::Bool, D::Bool(_)) => true,
+                    (Ty::Enum(names), D::Enum(v)) => names.contains(&v),
+                    (Ty::IntList, D::IntList(v)) => v.iter().all(|x| p.range.contains(*x as f64)),
+                    (Ty::FloatPair, D::FloatPair(a, b)) => {
+                        p.range.contains(a) && p.range.contains(b)
+                    }
+                    (Ty::Call(kind), D::Call(name)) => super::find(name, &[kind])
+                        .is_some_and(|s| s.params.iter().all(|q| q.default != D::Required)),
+                    (Ty::CallList(_), D::Call("")) => true,
+                    _ => false,
+                };
+                assert!(
+                    ok,
+                    "{}.{}: default {:?} does not fit {:?}",
+                    sig.name, p.name, p.default, p.ty
+                );
+            }
+            let same = all()
+                .filter(|s| s.name == sig.name && s.kind == sig.kind)
+                .count();
+            assert_eq!(same, 1, "{} defined twice", sig.name);
+        }
+    }
+
+    /// The table covers every name of docs/language.md's summary.
+    #[test]
+    fn covers_the_documented_names() {
+        let expect: &[(Kind, &[&str])] = &[
+            (
+                Kind::Data,
+                &[
+                    "Mnist",
+                    "Digits",
+                    "Idx",
+                    "Cifar10",
+                    "Npz",
+                    "Csv",
+                    "Blobs",
+                    "Moons",
+                    "SwissRoll",
+                ],
+            ),
+            (
+                Kind::Augment,
+                &["Crop", "Flip", "Affine", "Noise", "Jitter"],
+            ),
+            (
+                Kind::Mapper,
+                &[
+                    "Identity",
+                    "Linear",
+                    "MLP",
+                    "SimpleCNN",
+                    "ResNet18",
+                    "LookUpTable",
+                    "ClusterHead",
+                ],
+            ),
+            (Kind::Stage, &["Normalize", "Softmax"]),
+            (
+                Kind::Kernel,
+                &[
+                    "Gaussian",
+                    "GaussianLimit",
+                    "StudentT",
+                    "Label",
+                    "Augmentation",
+                    "CrossModal",
+                    "UniformKNN",
+                    "Graph",
+                    "UniformCluster",
+                    "Identity",
+                ],
+            ),
+            (
+                Kind::Transform,
+                &[
+                    "normalize",
+                    "binarize",
+                    "leak",
+                    "propagate",
+                    "symmetrize",
+                    "debias",
+                ],
+            ),
+            (Kind::Optimizer, &["Adam", "AdamW", "Sgd"]),
+            (Kind::Schedule, &["Constant", "Cosine", "Warmup"]),
+            (
+                Kind::Metric,
+                &[
+                    "knn",
+                    "linear_probe",
+                    "hungarian",
+                    "nmi",
+                    "ari",
+                    "trustworthiness",
+                    "alignment",
+                    "uniformity",
+                ],
+            ),
+            (Kind::Divergence, &["kl", "rkl", "js"]),
+        ];
+        for (kind, names) in expect {
+            for name in *names {
+                assert!(
+                    super::find(name, &[*kind]).is_some(),
+                    "{name} ({kind:?}) missing"
+                );
+            }
+            assert_eq!(
+                super::of_kind(*kind).count(),
+                names.len(),
+                "{kind:?} has extra names"
+            );
+        }
+    }
+}

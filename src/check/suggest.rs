@@ -2,7 +2,10 @@
 //! then the closest candidate within an edit distance of about len/3.
 
 /// The best candidate for a misspelled `name`, if any is close enough.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let candidates: Vec<&'a str> = candidates.into_iter().filter(|c| *c != name).collect();
     if let Some(c) = candidates.iter().find(|c| c.eq_ignore_ascii_case(name)) {
         return Some(c);
@@ -28,8 +31,14 @@ mod tests {
 
     #[test]
     fn prefers_case_insensitive_then_distance() {
-        assert_eq!(did_you_mean("gaussian", ["Gaussian", "Gaussia"]), Some("Gaussian"));
-        assert_eq!(did_you_mean("Gausian", ["Gaussian", "Label"]), Some("Gaussian"));
+        assert_eq!(
+            did_you_mean("gaussian", ["Gaussian", "Gaussia"]),
+            Some("Gaussian")
+        );
+        assert_eq!(
+            did_you_mean("Gausian", ["Gaussian", "Label"]),
+            Some("Gaussian")
+        );
         assert_eq!(did_you_mean("Foo", ["Gaussian", "Label"]), None);
         // len 3 → distance ≤ 1
         assert_eq!(did_you_mean("knm", ["knn", "nmi"]), Some("knn"));

@@ -14,7 +14,11 @@ pub(crate) fn default_train() -> TrainSpec {
     TrainSpec {
         epochs: 10,
         steps: None,
-        optimizer: Optimizer::AdamW { lr: 5e-4, weight_decay: 0.0, betas: (0.9, 0.999) },
+        optimizer: Optimizer::AdamW {
+            lr: 5e-4,
+            weight_decay: 0.0,
+            betas: (0.9, 0.999),
+        },
         schedule: Schedule::Constant,
         clip: None,
         ema: None,
@@ -24,7 +28,13 @@ pub(crate) fn default_train() -> TrainSpec {
 }
 
 fn bad(sink: &mut Sink, file: FileId, what: &str, expr: &Expr, example: &str) {
-    let d = Diagnostic::error(c::BAD_STATEMENT, format!("`{what}` expects {example}"), expr.span, "unexpected value").with_help(format!("write e.g. `{what} = {example}`"));
+    let d = Diagnostic::error(
+        c::BAD_STATEMENT,
+        format!("`{what}` expects {example}"),
+        expr.span,
+        "unexpected value",
+    )
+    .with_help(format!("write e.g. `{what} = {example}`"));
     sink.emit(file, d);
 }
 
@@ -62,9 +72,22 @@ fn optimizer(sink: &mut Sink, file: FileId, call: CallRef<'_>) -> Option<Optimiz
     let b = bind(sink, file, call, sig);
     let (lr, weight_decay) = (b.float("lr")?, b.float("weight_decay")?);
     Some(match sig.name {
-        "Adam" => Optimizer::Adam { lr, weight_decay, betas: b.pair("betas")? },
-        "AdamW" => Optimizer::AdamW { lr, weight_decay, betas: b.pair("betas")? },
-        _ => Optimizer::Sgd { lr, momentum: b.float("momentum")?, nesterov: b.bool("nesterov"), weight_decay },
+        "Adam" => Optimizer::Adam {
+            lr,
+            weight_decay,
+            betas: b.pair("betas")?,
+        },
+        "AdamW" => Optimizer::AdamW {
+            lr,
+            weight_decay,
+            betas: b.pair("betas")?,
+        },
+        _ => Optimizer::Sgd {
+            lr,
+            momentum: b.float("momentum")?,
+            nesterov: b.bool("nesterov"),
+            weight_decay,
+        },
     })
 }
 
@@ -72,8 +95,12 @@ fn schedule(sink: &mut Sink, file: FileId, call: CallRef<'_>) -> Option<Schedule
     let sig = resolve(sink, file, call, &[Kind::Schedule], c::UNKNOWN_SCHEDULE)?;
     let b = bind(sink, file, call, sig);
     Some(match sig.name {
-        "Cosine" => Schedule::Cosine { warmup: b.usize("warmup")? },
-        "Warmup" => Schedule::Warmup { epochs: b.usize("epochs")? },
+        "Cosine" => Schedule::Cosine {
+            warmup: b.usize("warmup")?,
+        },
+        "Warmup" => Schedule::Warmup {
+            epochs: b.usize("epochs")?,
+        },
         _ => Schedule::Constant,
     })
 }
@@ -90,7 +117,9 @@ pub(crate) fn check_eval(sink: &mut Sink, file: FileId, value: &Expr) -> Option<
             bad(sink, file, "eval", item, "[knn, linear_probe]");
             continue;
         };
-        let Some(sig) = resolve(sink, file, call, &[Kind::Metric], c::UNKNOWN_METRIC) else { continue };
+        let Some(sig) = resolve(sink, file, call, &[Kind::Metric], c::UNKNOWN_METRIC) else {
+            continue;
+        };
         bind(sink, file, call, sig);
         out.push(match sig.name {
             "knn" => Metric::Knn,
@@ -117,9 +146,19 @@ pub(crate) fn check_divergence(sink: &mut Sink, file: FileId, value: &Expr) -> O
         "rkl" => Some(Divergence::Rkl),
         "js" => Some(Divergence::Js),
         other => {
-            let names: Vec<&str> = signatures::of_kind(Kind::Divergence).map(|s| s.name).collect();
-            let help = suggest::help(other, &names).unwrap_or_else(|| format!("`divergence` is one of {}", signatures::quoted(&names)));
-            let d = Diagnostic::error(c::UNKNOWN_VALUE, format!("unknown divergence `{other}`"), name.span, "not a divergence").with_help(help);
+            let names: Vec<&str> = signatures::of_kind(Kind::Divergence)
+                .map(|s| s.name)
+                .collect();
+            let help = suggest::help(other, &names).unwrap_or_else(|| {
+                format!("`divergence` is one of {}", signatures::quoted(&names))
+            });
+            let d = Diagnostic::error(
+                c::UNKNOWN_VALUE,
+                format!("unknown divergence `{other}`"),
+                name.span,
+                "not a divergence",
+            )
+            .with_help(help);
             sink.emit(file, d);
             None
         }

@@ -31,7 +31,8 @@ pub(crate) struct Args {
 
 /// Human options for stderr (colour only on a terminal, honouring NO_COLOR).
 pub(crate) fn human_options(no_color: bool) -> human::HumanOptions {
-    let color = !no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal();
+    let color =
+        !no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal();
     human::HumanOptions { color, width: 100 }
 }
 
@@ -41,7 +42,11 @@ pub(crate) fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
     for path in paths {
         if path.is_dir() {
             let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-                .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "icon")).collect())
+                .map(|rd| {
+                    rd.filter_map(|e| e.ok().map(|e| e.path()))
+                        .filter(|p| p.extension().is_some_and(|e| e == "icon"))
+                        .collect()
+                })
                 .unwrap_or_default();
             files.sort();
             out.extend(files);

@@ -19,7 +19,12 @@ pub(crate) struct Args {
 pub(crate) fn run(args: Args) -> i32 {
     if args.list {
         for info in codes::all() {
-            println!("{}  {:<34} {}", info.code, format!("icon::{}", info.name), info.summary);
+            println!(
+                "{}  {:<34} {}",
+                info.code,
+                format!("icon::{}", info.name),
+                info.summary
+            );
         }
         return 0;
     }
@@ -28,7 +33,10 @@ pub(crate) fn run(args: Args) -> i32 {
         return 2;
     };
     if let Some(info) = codes::lookup(&code) {
-        println!("{} icon::{}: {}\n\n{}", info.code, info.name, info.summary, info.explain);
+        println!(
+            "{} icon::{}: {}\n\n{}",
+            info.code, info.name, info.summary, info.explain
+        );
         return 0;
     }
     if let Some(sig) = signatures::all().find(|s| s.name == code) {
@@ -62,8 +70,18 @@ pub(crate) fn describe_signature(sig: &Signature) -> String {
         out.push_str(&format!("  side: {side}\n"));
     }
     for p in sig.params {
-        let range = p.range.describe().map(|r| format!(", {r}")).unwrap_or_default();
-        out.push_str(&format!("  {:<14} {} (default {}{range})\n      {}\n", p.name, p.ty.describe(), p.default.describe(), p.doc));
+        let range = p
+            .range
+            .describe()
+            .map(|r| format!(", {r}"))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "  {:<14} {} (default {}{range})\n      {}\n",
+            p.name,
+            p.ty.describe(),
+            p.default.describe(),
+            p.doc
+        ));
     }
     out
 }

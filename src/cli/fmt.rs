@@ -121,8 +121,14 @@ fn format_file(path: &Path, check: bool) -> Outcome {
 /// Writes a temporary file next to `path` and renames it over `path`, so a
 /// crash never leaves a half-written file.
 fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{file_name}.fmt-{}.tmp", std::process::id()));
     let result = (|| {
         std::fs::write(&tmp, contents)?;

@@ -1,17 +1,22 @@
-//! `iconc inspect METHOD.icon --batch BATCH.npz --out OUT.npz [--backend …]`.
+//! `iconc inspect METHOD.icon --batch BATCH.npz --out OUT.npz [--backend …]`:
+//! p, log q and the loss of a method on one batch, without training.
+//! Exit 0 ok, 1 user error (bad method, batch or numbers), 2 unreadable method file.
 
+use crate::check::{self, Report};
 use crate::data::npz::NpzArrays;
-use crate::diag::Diagnostic;
-use crate::ir;
+use crate::diag::render::human;
+use crate::diag::{Diagnostic, Source};
 use crate::runtime::backend::BackendKind;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Arguments of `iconc inspect`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// The method file.
     method: PathBuf,
-    /// The batch: an .npz with the arrays the method's kernels read.
+    /// The batch: an .npz with the arrays the method's kernels read
+    /// (`x`, `embedding`, `label`, `index`, …; mappers are not run).
     #[arg(long)]
     batch: PathBuf,
     /// Where to write p, log_q, loss_rows, loss (and kl_value, beta).
@@ -20,41 +25,51 @@ pub(crate) struct Args {
     /// Compute backend.
     #[arg(long, value_enum, default_value_t = BackendKind::Cpu)]
     backend: BackendKind,
+    /// No colour in diagnostics.
+    #[arg(long)]
+    no_color: bool,
 }
 
-/// Runs `iconc inspect`; returns the exit code (0 ok, 1 user error).
+/// Runs `iconc inspect`; returns the exit code.
 pub(crate) fn run(args: Args) -> i32 {
-    match inspect(&args) {
+    let options = super::check::human_options(args.no_color);
+    let mut method = match check::load_method(&args.method) {
+        Ok((method, warnings)) => {
+            eprint!("{}", human::render(&warnings, options));
+            method
+        }
+        Err(reports) => {
+            eprint!("{}", human::render(&reports, options));
+            return if reports.iter().any(check::is_io_error) {
+                2
+            } else {
+                1
+            };
+        }
+    };
+    // Graph edge lists are relative to the method file.
+    let base = args
+        .method
+        .parent()
+        .unwrap_or_else(|| std::path::Path::new(""));
+    crate::runtime::kernels::graph::resolve_graph_paths(&mut method, base);
+    let result = NpzArrays::read(&args.batch)
+        .and_then(|arrays| crate::runtime::inspect::inspect_method(&method, &arrays, args.backend))
+        .and_then(|out| out.write(&args.out));
+    match result {
         Ok(()) => 0,
-        Err(diags) => {
-            for d in &diags {
-                report(d);
-            }
+        Err(d) => {
+            eprint!("{}", human::render(&[report(&args, d)], options));
             1
         }
     }
 }
 
-fn inspect(args: &Args) -> Result<(), Vec<Diagnostic>> {
-    let method = load_method(&args.method)?;
-    let arrays = NpzArrays::read(&args.batch).map_err(|d| vec![d])?;
-    let out = crate::runtime::inspect::inspect_method(&method, &arrays, args.backend).map_err(|d| vec![d])?;
-    out.write(&args.out).map_err(|d| vec![d])
-}
-
-/// Loads and checks a method file.
-// TODO(lead): switch to `crate::check::load_method` when `h-check` is merged.
-fn load_method(path: &Path) -> Result<ir::Method, Vec<Diagnostic>> {
-    Err(vec![Diagnostic::bare(
-        "E0599",
-        format!("cannot check `{}`: the checker is not built into this iconc yet", path.display()),
-    )])
-}
-
-// Plain rendering until the shared renderer lands.
-fn report(d: &Diagnostic) {
-    eprintln!("error[{}]: {}", d.code, d.message);
-    if let Some(help) = &d.help {
-        eprintln!("  help: {help}");
+/// A span-less runtime diagnostic attributed to the method file.
+fn report(args: &Args, diagnostic: Diagnostic) -> Report {
+    let name = args.method.display().to_string();
+    Report {
+        source: Arc::new(Source::new(name, "")),
+        diagnostic,
     }
 }

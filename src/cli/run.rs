@@ -1,11 +1,215 @@
-//! `iconc run`.
+//! `iconc run METHOD.icon [--backend cpu|wgpu|cuda] [--epochs N] [--steps N]
+//! [--seed S] [--out DIR] [--quiet]` and `iconc run --resume DIR`.
+//!
+//! Exit codes: 0 trained, 1 user error (bad method, bad data, divergence),
+//! 2 I/O or a backend that is not compiled in, 130 interrupted by Ctrl-C
+//! (a checkpoint was saved; `--resume DIR` continues).
+
+use crate::check::{self, Report};
+use crate::diag::render::human;
+use crate::diag::{Diagnostic, Source};
+use crate::ir;
+use crate::runtime::backend::{dispatch, BackendKind, BackendTask};
+use crate::runtime::train::evaluate::EvalReport;
+use crate::runtime::train::session::{
+    read_stored_method, run_method, IconLoss, RunOptions, RunSummary,
+};
+use crate::runtime::train::{ProgressMode, Stop};
+use burn::tensor::backend::AutodiffBackend;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Arguments of `iconc run`.
 #[derive(Debug, clap::Args)]
-pub(crate) struct Args {}
+pub(crate) struct Args {
+    /// The method file (not needed with `--resume`).
+    #[arg(required_unless_present = "resume")]
+    method: Option<PathBuf>,
+    /// Compute backend.
+    #[arg(long, value_enum, default_value_t = BackendKind::Cpu)]
+    backend: BackendKind,
+    /// Override `Train(epochs = …)`.
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Override `Train(steps = …)` (a cap on optimizer steps).
+    #[arg(long)]
+    steps: Option<usize>,
+    /// Override `Train(seed = …)`.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Run directory (default `runs/<method>-<timestamp>`).
+    #[arg(long, conflicts_with = "resume")]
+    out: Option<PathBuf>,
+    /// Continue the run in DIR from its last checkpoint.
+    #[arg(long, value_name = "DIR")]
+    resume: Option<PathBuf>,
+    /// No progress output.
+    #[arg(long)]
+    quiet: bool,
+}
+
+/// What one run needs, handed to the backend dispatcher.
+struct RunTask {
+    method: ir::Method,
+    options: RunOptions,
+}
+
+impl BackendTask for RunTask {
+    type Output = Result<RunSummary, Diagnostic>;
+    fn run<B: AutodiffBackend>(self, device: B::Device) -> Self::Output {
+        run_method::<B, IconLoss>(&self.method, &IconLoss, &self.options, &device)
+    }
+}
 
 /// Runs `iconc run`; returns the exit code.
-pub(crate) fn run(_args: Args) -> i32 {
-    eprintln!("iconc run: not implemented yet");
-    2
+pub(crate) fn run(args: Args) -> i32 {
+    let (mut method, source) = match load(&args) {
+        Ok(v) => v,
+        Err(code) => return code,
+    };
+    if let Some(e) = args.epochs {
+        method.train.epochs = e;
+    }
+    if args.steps.is_some() {
+        method.train.steps = args.steps;
+    }
+    if let Some(s) = args.seed {
+        method.train.seed = s;
+    }
+    let base_dir = match (&args.resume, &args.method) {
+        (Some(dir), _) => read_stored_method(dir)
+            .map(|s| s.base_dir)
+            .unwrap_or_else(|_| PathBuf::from(".")),
+        (None, Some(path)) => path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from(".")),
+        (None, None) => PathBuf::from("."),
+    };
+    let options = RunOptions {
+        out: args.out.clone(),
+        resume: args.resume.clone(),
+        progress: if args.quiet {
+            ProgressMode::Quiet
+        } else {
+            ProgressMode::Auto
+        },
+        source_text: source.text.clone(),
+        base_dir,
+    };
+    let task = RunTask { method, options };
+    match dispatch(args.backend, task).and_then(|r| r) {
+        Ok(summary) => {
+            print_summary(&summary, args.quiet);
+            if summary.stop == Stop::Interrupted {
+                130
+            } else {
+                0
+            }
+        }
+        Err(d) => {
+            let code = exit_code(&d);
+            print_reports(&[Report {
+                source: Arc::new(source),
+                diagnostic: d,
+            }]);
+            code
+        }
+    }
+}
+
+/// The checked method and its source: from the file, or from the run directory on `--resume`.
+fn load(args: &Args) -> Result<(ir::Method, Source), i32> {
+    if let Some(dir) = &args.resume {
+        return match read_stored_method(dir) {
+            Ok(stored) => {
+                if args.method.is_some() {
+                    eprintln!(
+                        "note: --resume uses the method stored in {}; the file argument is ignored",
+                        dir.display()
+                    );
+                }
+                Ok((
+                    stored.method,
+                    Source::new(dir.join("method.json").display().to_string(), stored.source),
+                ))
+            }
+            Err(d) => {
+                print_reports(&[Report {
+                    source: Arc::new(Source::new(dir.display().to_string(), "")),
+                    diagnostic: d,
+                }]);
+                Err(2)
+            }
+        };
+    }
+    let Some(path) = &args.method else {
+        return Err(2);
+    };
+    match check::load_method(path) {
+        Ok((method, warnings)) => {
+            print_reports(&warnings);
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            Ok((method, Source::new(path.display().to_string(), text)))
+        }
+        Err(reports) => {
+            print_reports(&reports);
+            Err(if reports.iter().any(check::is_io_error) {
+                2
+            } else {
+                1
+            })
+        }
+    }
+}
+
+fn print_reports(reports: &[Report]) {
+    if !reports.is_empty() {
+        eprint!(
+            "{}",
+            human::render(reports, super::check::human_options(false))
+        );
+    }
+}
+
+/// 2 for I/O, checkpoints and missing backends; 1 for everything the user's method or data caused.
+fn exit_code(d: &Diagnostic) -> i32 {
+    match d.code {
+        "E0501" | "E0702" | "E0704" => 2,
+        _ => 1,
+    }
+}
+
+fn print_summary(s: &RunSummary, quiet: bool) {
+    if s.stop == Stop::Interrupted {
+        eprintln!(
+            "interrupted after {} steps; checkpoint saved. continue with: iconc run --resume {}",
+            s.step_losses.len(),
+            s.dir.display()
+        );
+        return;
+    }
+    if let Some(last) = s.step_losses.last() {
+        println!(
+            "trained {} steps, final loss {last:.5}, {:.0} samples/s",
+            s.step_losses.len(),
+            s.samples_per_s
+        );
+    }
+    if let Some(r) = &s.eval {
+        print_eval(r);
+    }
+    if !quiet {
+        println!("outputs in {}", s.dir.display());
+    }
+}
+
+fn print_eval(r: &EvalReport) {
+    println!(
+        "evaluation on the {} split ({} samples, key `{}`):",
+        r.split, r.rows, r.key
+    );
+    for (name, v) in &r.scores {
+        println!("  {name:<16} {v:.4}");
+    }
 }

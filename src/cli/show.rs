@@ -29,12 +29,18 @@ pub(crate) fn run(args: Args) -> i32 {
     let Some(method) = checked.method else {
         match args.format {
             Format::Json => println!("{}", json::render(&checked.reports)),
-            Format::Human => eprint!("{}", human::render(&checked.reports, human_options(args.no_color))),
+            Format::Human => eprint!(
+                "{}",
+                human::render(&checked.reports, human_options(args.no_color))
+            ),
         }
         return if io_error { 2 } else { 1 };
     };
     if !checked.reports.is_empty() {
-        eprint!("{}", human::render(&checked.reports, human_options(args.no_color)));
+        eprint!(
+            "{}",
+            human::render(&checked.reports, human_options(args.no_color))
+        );
     }
     match args.format {
         Format::Json => match serde_json::to_string_pretty(&method) {
@@ -71,8 +77,16 @@ pub fn describe(m: &Method) -> String {
     }
     let d = &m.data;
     let _ = writeln!(o, "\ndata   {:?}", d.source);
-    let _ = writeln!(o, "       views {}, batch {}, holdout {}, limit {:?}, modalities {:?}", d.views, d.batch, d.holdout, d.limit, d.modalities);
-    let _ = writeln!(o, "       features {}, image {:?}, classes {}, samples {:?}", d.features, d.image, d.classes, d.samples);
+    let _ = writeln!(
+        o,
+        "       views {}, batch {}, holdout {}, limit {:?}, modalities {:?}",
+        d.views, d.batch, d.holdout, d.limit, d.modalities
+    );
+    let _ = writeln!(
+        o,
+        "       features {}, image {:?}, classes {}, samples {:?}",
+        d.features, d.image, d.classes, d.samples
+    );
     for a in &d.augment {
         let _ = writeln!(o, "       augment {a:?}");
     }
@@ -82,12 +96,22 @@ pub fn describe(m: &Method) -> String {
             Producer::Data => "data".to_string(),
             Producer::Mapper(i) => format!("mapper {i}"),
         };
-        let _ = writeln!(o, "  {:<16} {:<10} {:<6} {producer}", k.name, shape(&k.shape), format!("{:?}", k.dtype).to_lowercase());
+        let _ = writeln!(
+            o,
+            "  {:<16} {:<10} {:<6} {producer}",
+            k.name,
+            shape(&k.shape),
+            format!("{:?}", k.dtype).to_lowercase()
+        );
     }
     let _ = writeln!(o, "\nmappers");
     for (i, mp) in m.mappers.iter().enumerate() {
         let input = mp.input.as_deref().unwrap_or("(nothing)");
-        let _ = writeln!(o, "  {i}: {} = on {input} ({} → {})", mp.output, mp.in_dim, mp.out_dim);
+        let _ = writeln!(
+            o,
+            "  {i}: {} = on {input} ({} → {})",
+            mp.output, mp.in_dim, mp.out_dim
+        );
         for s in &mp.stages {
             let _ = writeln!(o, "       -> {s:?}");
         }
@@ -99,7 +123,11 @@ pub fn describe(m: &Method) -> String {
     tree(&mut o, &m.q, 1);
     let _ = writeln!(o, "divergence {:?}", m.divergence);
     let t = &m.train;
-    let _ = writeln!(o, "\ntrain  epochs {}, steps {:?}, seed {}, probe {}, clip {:?}, ema {:?}", t.epochs, t.steps, t.seed, t.probe, t.clip, t.ema);
+    let _ = writeln!(
+        o,
+        "\ntrain  epochs {}, steps {:?}, seed {}, probe {}, clip {:?}, ema {:?}",
+        t.epochs, t.steps, t.seed, t.probe, t.clip, t.ema
+    );
     let _ = writeln!(o, "       optimizer {:?}", t.optimizer);
     let _ = writeln!(o, "       schedule {:?}", t.schedule);
     let eval: Vec<String> = m.eval.iter().map(|e| format!("{e:?}")).collect();
@@ -111,14 +139,23 @@ pub fn describe(m: &Method) -> String {
 fn tree(o: &mut String, k: &KernelExpr, depth: usize) {
     let pad = "  ".repeat(depth);
     let (head, children): (String, Vec<&KernelExpr>) = match k {
-        KernelExpr::Kernel { kernel, inputs } => (format!("{kernel:?} on {}", inputs.join(", ")), vec![]),
+        KernelExpr::Kernel { kernel, inputs } => {
+            (format!("{kernel:?} on {}", inputs.join(", ")), vec![])
+        }
         KernelExpr::Add(a, b) => ("add".into(), vec![a, b]),
         KernelExpr::Sub(a, b) => ("sub".into(), vec![a, b]),
         KernelExpr::Scale(s, a) => (format!("scale {s}"), vec![a]),
         KernelExpr::Normalize(a) => ("normalize".into(), vec![a]),
         KernelExpr::Binarize(t, a) => (format!("binarize {t}"), vec![a]),
         KernelExpr::Leak(al, a) => (format!("leak {al}"), vec![a]),
-        KernelExpr::Propagate { steps, reachable, inner } => (format!("propagate steps {steps}, reachable {reachable}"), vec![inner]),
+        KernelExpr::Propagate {
+            steps,
+            reachable,
+            inner,
+        } => (
+            format!("propagate steps {steps}, reachable {reachable}"),
+            vec![inner],
+        ),
         KernelExpr::Symmetrize(a) => ("symmetrize".into(), vec![a]),
         KernelExpr::DebiasQ(al, a) => (format!("debias {al}"), vec![a]),
     };

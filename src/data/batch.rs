@@ -105,6 +105,17 @@ impl Batcher {
         rx.into_iter()
     }
 
+    /// View `view` of every sample in dataset order (n×F), augmented as in
+    /// training with the streams of `epoch`: e.g. views 0 and 1 of the test
+    /// split for the alignment metric. A copy of `x` without augmentation.
+    pub fn view_of_all(&self, epoch: usize, view: usize) -> Vec<f32> {
+        let rows: Vec<Vec<f32>> = (0..self.ds.n)
+            .into_par_iter()
+            .map(|s| self.view(epoch, s, view))
+            .collect();
+        rows.concat()
+    }
+
     /// Builds the batch of the given dataset samples (synchronously).
     pub fn build(&self, epoch: usize, samples: &[usize]) -> HostBatch {
         match &self.modalities {

@@ -20,8 +20,6 @@ pub const SHAPE_MISMATCH: &str = "E0606";
 pub const BUNDLED_MISSING: &str = "E0607";
 /// Too few samples for the requested holdout and batch size.
 pub const TOO_FEW_SAMPLES: &str = "E0608";
-/// An output file (plot) could not be written.
-pub const OUTPUT_UNWRITABLE: &str = "E0609";
 
 /// The E06xx table.
 pub const CODES: &[CodeInfo] = &[
@@ -72,11 +70,5 @@ pub const CODES: &[CodeInfo] = &[
         name: "too_few_samples",
         summary: "too few samples for the holdout and batch size",
         explain: "The last `holdout` samples are held out for evaluation, and training needs at least one full batch (batch / views source samples) from the rest; the last incomplete batch of every epoch is dropped.\n\nWrong:\n    data = Digits(limit = 500, holdout = 400, batch = 256)   # 100 training samples\n\nRight:\n    data = Digits(limit = 500, holdout = 100, batch = 256)",
-    },
-    CodeInfo {
-        code: OUTPUT_UNWRITABLE,
-        name: "output_unwritable",
-        summary: "an output file could not be written",
-        explain: "A plot or report file could not be created: the output directory is missing or not writable, or the disk is full.\n\nWrong:\n    iconc run tsne.icon --out /read-only/dir\n\nRight:\n    iconc run tsne.icon --out runs/tsne",
     },
 ];

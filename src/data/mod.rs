@@ -43,6 +43,23 @@ impl Dataset {
         self.x.get(i * self.features..(i + 1) * self.features)
     }
 
+    /// Batches of up to `rows` samples in file order with no augmentation and
+    /// the last partial batch kept (for embedding a split at evaluation time).
+    /// `index` is the dataset index; `x1` is None.
+    pub fn eval_batches(&self, rows: usize) -> impl Iterator<Item = HostBatch> + '_ {
+        let rows = rows.max(1);
+        (0..self.n).step_by(rows).map(move |start| {
+            let end = (start + rows).min(self.n);
+            HostBatch {
+                rows: end - start,
+                x: self.x[start * self.features..end * self.features].to_vec(),
+                x1: None,
+                label: self.labels[start..end].to_vec(),
+                index: (start as i64..end as i64).collect(),
+            }
+        })
+    }
+
     /// Keeps only the first `m` samples (no-op when `m >= n`).
     pub fn truncate(&mut self, m: usize) {
         if m < self.n {

@@ -144,7 +144,9 @@ impl NpzArrays {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "out.npz".into());
         let tmp = path.with_file_name(format!(".{file_name}.tmp{}", std::process::id()));
-        let result = self.write_to(&tmp).and_then(|()| std::fs::rename(&tmp, path));
+        let result = self
+            .write_to(&tmp)
+            .and_then(|()| std::fs::rename(&tmp, path));
         if result.is_err() {
             let _ = std::fs::remove_file(&tmp);
         }
@@ -158,24 +160,38 @@ impl NpzArrays {
             let options = npyz::zip::write::FileOptions::default();
             match &array.data {
                 ArrayData::F32(v) => {
-                    let mut w = npz.array::<f32>(name, options)?.default_dtype().shape(&shape).begin_nd()?;
+                    let mut w = npz
+                        .array::<f32>(name, options)?
+                        .default_dtype()
+                        .shape(&shape)
+                        .begin_nd()?;
                     w.extend(v.iter().copied())?;
                     w.finish()?;
                 }
                 ArrayData::F64(v) => {
-                    let mut w = npz.array::<f64>(name, options)?.default_dtype().shape(&shape).begin_nd()?;
+                    let mut w = npz
+                        .array::<f64>(name, options)?
+                        .default_dtype()
+                        .shape(&shape)
+                        .begin_nd()?;
                     w.extend(v.iter().copied())?;
                     w.finish()?;
                 }
                 ArrayData::I64(v) => {
-                    let mut w = npz.array::<i64>(name, options)?.default_dtype().shape(&shape).begin_nd()?;
+                    let mut w = npz
+                        .array::<i64>(name, options)?
+                        .default_dtype()
+                        .shape(&shape)
+                        .begin_nd()?;
                     w.extend(v.iter().copied())?;
                     w.finish()?;
                 }
                 ArrayData::Unsupported(_) => {}
             }
         }
-        npz.zip_writer().finish().map_err(|e| io::Error::other(e.to_string()))?;
+        npz.zip_writer()
+            .finish()
+            .map_err(|e| io::Error::other(e.to_string()))?;
         Ok(())
     }
 }
@@ -196,7 +212,12 @@ fn read_array<R: io::Read>(file: npyz::NpyFile<R>) -> io::Result<NpyArray> {
         "|i1" => ArrayData::I64(file.into_vec::<i8>()?.into_iter().map(i64::from).collect()),
         "|u1" => ArrayData::I64(file.into_vec::<u8>()?.into_iter().map(i64::from).collect()),
         "<u4" => ArrayData::I64(file.into_vec::<u32>()?.into_iter().map(i64::from).collect()),
-        "|b1" => ArrayData::I64(file.into_vec::<bool>()?.into_iter().map(i64::from).collect()),
+        "|b1" => ArrayData::I64(
+            file.into_vec::<bool>()?
+                .into_iter()
+                .map(i64::from)
+                .collect(),
+        ),
         _ => ArrayData::Unsupported(type_str),
     };
     let data = if fortran && shape.len() > 1 {

@@ -25,6 +25,9 @@ pub fn all() -> impl Iterator<Item = &'static CodeInfo> {
         .iter()
         .chain(crate::check::CODES.iter())
         .chain(crate::runtime::CODES.iter())
+        .chain(crate::runtime::loss::CODES.iter())
+        .chain(crate::data::CODES.iter())
+        .chain(crate::runtime::train::CODES.iter())
 }
 
 /// Looks a code up (`E0201`, `icon::unknown_kernel` or `unknown_kernel`).

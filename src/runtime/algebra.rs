@@ -78,8 +78,10 @@ pub fn leak(mut k: HostMatrix, alpha: f64) -> Result<HostMatrix, Diagnostic> {
 /// Uses sparse-times-dense products: O(nnz(P)·B) per step, fine for kNN p.
 pub fn propagate(k: HostMatrix, steps: usize, reachable: bool) -> Result<HostMatrix, Diagnostic> {
     if steps == 0 {
-        return Err(Diagnostic::bare("E0513", "`propagate` needs steps ≥ 1".to_string())
-            .with_help("use `propagate(1)` for p itself, or more steps to add longer walks"));
+        return Err(
+            Diagnostic::bare("E0513", "`propagate` needs steps ≥ 1".to_string())
+                .with_help("use `propagate(1)` for p itself, or more steps to add longer walks"),
+        );
     }
     let n = square(&k, "propagate")?;
     let sparse: Vec<Vec<(usize, f64)>> = (0..n)
@@ -136,7 +138,11 @@ pub fn symmetrize(k: HostMatrix) -> Result<HostMatrix, Diagnostic> {
 ///
 /// # Shapes
 /// - `log_q`: [R, M] with [`NEG`] outside C_i → [R, M].
-pub fn debias_q<B: Backend>(log_q: Tensor<B, 2>, cand: &[bool], alpha: f64) -> Result<Tensor<B, 2>, Diagnostic> {
+pub fn debias_q<B: Backend>(
+    log_q: Tensor<B, 2>,
+    cand: &[bool],
+    alpha: f64,
+) -> Result<Tensor<B, 2>, Diagnostic> {
     check_alpha(alpha, "debias")?;
     if alpha == 0.0 {
         return Ok(log_q);
@@ -145,11 +151,18 @@ pub fn debias_q<B: Backend>(log_q: Tensor<B, 2>, cand: &[bool], alpha: f64) -> R
     let device = log_q.device();
     let floor: Vec<f64> = (0..r)
         .map(|i| {
-            let n = cand[i * m..(i + 1) * m].iter().filter(|&&c| c).count().max(1);
+            let n = cand[i * m..(i + 1) * m]
+                .iter()
+                .filter(|&&c| c)
+                .count()
+                .max(1);
             (alpha / n as f64).ln()
         })
         .collect();
-    let b = Tensor::<B, 2>::from_data(crate::runtime::kernels::host::float_data::<B, 2>(floor, [r, 1]), &device);
+    let b = Tensor::<B, 2>::from_data(
+        crate::runtime::kernels::host::float_data::<B, 2>(floor, [r, 1]),
+        &device,
+    );
     let excl = crate::runtime::kernels::learned::excluded_mask::<B>(cand, r, m, &device);
     let a = if alpha < 1.0 {
         log_q.add_scalar((1.0 - alpha).ln())
@@ -167,8 +180,10 @@ fn check_alpha(alpha: f64, what: &str) -> Result<(), Diagnostic> {
     if (0.0..=1.0).contains(&alpha) {
         Ok(())
     } else {
-        Err(Diagnostic::bare("E0513", format!("`{what}({alpha})` needs 0 ≤ α ≤ 1"))
-            .with_help("the paper uses α ≈ 0.2–0.8"))
+        Err(
+            Diagnostic::bare("E0513", format!("`{what}({alpha})` needs 0 ≤ α ≤ 1"))
+                .with_help("the paper uses α ≈ 0.2–0.8"),
+        )
     }
 }
 
@@ -207,7 +222,10 @@ mod tests {
             let row = k.row(i);
             assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-12);
             assert_eq!(row[i], 0.0);
-            let min = (0..4).filter(|&j| j != i).map(|j| row[j]).fold(1.0, f64::min);
+            let min = (0..4)
+                .filter(|&j| j != i)
+                .map(|j| row[j])
+                .fold(1.0, f64::min);
             assert!((min - 0.3 / 3.0).abs() < 1e-12);
         }
     }
@@ -237,7 +255,9 @@ mod tests {
             assert!((a - b).abs() < 1e-12);
         }
         let reach = propagate(k, 2, true).unwrap();
-        assert!(reach.row(0)[1..].iter().all(|&v| (v - 1.0 / 3.0).abs() < 1e-12));
+        assert!(reach.row(0)[1..]
+            .iter()
+            .all(|&v| (v - 1.0 / 3.0).abs() < 1e-12));
     }
 
     #[test]

@@ -20,17 +20,34 @@ pub const EPS: f64 = 1e-10;
 ///
 /// # Shapes
 /// - `p`: R×M (host), `log_q`: [R, M] (finite; excluded entries very negative) → [R].
-pub fn loss_rows<B: Backend>(divergence: Divergence, p: &HostMatrix, log_q: Tensor<B, 2>) -> Tensor<B, 1> {
+pub fn loss_rows<B: Backend>(
+    divergence: Divergence,
+    p: &HostMatrix,
+    log_q: Tensor<B, 2>,
+) -> Tensor<B, 1> {
     let (r, m) = (p.rows, p.cols);
     let device = log_q.device();
     let rows = match divergence {
         Divergence::Kl => {
-            let skip = bool_tensor::<B>(p.values.iter().map(|&v| v.is_nan() || v <= EPS).collect(), r, m, &device);
+            let skip = bool_tensor::<B>(
+                p.values.iter().map(|&v| v.is_nan() || v <= EPS).collect(),
+                r,
+                m,
+                &device,
+            );
             let p_t = float_tensor::<B>(&p.values, r, m, &device);
             (p_t * log_q.mask_fill(skip, 0.0)).sum_dim(1).neg()
         }
         Divergence::Rkl => {
-            let log_ph = float_tensor::<B>(&p.values.iter().map(|&v| v.max(EPS).ln()).collect::<Vec<_>>(), r, m, &device);
+            let log_ph = float_tensor::<B>(
+                &p.values
+                    .iter()
+                    .map(|&v| v.max(EPS).ln())
+                    .collect::<Vec<_>>(),
+                r,
+                m,
+                &device,
+            );
             let q = log_q.clone().exp();
             let skip = q.clone().lower_equal_elem(EPS);
             let qh = q.clamp_min(EPS);
@@ -40,7 +57,12 @@ pub fn loss_rows<B: Backend>(divergence: Divergence, p: &HostMatrix, log_q: Tens
         Divergence::Js => {
             let ph_vals: Vec<f64> = p.values.iter().map(|&v| v.max(EPS)).collect();
             let ph = float_tensor::<B>(&ph_vals, r, m, &device);
-            let log_ph = float_tensor::<B>(&ph_vals.iter().map(|v| v.ln()).collect::<Vec<_>>(), r, m, &device);
+            let log_ph = float_tensor::<B>(
+                &ph_vals.iter().map(|v| v.ln()).collect::<Vec<_>>(),
+                r,
+                m,
+                &device,
+            );
             let qh = log_q.clone().exp().clamp_min(EPS);
             let log_qh = log_q.clamp_min(EPS.ln());
             let log_m = ((ph.clone() + qh.clone()) / 2.0).log();
@@ -91,11 +113,24 @@ pub fn mean_entropy(p: &HostMatrix) -> f64 {
 }
 
 /// A host f64 matrix as a device f32 tensor.
-pub fn float_tensor<B: Backend>(values: &[f64], r: usize, m: usize, device: &B::Device) -> Tensor<B, 2> {
+pub fn float_tensor<B: Backend>(
+    values: &[f64],
+    r: usize,
+    m: usize,
+    device: &B::Device,
+) -> Tensor<B, 2> {
     // f64 data is converted to the backend's float type (exact for f64 backends).
-    Tensor::from_data(crate::runtime::kernels::host::float_data::<B, 2>(values.to_vec(), [r, m]), device)
+    Tensor::from_data(
+        crate::runtime::kernels::host::float_data::<B, 2>(values.to_vec(), [r, m]),
+        device,
+    )
 }
 
-fn bool_tensor<B: Backend>(values: Vec<bool>, r: usize, m: usize, device: &B::Device) -> Tensor<B, 2, Bool> {
+fn bool_tensor<B: Backend>(
+    values: Vec<bool>,
+    r: usize,
+    m: usize,
+    device: &B::Device,
+) -> Tensor<B, 2, Bool> {
     Tensor::from_data(TensorData::new(values, [r, m]), device)
 }

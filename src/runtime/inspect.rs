@@ -8,12 +8,13 @@
 
 use crate::data::npz::{ArrayData, NpyArray, NpzArrays};
 use crate::diag::Diagnostic;
-use crate::ir::{self, Kernel, KernelExpr, Producer};
+use crate::ir::{self, Producer};
 use crate::runtime::backend::{dispatch, BackendKind, BackendTask};
+use crate::runtime::kernels::expr_keys;
+use crate::runtime::kernels::host::{float_data, int_data};
 use crate::runtime::loss::{evaluate, Batch, KernelParams};
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
-use crate::runtime::kernels::host::{float_data, int_data};
 use std::collections::BTreeSet;
 
 /// Computes p, log q and the loss of `method` on `arrays` with `backend`.
@@ -21,13 +22,18 @@ use std::collections::BTreeSet;
 /// Returns `p` (R×M f64), `log_q` (R×M f64, −inf where j ∉ C_i), `loss_rows`
 /// (R), `loss` (scalar), and `kl_value` (scalar, `kl` only) and `beta` (R,
 /// perplexity-calibrated p only) where defined.
-pub fn inspect_method(method: &ir::Method, arrays: &NpzArrays, backend: BackendKind) -> Result<NpzArrays, Diagnostic> {
+pub fn inspect_method(
+    method: &ir::Method,
+    arrays: &NpzArrays,
+    backend: BackendKind,
+) -> Result<NpzArrays, Diagnostic> {
     let keys = kernel_keys(method);
     for key in &keys {
         if arrays.get(key).is_none() {
             return Err(missing(method, key));
         }
     }
+    check_shapes(method, arrays, &keys)?;
     dispatch(
         backend,
         InspectTask {
@@ -54,8 +60,14 @@ impl BackendTask for InspectTask<'_> {
         let (r, m) = (eval.p.rows, eval.p.cols);
         let mut out = NpzArrays::new();
         out.insert("p", NpyArray::f64(vec![r, m], eval.p.values.clone()));
-        out.insert("log_q", NpyArray::f64(vec![r, m], to_f64(eval.output.log_q)?));
-        out.insert("loss_rows", NpyArray::f64(vec![r], to_f64(eval.output.loss_rows)?));
+        out.insert(
+            "log_q",
+            NpyArray::f64(vec![r, m], to_f64(eval.output.log_q)?),
+        );
+        out.insert(
+            "loss_rows",
+            NpyArray::f64(vec![r], to_f64(eval.output.loss_rows)?),
+        );
         out.insert("loss", NpyArray::f64(vec![], to_f64(eval.output.loss)?));
         if let Some(kl) = eval.output.kl_value {
             out.insert("kl_value", NpyArray::f64(vec![], to_f64(kl)?));
@@ -70,39 +82,74 @@ impl BackendTask for InspectTask<'_> {
 /// Every batch key a kernel of p or q reads (with the kernels' default keys).
 pub fn kernel_keys(method: &ir::Method) -> BTreeSet<String> {
     let mut keys = BTreeSet::new();
-    collect_keys(&method.p, &mut keys);
-    collect_keys(&method.q, &mut keys);
+    expr_keys(&method.p, &mut keys);
+    expr_keys(&method.q, &mut keys);
     keys
 }
 
-fn collect_keys(e: &KernelExpr, keys: &mut BTreeSet<String>) {
-    match e {
-        KernelExpr::Kernel { kernel, inputs } => {
-            keys.extend(inputs.iter().cloned());
-            if inputs.is_empty() {
-                match kernel {
-                    Kernel::Graph { .. } => {
-                        keys.insert("index".into());
-                    }
-                    Kernel::Label { .. } => {
-                        keys.insert("label".into());
-                    }
-                    _ => {}
+/// Checks each array against its key's IR shape: fixed sizes must match and
+/// every batch dimension must be the same B. Flattening (images) is allowed:
+/// a float key's trailing dims may be given as one.
+fn check_shapes(
+    method: &ir::Method,
+    arrays: &NpzArrays,
+    keys: &BTreeSet<String>,
+) -> Result<(), Diagnostic> {
+    let mut batch: Option<(usize, &str)> = None;
+    for key in keys {
+        let (Some(info), Some(array)) =
+            (method.keys.iter().find(|k| &k.name == key), arrays.get(key))
+        else {
+            continue;
+        };
+        let want: Vec<Option<usize>> = info
+            .shape
+            .iter()
+            .map(|d| match d {
+                ir::Dim::Batch => None,
+                ir::Dim::Fixed(n) => Some(*n),
+            })
+            .collect();
+        let got = &array.shape;
+        let rows_ok = match (want.first(), got.first()) {
+            (Some(Some(n)), Some(g)) => n == g,
+            (Some(None), Some(&g)) => match batch {
+                Some((b, _)) => b == g,
+                None => {
+                    batch = Some((g, key));
+                    true
                 }
-            }
+            },
+            _ => false,
+        };
+        let width = |s: &[usize]| s.iter().skip(1).product::<usize>();
+        let want_width: Option<usize> = want.iter().skip(1).copied().product();
+        let width_ok = want_width.is_none_or(|w| w == width(got));
+        if !rows_ok || !width_ok {
+            let expected: Vec<String> = info
+                .shape
+                .iter()
+                .map(|d| match d {
+                    ir::Dim::Batch => batch.map_or("B".to_string(), |(b, _)| format!("B = {b}")),
+                    ir::Dim::Fixed(n) => n.to_string(),
+                })
+                .collect();
+            return Err(Diagnostic::bare(
+                "E0509",
+                format!(
+                    "array `{key}` has shape {got:?}, the method expects [{}]",
+                    expected.join(", ")
+                ),
+            )
+            .with_help(match batch {
+                Some((_, first)) if first != key.as_str() => {
+                    format!("every batch key must have as many rows as `{first}`")
+                }
+                _ => "give the array the shape the method's key has (see `iconc show`)".to_string(),
+            }));
         }
-        KernelExpr::Add(a, b) | KernelExpr::Sub(a, b) => {
-            collect_keys(a, keys);
-            collect_keys(b, keys);
-        }
-        KernelExpr::Scale(_, k)
-        | KernelExpr::Normalize(k)
-        | KernelExpr::Binarize(_, k)
-        | KernelExpr::Leak(_, k)
-        | KernelExpr::Symmetrize(k)
-        | KernelExpr::DebiasQ(_, k) => collect_keys(k, keys),
-        KernelExpr::Propagate { inner, .. } => collect_keys(inner, keys),
     }
+    Ok(())
 }
 
 fn missing(method: &ir::Method, key: &str) -> Diagnostic {
@@ -123,14 +170,22 @@ fn missing(method: &ir::Method, key: &str) -> Diagnostic {
 }
 
 /// Builds the device batch from the arrays named in `keys`.
-fn to_batch<B: Backend>(arrays: &NpzArrays, keys: &BTreeSet<String>, device: &B::Device) -> Result<Batch<B>, Diagnostic> {
+fn to_batch<B: Backend>(
+    arrays: &NpzArrays,
+    keys: &BTreeSet<String>,
+    device: &B::Device,
+) -> Result<Batch<B>, Diagnostic> {
     let mut batch = Batch::new();
     for key in keys {
         let Some(a) = arrays.get(key) else { continue };
         let bad_shape = || {
             Diagnostic::bare(
                 "E0509",
-                format!("array `{key}` has shape {:?} and dtype {}", a.shape, a.dtype_name()),
+                format!(
+                    "array `{key}` has shape {:?} and dtype {}",
+                    a.shape,
+                    a.dtype_name()
+                ),
             )
             .with_help("float keys must be 2-D (rows × features), int keys 1-D (one id per row)")
         };
@@ -145,14 +200,20 @@ fn to_batch<B: Backend>(arrays: &NpzArrays, keys: &BTreeSet<String>, device: &B:
                 if v.len() != rows * cols {
                     return Err(bad_shape());
                 }
-                batch.floats.insert(key.clone(), Tensor::from_data(float_data::<B, 2>(v, [rows, cols]), device));
+                batch.floats.insert(
+                    key.clone(),
+                    Tensor::from_data(float_data::<B, 2>(v, [rows, cols]), device),
+                );
             }
             ArrayData::I64(v) => {
                 let ok = matches!(a.shape.as_slice(), [_] | [_, 1]);
                 if !ok {
                     return Err(bad_shape());
                 }
-                batch.ints.insert(key.clone(), Tensor::from_data(int_data::<B>(v.clone()), device));
+                batch.ints.insert(
+                    key.clone(),
+                    Tensor::from_data(int_data::<B>(v.clone()), device),
+                );
             }
             ArrayData::Unsupported(_) => return Err(bad_shape()),
         }
@@ -164,5 +225,7 @@ fn to_f64<B: Backend, const D: usize>(t: Tensor<B, D>) -> Result<Vec<f64>, Diagn
     t.into_data()
         .convert::<f64>()
         .into_vec::<f64>()
-        .map_err(|e| crate::runtime::kernels::host::internal(format!("cannot read a result tensor: {e:?}")))
+        .map_err(|e| {
+            crate::runtime::kernels::host::internal(format!("cannot read a result tensor: {e:?}"))
+        })
 }

@@ -61,7 +61,12 @@ impl<B: Backend> KernelParams<B> {
         kernels::learnable_init(&method.q, &mut init);
         let log_scales = init
             .into_iter()
-            .map(|v| Param::from_tensor(Tensor::from_data(crate::runtime::kernels::host::float_data::<B, 1>(vec![v], [1]), device)))
+            .map(|v| {
+                Param::from_tensor(Tensor::from_data(
+                    crate::runtime::kernels::host::float_data::<B, 1>(vec![v], [1]),
+                    device,
+                ))
+            })
             .collect();
         KernelParams { log_scales }
     }
@@ -95,6 +100,8 @@ pub struct Evaluation<B: Backend> {
     pub mean_entropy: Option<f64>,
     /// Rows whose perplexity search hit its cap (the caller may warn once).
     pub unconverged_rows: usize,
+    /// Rows whose perplexity was clamped for a short batch (warn once).
+    pub clamped_rows: usize,
 }
 
 /// The I-Con loss of `batch` under `method` (§1): `icon_loss = L_ce` for `kl`.
@@ -116,12 +123,15 @@ pub fn evaluate<B: Backend>(
     batch: &Batch<B>,
     params: &KernelParams<B>,
 ) -> Result<Evaluation<B>, Diagnostic> {
-    let hb = HostBatch::from_batch(batch)?;
+    let mut p_keys = std::collections::BTreeSet::new();
+    kernels::expr_keys(&method.p, &mut p_keys);
+    let hb = HostBatch::from_batch(batch, &p_keys)?;
     let mut pctx = PContext {
         hb: &hb,
         layout: method.layout,
         beta: None,
         unconverged: 0,
+        clamped: 0,
     };
     let p = kernels::eval_p(&method.p, &mut pctx)?;
     let mut qctx = QContext {
@@ -146,7 +156,8 @@ pub fn evaluate<B: Backend>(
             check_shape(&p, &log_q)?;
             divergence::check_support(&p, &cand)?;
             let rows = divergence::loss_rows(method.divergence, &p, log_q.clone());
-            let mean_h = (method.divergence == Divergence::Kl).then(|| divergence::mean_entropy(&p));
+            let mean_h =
+                (method.divergence == Divergence::Kl).then(|| divergence::mean_entropy(&p));
             (rows, log_q, mean_h)
         }
         QValue::Limit { kind, d, cand } => {
@@ -180,6 +191,7 @@ pub fn evaluate<B: Backend>(
         beta: pctx.beta,
         mean_entropy: mean_h,
         unconverged_rows: pctx.unconverged,
+        clamped_rows: pctx.clamped,
     })
 }
 
@@ -192,7 +204,9 @@ fn check_shape<B: Backend>(p: &HostMatrix, q: &Tensor<B, 2>) -> Result<(), Diagn
             "E0504",
             format!("p is {}×{} but q is {r}×{m}", p.rows, p.cols),
         )
-        .with_help("p and q must have the same rows and columns (§1.4); check their input keys and layout"))
+        .with_help(
+            "p and q must have the same rows and columns (§1.4); check their input keys and layout",
+        ))
     }
 }
 
@@ -232,7 +246,7 @@ fn first_graph(e: &KernelExpr) -> Option<(String, String)> {
 pub const CODES: &[CodeInfo] = &[
     CodeInfo {
         code: "E0502",
-        name: "support_mismatch",
+        name: "runtime_support_mismatch",
         summary: "p puts mass where q excludes the pair",
         explain: "The forward KL needs q > 0 wherever p > 0. Here p is positive on a pair that q's\ncandidate set excludes (usually the diagonal), so the loss would be +inf.\n\nWrong:\n    p = Identity()\n    q = Gaussian(sigma = 0.5) on embedding          # excludes self by default\n\nRight:\n    q = Gaussian(sigma = 0.5, exclude_self = false) on embedding",
     },

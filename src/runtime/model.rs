@@ -26,6 +26,16 @@ impl<B: Backend> Default for Keys<B> {
     }
 }
 
+/// The whole trainable model: the mapper pipelines plus the learnable kernel
+/// parameters `K` (temperatures, γ; `KernelParams` of the loss).
+#[derive(Module, Debug)]
+pub struct IconModel<B: Backend, K> {
+    /// Mapper pipelines.
+    pub mappers: Mappers<B>,
+    /// Learnable kernel parameters.
+    pub kernel: K,
+}
+
 /// Every mapper pipeline of a method, run in IR order.
 #[derive(Module, Debug)]
 pub struct Mappers<B: Backend> {
@@ -40,7 +50,11 @@ impl<B: Backend> Mappers<B> {
     }
 
     /// Builds pipelines from mapper specs (in dependency order).
-    pub fn from_specs(specs: &[ir::MapperSpec], pca: Option<PcaSource<'_>>, device: &B::Device) -> Self {
+    pub fn from_specs(
+        specs: &[ir::MapperSpec],
+        pca: Option<PcaSource<'_>>,
+        device: &B::Device,
+    ) -> Self {
         let mappers = Mappers {
             pipelines: specs
                 .iter()
@@ -80,7 +94,11 @@ impl<B: Backend> Mappers<B> {
     /// Re-orthonormalizes orthonormal Linear stages (call after each optimizer step).
     pub fn orthonormalize(self) -> Self {
         Mappers {
-            pipelines: self.pipelines.into_iter().map(Pipeline::orthonormalize).collect(),
+            pipelines: self
+                .pipelines
+                .into_iter()
+                .map(Pipeline::orthonormalize)
+                .collect(),
         }
     }
 
@@ -108,5 +126,7 @@ fn missing_key(key: &str, output: &str) -> Diagnostic {
         "E0701",
         format!("mapper pipeline `{output}` reads key `{key}`, which no earlier step produced"),
     )
-    .with_help("this is a compiler bug: the checker should have rejected this key flow; please report it")
+    .with_help(
+        "this is a compiler bug: the checker should have rejected this key flow; please report it",
+    )
 }

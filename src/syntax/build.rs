@@ -60,7 +60,7 @@ impl Builder<'_> {
     pub(crate) fn item(&mut self, pair: Pair<'_, Rule>) -> Built<Option<Item>> {
         let span = self.span(&pair);
         let rule = pair.as_rule();
-        let mut inner = pair.into_inner();
+        let mut inner = pair.into_inner().filter(is_node);
         let (Some(first), Some(second)) = (inner.next(), inner.next()) else {
             return Ok(None);
         };
@@ -107,6 +107,7 @@ impl Builder<'_> {
             Rule::list => {
                 let items = pair
                     .into_inner()
+                    .filter(is_node)
                     .map(|p| self.expr(p, depth + 1))
                     .collect::<Built<Vec<_>>>()?;
                 Ok(Expr {
@@ -118,7 +119,7 @@ impl Builder<'_> {
             Rule::name => {
                 let ident = pair
                     .into_inner()
-                    .next()
+                    .find(is_node)
                     .map(|p| self.ident(&p))
                     .unwrap_or_else(|| Ident {
                         name: String::new(),
@@ -143,7 +144,7 @@ impl Builder<'_> {
     /// The single child of a wrapper pair.
     fn only_child(&mut self, pair: Pair<'_, Rule>, depth: usize) -> Built<Expr> {
         let span = self.span(&pair);
-        match pair.into_inner().next() {
+        match pair.into_inner().find(is_node) {
             Some(child) => self.expr(child, depth),
             None => Ok(error_expr(span)),
         }
@@ -153,7 +154,7 @@ impl Builder<'_> {
     /// to the left. Each operator adds one level of depth.
     fn binary_chain(&mut self, pair: Pair<'_, Rule>, depth: usize) -> Built<Expr> {
         let span = self.span(&pair);
-        let mut inner = pair.into_inner();
+        let mut inner = pair.into_inner().filter(is_node);
         let Some(first) = inner.next() else {
             return Ok(error_expr(span));
         };
@@ -163,8 +164,7 @@ impl Builder<'_> {
         };
         let mut lhs = self.expr(first, depth + 1)?;
         let mut level = depth;
-        loop {
-            let Some(rhs) = inner.next() else { break };
+        while let Some(rhs) = inner.next() {
             level += 1;
             if level > MAX_DEPTH {
                 return Err(TooDeep);
@@ -196,7 +196,7 @@ impl Builder<'_> {
     /// literal (`-2` is `Number(-2)`), so the checker sees plain numbers.
     fn factor(&mut self, pair: Pair<'_, Rule>, depth: usize) -> Built<Expr> {
         let span = self.span(&pair);
-        let mut inner = pair.into_inner();
+        let mut inner = pair.into_inner().filter(is_node);
         let Some(first) = inner.next() else {
             return Ok(error_expr(span));
         };
@@ -207,7 +207,7 @@ impl Builder<'_> {
             return Ok(error_expr(span));
         };
         // Decision: fold `-` + number literal (no pipeline stages) into the literal.
-        let mut parts = operand.clone().into_inner();
+        let mut parts = operand.clone().into_inner().filter(is_node);
         if let (Some(atom), None) = (parts.next(), parts.next()) {
             if atom.as_rule() == Rule::number {
                 let mut lit = self.number(&atom, true);
@@ -225,7 +225,7 @@ impl Builder<'_> {
     /// `atom -> stage -> stage`.
     fn postfix(&mut self, pair: Pair<'_, Rule>, depth: usize) -> Built<Expr> {
         let span = self.span(&pair);
-        let mut parts = pair.into_inner().peekable();
+        let mut parts = pair.into_inner().filter(is_node).peekable();
         let Some(head) = parts.next() else {
             return Ok(error_expr(span));
         };
@@ -245,14 +245,14 @@ impl Builder<'_> {
     /// `Name(args) [on k, k]`.
     fn call(&mut self, pair: Pair<'_, Rule>, depth: usize) -> Built<Expr> {
         let span = self.span(&pair);
-        let mut inner = pair.into_inner();
+        let mut inner = pair.into_inner().filter(is_node);
         let (Some(name), Some(args)) = (inner.next(), inner.next()) else {
             return Ok(error_expr(span));
         };
         let name = self.ident(&name);
         let args_span = self.span(&args);
         let mut built_args = Vec::new();
-        for arg in args.into_inner() {
+        for arg in args.into_inner().filter(is_node) {
             built_args.push(self.arg(arg, depth + 1)?);
         }
         let on = inner
@@ -260,6 +260,7 @@ impl Builder<'_> {
             .map(|clause| {
                 clause
                     .into_inner()
+                    .filter(is_node)
                     .filter(|p| p.as_rule() == Rule::ident)
                     .map(|p| self.ident(&p))
                     .collect()
@@ -281,7 +282,7 @@ impl Builder<'_> {
         let span = self.span(&pair);
         let mut name = None;
         let mut value = None;
-        for child in pair.into_inner() {
+        for child in pair.into_inner().filter(is_node) {
             if child.as_rule() == Rule::ident {
                 name = Some(self.ident(&child));
             } else {
@@ -366,6 +367,21 @@ impl Builder<'_> {
     }
 }
 
+/// False for punctuation pairs (`=`, `,`, brackets, `->`): the grammar
+/// makes them rules only for error positions.
+fn is_node(pair: &Pair<'_, Rule>) -> bool {
+    !matches!(
+        pair.as_rule(),
+        Rule::eq
+            | Rule::comma
+            | Rule::lparen
+            | Rule::rparen
+            | Rule::lbrack
+            | Rule::rbrack
+            | Rule::arrow
+    )
+}
+
 /// Descends through `expr`/`term`/`factor`/`postfix` pairs that wrap a
 /// single child, without recursion (keeps the builder's stack shallow: one
 /// frame per real tree level).
@@ -374,7 +390,7 @@ fn skip_wrappers(mut pair: Pair<'_, Rule>) -> Pair<'_, Rule> {
         pair.as_rule(),
         Rule::expr | Rule::term | Rule::factor | Rule::postfix
     ) {
-        let mut inner = pair.clone().into_inner();
+        let mut inner = pair.clone().into_inner().filter(is_node);
         match (inner.next(), inner.next()) {
             (Some(only), None) => pair = only,
             _ => break,
@@ -447,7 +463,9 @@ mod tests {
         assert_eq!(parse_number("0.5"), Ok((0.5, false)));
         assert_eq!(parse_number("1e-3"), Ok((0.001, false)));
         assert_eq!(parse_number("2.5E+4"), Ok((25000.0, false)));
-        for bad in ["1e", "1.", ".5", "1.2.3", "1_000", "0x10", "2epochs", "1e+", "1e400"] {
+        for bad in [
+            "1e", "1.", ".5", "1.2.3", "1_000", "0x10", "2epochs", "1e+", "1e400",
+        ] {
             assert!(parse_number(bad).is_err(), "{bad}");
         }
     }

@@ -49,11 +49,10 @@ The parser found a token that cannot appear at this point of a statement.
 The help line says what was expected instead.
 
 Wrong:
-    q = Gaussian(sigma = 0.5) on embedding +
-        * 2
+    q = Gaussian(0.5 = sigma) on embedding
 
 Right:
-    q = 2 * Gaussian(sigma = 0.5) on embedding
+    q = Gaussian(sigma = 0.5) on embedding
 ",
     },
     CodeInfo {
@@ -329,14 +328,67 @@ Right:
 mod tests {
     use super::CODES;
 
+    /// The indented example lines between `start` and `end` markers.
+    fn section(explain: &str, start: &str, end: &str) -> String {
+        let from = explain
+            .find(start)
+            .map_or(explain.len(), |i| i + start.len());
+        let rest = &explain[from..];
+        let to = rest.find(end).unwrap_or(rest.len());
+        rest[..to]
+            .lines()
+            .filter(|l| l.starts_with("    ") && !l.contains("(nested much deeper"))
+            .map(|l| format!("{}\n", &l[4..]))
+            .collect()
+    }
+
+    #[test]
+    fn every_wrong_example_gives_its_code_and_every_right_example_parses() {
+        for c in CODES {
+            let mut wrong = section(c.explain, "Wrong:", "Right:");
+            if c.code == super::E_TOO_COMPLEX {
+                // The doc shortens the example; build the real one.
+                wrong = format!("p = {}A(){}\n", "(".repeat(200), ")".repeat(200));
+            }
+            let parsed = crate::syntax::parse(&crate::Source::new("wrong", wrong.as_str()));
+            assert!(
+                parsed.diagnostics.iter().any(|d| d.code == c.code),
+                "{}: wrong example gives {:?}",
+                c.code,
+                parsed
+                    .diagnostics
+                    .iter()
+                    .map(|d| d.code)
+                    .collect::<Vec<_>>()
+            );
+            let right = section(c.explain, "Right:", "\u{0}");
+            let parsed = crate::syntax::parse(&crate::Source::new("right", right.as_str()));
+            assert!(
+                parsed.diagnostics.is_empty(),
+                "{}: right example: {:?}",
+                c.code,
+                parsed.diagnostics
+            );
+        }
+    }
+
     #[test]
     fn codes_are_unique_sorted_and_explained() {
         for pair in CODES.windows(2) {
-            assert!(pair[0].code < pair[1].code, "{} !< {}", pair[0].code, pair[1].code);
+            assert!(
+                pair[0].code < pair[1].code,
+                "{} !< {}",
+                pair[0].code,
+                pair[1].code
+            );
         }
         for c in CODES {
             assert!(c.code.starts_with("E01"), "{}", c.code);
-            assert!(c.explain.contains("Wrong:") && c.explain.contains("Right:"), "{}", c.code);
+            assert!(
+                c.explain.contains("Wrong:") && c.explain.contains("Right:"),
+                "{}",
+                c.code
+            );
         }
     }
 }

@@ -8,88 +8,12 @@
 
 use super::codes::*;
 use super::grammar::Rule;
-use super::lexer::{text_of, Tok, Token};
+use super::lexer::{Tok, Token};
 use super::recover::{is_statement_start, HEADER_KEYWORDS};
+use super::site::Site;
 use super::Failure;
 use crate::ast::Span;
 use crate::diag::Diagnostic;
-
-/// Tokens around an error, within one statement.
-struct Site<'a> {
-    text: &'a str,
-    tokens: &'a [Token],
-    /// First token of the statement.
-    stmt: usize,
-    /// The significant token at the error (== tokens.len() at end of file).
-    cur: usize,
-    /// The last significant token before `cur` inside the statement.
-    prev: Option<usize>,
-}
-
-impl Site<'_> {
-    fn tok(&self, i: usize) -> Option<&Token> {
-        self.tokens.get(i)
-    }
-    fn kind(&self, i: usize) -> Option<Tok> {
-        self.tok(i).map(|t| t.kind)
-    }
-    fn str(&self, i: usize) -> &str {
-        self.tok(i).map(|t| text_of(self.text, t)).unwrap_or("")
-    }
-    /// The span of the current token, or an empty span at the end of file.
-    fn cur_span(&self) -> Span {
-        self.tok(self.cur)
-            .map(|t| t.span)
-            .unwrap_or(Span::new(self.text.len(), self.text.len()))
-    }
-    /// How the current token reads in a message: "`x`" or "end of file".
-    fn cur_desc(&self) -> String {
-        match self.kind(self.cur) {
-            None => "end of file".to_string(),
-            Some(Tok::Newline) => "end of line".to_string(),
-            Some(Tok::Str { .. }) => "a string".to_string(),
-            Some(_) => format!("`{}`", self.str(self.cur)),
-        }
-    }
-    fn prev_kind(&self) -> Option<Tok> {
-        self.prev.and_then(|p| self.kind(p))
-    }
-    fn prev_is_word(&self, word: &str) -> bool {
-        self.prev.is_some_and(|p| self.kind(p) == Some(Tok::Ident) && self.str(p) == word)
-    }
-    /// True when the current token is on the same line as the previous one.
-    fn cur_on_prev_line(&self) -> bool {
-        let (Some(p), Some(c)) = (self.prev.and_then(|p| self.tok(p)), self.tok(self.cur)) else {
-            return false;
-        };
-        !self
-            .text
-            .get(p.span.end..c.span.start)
-            .unwrap_or_default()
-            .contains('\n')
-    }
-    /// Label for "expected X": at the current token when it is on the line
-    /// of token `anchor`, else at `anchor` ("… after this").
-    fn here_or_after(&self, anchor: usize, what: &str) -> (Span, String) {
-        let same_line = self.tok(anchor).zip(self.tok(self.cur)).is_some_and(|(a, c)| {
-            !self.text.get(a.span.end..c.span.start).unwrap_or_default().contains('\n')
-        });
-        match self.tok(anchor) {
-            Some(a) if !same_line => (a.span, format!("{what} after this")),
-            _ => (self.cur_span(), format!("{what} here")),
-        }
-    }
-    /// Label span for "expected X here": the current token when it is on
-    /// the line of the previous one, else the previous token.
-    fn expected_at(&self) -> (Span, &'static str) {
-        match self.prev.and_then(|p| self.tok(p)) {
-            Some(p) if !self.cur_on_prev_line() || self.cur >= self.tokens.len() => {
-                (p.span, "expected a value after this")
-            }
-            _ => (self.cur_span(), "expected a value here"),
-        }
-    }
-}
 
 /// One diagnostic for a statement (starting at token `stmt`) that failed,
 /// and the index of the token where the statement really stopped (recovery
@@ -140,7 +64,11 @@ pub(crate) fn diagnose(
 /// The first token of the line that token `i` is on.
 fn line_head(tokens: &[Token], i: usize) -> Option<usize> {
     let mut h = i.min(tokens.len());
-    while h > 0 && tokens.get(h - 1).is_some_and(|t| !matches!(t.kind, Tok::Newline | Tok::Semi)) {
+    while h > 0
+        && tokens
+            .get(h - 1)
+            .is_some_and(|t| !matches!(t.kind, Tok::Newline | Tok::Semi))
+    {
         h -= 1;
     }
     (h < tokens.len()).then_some(h)
@@ -184,7 +112,10 @@ pub(crate) fn after_statement(text: &str, tokens: &[Token], stmt: usize, at: usi
     }
     Diagnostic::error(
         E_MISSING_SEPARATOR,
-        format!("unexpected {} after the end of the statement", site.cur_desc()),
+        format!(
+            "unexpected {} after the end of the statement",
+            site.cur_desc()
+        ),
         site.cur_span(),
         "the statement already ended before this",
     )
@@ -336,8 +267,9 @@ fn delimiters(s: &Site<'_>) -> Option<Diagnostic> {
             }
         }
         (_, Some(open)) => {
-            let at_end = s.cur >= s.tokens.len() || is_statement_start(s.text, s.tokens, s.cur);
-            if at_end && !closes_later(s, stack.len()) {
+            // Brackets that never close (before EOF or the next statement in
+            // column one) are the problem, whatever else pest tripped on.
+            if !closes_later(s, stack.len()) {
                 unclosed(s, open)
             } else {
                 None
@@ -366,10 +298,7 @@ fn statement_head(s: &Site<'_>) -> Option<Diagnostic> {
                 site.cur_span(),
                 "a statement cannot start here",
             )
-            .with_help(
-                "statements are `target = value` or a header such as `method \"name\"`; \
-                 a continued expression needs its operator at the end of the previous line",
-            ),
+            .with_help("statements are `target = value` or a header such as `method \"name\"`"),
         );
     }
     let second = (s.stmt + 1..s.tokens.len())
@@ -389,8 +318,13 @@ fn statement_head(s: &Site<'_>) -> Option<Diagnostic> {
         };
         let (span, label) = s.here_or_after(s.stmt, "expected a string");
         return Some(
-            Diagnostic::error(E_MISSING_STRING, format!("expected a string after `{head}`"), span, label)
-                .with_help(help),
+            Diagnostic::error(
+                E_MISSING_STRING,
+                format!("expected a string after `{head}`"),
+                span,
+                label,
+            )
+            .with_help(help),
         );
     }
     let help = if s.kind(s.cur) == Some(Tok::LParen) {
@@ -399,7 +333,15 @@ fn statement_head(s: &Site<'_>) -> Option<Diagnostic> {
         format!("write `{head} = value`")
     };
     let (span, label) = s.here_or_after(s.stmt, "expected `=`");
-    Some(Diagnostic::error(E_MISSING_EQ, format!("expected `=` after `{head}`"), span, label).with_help(help))
+    Some(
+        Diagnostic::error(
+            E_MISSING_EQ,
+            format!("expected `=` after `{head}`"),
+            span,
+            label,
+        )
+        .with_help(help),
+    )
 }
 
 /// True when the `)` at `close` ends a call's argument list (`Name(…)`).
@@ -413,7 +355,8 @@ fn closes_call(s: &Site<'_>, close: usize) -> bool {
                 if depth == 0 {
                     return s.kind(i) == Some(Tok::LParen)
                         && i.checked_sub(1).is_some_and(|n| {
-                            s.kind(n) == Some(Tok::Ident) && !matches!(s.str(n), "on" | "true" | "false")
+                            s.kind(n) == Some(Tok::Ident)
+                                && !matches!(s.str(n), "on" | "true" | "false")
                         });
                 }
             }
@@ -432,7 +375,14 @@ fn stray_on(s: &Site<'_>) -> Option<Diagnostic> {
         let next = (s.cur + 1..s.tokens.len())
             .find(|&i| s.kind(i).is_some_and(Tok::is_significant))
             .unwrap_or(s.tokens.len());
-        return Some(missing_key(&Site { cur: next, prev: Some(s.cur), ..*s }, "on"));
+        return Some(missing_key(
+            &Site {
+                cur: next,
+                prev: Some(s.cur),
+                ..*s
+            },
+            "on",
+        ));
     }
     let help = if s.prev_kind() == Some(Tok::RParen) {
         "`on` applies to one call; in algebra put `on key` after each kernel call"
@@ -454,15 +404,24 @@ fn stray_on(s: &Site<'_>) -> Option<Diagnostic> {
 /// What a statement target expects after `=`: the message and an example.
 fn expected_for_target(target: &str) -> (String, String) {
     let (what, example) = match target {
-        "p" => ("a kernel such as `Gaussian(...)`", "p = Augmentation() on index"),
+        "p" => (
+            "a kernel such as `Gaussian(...)`",
+            "p = Augmentation() on index",
+        ),
         "q" => (
             "a kernel such as `Gaussian(...)`",
             "q = Gaussian(sigma = 0.5, metric = cosine) on embedding",
         ),
-        "data" => ("a data source such as `Mnist(...)`", "data = Mnist(batch = 256)"),
+        "data" => (
+            "a data source such as `Mnist(...)`",
+            "data = Mnist(batch = 256)",
+        ),
         "train" => ("`Train(...)`", "train = Train(epochs = 10)"),
         "divergence" => ("`kl`, `rkl` or `js`", "divergence = kl"),
-        "eval" => ("a list of metrics such as `[knn]`", "eval = [knn, linear_probe]"),
+        "eval" => (
+            "a list of metrics such as `[knn]`",
+            "eval = [knn, linear_probe]",
+        ),
         _ => ("a mapper such as `MLP(...)`", ""),
     };
     let example = if example.is_empty() {
@@ -478,7 +437,9 @@ fn expected_for_target(target: &str) -> (String, String) {
 fn after_prev(s: &Site<'_>) -> Option<Diagnostic> {
     let prev = s.prev?;
     let cur_kind = s.kind(s.cur);
-    let cur_starts_value = cur_kind.is_some_and(Tok::starts_value) && s.cur_on_prev_line();
+    let cur_is_on = cur_kind == Some(Tok::Ident) && s.str(s.cur) == "on";
+    let cur_starts_value =
+        cur_kind.is_some_and(Tok::starts_value) && !cur_is_on && s.cur_on_prev_line();
     let missing_value_with = |message: String, help: String| {
         let (span, label) = s.expected_at();
         Some(Diagnostic::error(E_MISSING_VALUE, message, span, label).with_help(help))
@@ -491,7 +452,10 @@ fn after_prev(s: &Site<'_>) -> Option<Diagnostic> {
     };
     match s.kind(prev)? {
         Tok::Eq if !cur_starts_value => {
-            let name = prev.checked_sub(1).map(|i| s.str(i).to_string()).unwrap_or_default();
+            let name = prev
+                .checked_sub(1)
+                .map(|i| s.str(i).to_string())
+                .unwrap_or_default();
             if prev == s.stmt + 1 {
                 let (message, help) = expected_for_target(&name);
                 missing_value_with(message, help)
@@ -506,12 +470,18 @@ fn after_prev(s: &Site<'_>) -> Option<Diagnostic> {
             Diagnostic::error(
                 E_MISSING_STAGE,
                 "expected a stage after `->`",
-                if s.cur_on_prev_line() { s.cur_span() } else { s.tok(prev)?.span },
+                if s.cur_on_prev_line() {
+                    s.cur_span()
+                } else {
+                    s.tok(prev)?.span
+                },
                 "expected a name or call here",
             )
             .with_help("pipeline stages are names or calls: `-> normalize`, `-> leak(0.3)`"),
         ),
-        Tok::Ident if s.prev_is_word("on") && cur_kind != Some(Tok::Ident) => Some(missing_key(s, "on")),
+        Tok::Ident if s.prev_is_word("on") && cur_kind != Some(Tok::Ident) => {
+            Some(missing_key(s, "on"))
+        }
         Tok::Comma if after_on_clause_comma(s, prev) => Some(missing_key(s, ",")),
         Tok::Comma | Tok::LParen | Tok::LBracket if cur_kind == Some(Tok::Comma) => {
             missing_value(format!("expected a value before {}", s.cur_desc()))
@@ -533,24 +503,37 @@ fn missing_key(s: &Site<'_>, after: &str) -> Diagnostic {
         (s.cur_span(), "expected a key here")
     } else {
         (
-            s.prev.and_then(|p| s.tok(p)).map(|t| t.span).unwrap_or_default(),
+            s.prev
+                .and_then(|p| s.tok(p))
+                .map(|t| t.span)
+                .unwrap_or_default(),
             "expected a key after this",
         )
     };
-    Diagnostic::error(E_MISSING_KEY, format!("expected a key after `{after}`"), span, label)
-        .with_help("name the key the kernel reads, e.g. `on embedding` or `on embedding, class_embedding`")
+    Diagnostic::error(
+        E_MISSING_KEY,
+        format!("expected a key after `{after}`"),
+        span,
+        label,
+    )
+    .with_help(
+        "name the key the kernel reads, e.g. `on embedding` or `on embedding, class_embedding`",
+    )
 }
 
 /// Two values side by side inside a call or a list.
 fn missing_comma(s: &Site<'_>) -> Option<Diagnostic> {
     let prev_ends = s.prev_kind().is_some_and(Tok::ends_value);
-    let cur_starts = s.kind(s.cur).is_some_and(Tok::starts_value) && s.kind(s.cur) != Some(Tok::Minus);
+    let cur_starts =
+        s.kind(s.cur).is_some_and(Tok::starts_value) && s.kind(s.cur) != Some(Tok::Minus);
     if !(prev_ends && cur_starts) {
         return None;
     }
     let open = *open_brackets(s).last()?;
     let in_call = s.kind(open) == Some(Tok::LParen)
-        && open.checked_sub(1).is_some_and(|i| s.kind(i) == Some(Tok::Ident));
+        && open
+            .checked_sub(1)
+            .is_some_and(|i| s.kind(i) == Some(Tok::Ident));
     let what = match s.kind(open) {
         Some(Tok::LBracket) => "list items",
         _ if in_call => "arguments",
@@ -600,6 +583,13 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::mul_op => "an operator",
         Rule::neg => "a value",
         Rule::on_clause | Rule::on_kw => "`on`",
+        Rule::eq => "`=`",
+        Rule::comma => "`,`",
+        Rule::lparen => "`(`",
+        Rule::rparen => "`)`",
+        Rule::lbrack => "`[`",
+        Rule::rbrack => "`]`",
+        Rule::arrow => "`->`",
         Rule::meta | Rule::meta_kw | Rule::use_stmt | Rule::use_kw | Rule::assign => "a statement",
         _ => return None,
     })

@@ -65,12 +65,7 @@ impl Tok {
     pub(crate) fn starts_value(self) -> bool {
         matches!(
             self,
-            Tok::Ident
-                | Tok::Number
-                | Tok::Str { .. }
-                | Tok::LParen
-                | Tok::LBracket
-                | Tok::Minus
+            Tok::Ident | Tok::Number | Tok::Str { .. } | Tok::LParen | Tok::LBracket | Tok::Minus
         )
     }
     /// True for tokens that can end a value.
@@ -87,7 +82,8 @@ impl Tok {
 pub(crate) fn lex(text: &str) -> Vec<Token> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(text.len() / 3);
-    let mut i = 0;
+    // A UTF-8 byte order mark (some Windows editors write one) is whitespace.
+    let mut i = if text.starts_with('\u{feff}') { 3 } else { 0 };
     while i < bytes.len() {
         let start = i;
         let b = bytes[i];
@@ -224,9 +220,32 @@ mod tests {
         assert_eq!(
             kinds("p = K(a = 1e-3, b = [x]) on y -> n; # c\n\"s\" + - * @"),
             vec![
-                Ident, Eq, Ident, LParen, Ident, Eq, Number, Comma, Ident, Eq, LBracket, Ident,
-                RBracket, RParen, Ident, Ident, Arrow, Ident, Semi, Comment, Newline,
-                Str { terminated: true }, Plus, Minus, Star, Invalid
+                Ident,
+                Eq,
+                Ident,
+                LParen,
+                Ident,
+                Eq,
+                Number,
+                Comma,
+                Ident,
+                Eq,
+                LBracket,
+                Ident,
+                RBracket,
+                RParen,
+                Ident,
+                Ident,
+                Arrow,
+                Ident,
+                Semi,
+                Comment,
+                Newline,
+                Str { terminated: true },
+                Plus,
+                Minus,
+                Star,
+                Invalid
             ]
         );
     }
@@ -245,6 +264,12 @@ mod tests {
             assert_eq!(lex(n).len(), 1, "{n}");
         }
         assert_eq!(kinds("1e-x"), vec![Tok::Number, Tok::Minus, Tok::Ident]);
+    }
+
+    #[test]
+    fn byte_order_mark_and_crlf_are_whitespace() {
+        use Tok::*;
+        assert_eq!(kinds("\u{feff}p = 1\r\n"), vec![Ident, Eq, Number, Newline]);
     }
 
     #[test]

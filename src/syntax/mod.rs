@@ -17,6 +17,7 @@ mod errors;
 mod grammar;
 mod lexer;
 mod recover;
+mod site;
 mod validate;
 
 pub use codes::CODES;
@@ -48,9 +49,6 @@ const CALL_LIMIT: usize = 20_000_000;
 pub fn parse(source: &Source) -> Parsed {
     let text = source.text.as_str();
     pest::set_call_limit(std::num::NonZeroUsize::new(CALL_LIMIT));
-    // Track literal tokens too, so an error position points at a missing
-    // `=`/`,`/`)` and not at the start of the rule that contained it.
-    pest::set_error_detail(true);
     let tokens = lexer::lex(text);
     let comments = tokens
         .iter()
@@ -119,9 +117,11 @@ impl Driver<'_> {
         let mut ti = 0;
         loop {
             ti = self.skip_trivia(ti);
-            let Some(tok) = self.tokens.get(ti) else { break };
+            let Some(tok) = self.tokens.get(ti) else {
+                break;
+            };
             let start = tok.span.start;
-            match self.statement(start) {
+            match self.statement(ti, start) {
                 Ok((item, end)) => {
                     if let Some(item) = item {
                         self.items.push(item);
@@ -159,17 +159,46 @@ impl Driver<'_> {
             .unwrap_or(self.tokens.len())
     }
 
-    /// Parses one statement starting at byte `start`; returns the item (if
-    /// the builder could make one) and the statement's end byte.
-    fn statement(&mut self, start: usize) -> Result<(Option<ast::Item>, usize), Failure> {
-        let rest = self.text.get(start..).unwrap_or_default();
+    /// The byte where the statement starting at token `ti` must end at the
+    /// latest: the next `;` or statement start outside brackets. pest sees
+    /// only that slice (it indexes the lines of its whole input, so handing
+    /// it the rest of the file would make parsing quadratic).
+    fn statement_limit(&self, ti: usize) -> usize {
+        let mut depth = 0usize;
+        for i in ti..self.tokens.len() {
+            let Some(tok) = self.tokens.get(i) else { break };
+            match tok.kind {
+                Tok::Semi if depth == 0 => return tok.span.start,
+                Tok::LParen | Tok::LBracket => depth += 1,
+                Tok::RParen | Tok::RBracket => depth = depth.saturating_sub(1),
+                Tok::Ident
+                    if i > ti
+                        && depth == 0
+                        && recover::is_statement_start(self.text, self.tokens, i) =>
+                {
+                    return tok.span.start;
+                }
+                _ => {}
+            }
+        }
+        self.text.len()
+    }
+
+    /// Parses one statement starting at token `ti` (byte `start`); returns
+    /// the item (if the builder could make one) and the statement's end byte.
+    fn statement(
+        &mut self,
+        ti: usize,
+        start: usize,
+    ) -> Result<(Option<ast::Item>, usize), Failure> {
+        let limit = self.statement_limit(ti).max(start);
+        let rest = self.text.get(start..limit).unwrap_or_default();
         let pairs = IconParser::parse(Rule::stmt_entry, rest).map_err(|e| {
             let rule_pos = match e.location {
                 pest::error::InputLocation::Pos(p) => p,
                 pest::error::InputLocation::Span((s, _)) => s,
             };
-            let token_pos = e.parse_attempts().map_or(0, |a| a.max_position);
-            let pos = start + rule_pos.max(token_pos);
+            let pos = start + rule_pos;
             match e.variant {
                 pest::error::ErrorVariant::ParsingError { positives, .. } => Failure::Syntax {
                     pos,
@@ -208,12 +237,59 @@ impl Driver<'_> {
         match self.tokens.get(i) {
             None => i,
             Some(t) if matches!(t.kind, Tok::Newline | Tok::Semi) => i,
-            Some(_) => {
+            Some(t) => {
+                if matches!(t.kind, Tok::Arrow | Tok::Plus | Tok::Minus | Tok::Star) {
+                    if let Some(resume) = self.broken_continuation(stmt_idx, i) {
+                        return resume;
+                    }
+                }
                 self.diags
                     .push(errors::after_statement(self.text, self.tokens, stmt_idx, i));
                 recover::resume_after_error(self.text, self.tokens, i, i)
             }
         }
+    }
+
+    /// The statement stopped before `op` (`->`, `+`, `-`, `*`) because what
+    /// follows `op` did not parse (e.g. `-> leak(0.3` or `+ F(a = )`). Parses
+    /// that continuation alone to find the real error and reports it in the
+    /// context of the whole statement. `None` when the continuation parses
+    /// (or is missing) and the caller's wording applies.
+    fn broken_continuation(&mut self, stmt_idx: usize, op: usize) -> Option<usize> {
+        let next = (op + 1..self.tokens.len())
+            .find(|&j| self.tokens.get(j).is_some_and(|t| t.kind.is_significant()))?;
+        let tok = self.tokens.get(next)?;
+        let is_on = lexer::text_of(self.text, tok) == "on";
+        if !tok.kind.starts_value()
+            || is_on
+            || recover::is_statement_start(self.text, self.tokens, next)
+        {
+            return None;
+        }
+        let start = tok.span.start;
+        let limit = self.statement_limit(next).max(start);
+        let rest = self.text.get(start..limit).unwrap_or_default();
+        let err = IconParser::parse(Rule::expr_entry, rest).err()?;
+        let (pos, expected) = match err.variant {
+            pest::error::ErrorVariant::ParsingError { positives, .. } => {
+                let p = match err.location {
+                    pest::error::InputLocation::Pos(p) => p,
+                    pest::error::InputLocation::Span((p, _)) => p,
+                };
+                (start + p, positives)
+            }
+            pest::error::ErrorVariant::CustomError { .. } => return None,
+        };
+        let failure = Failure::Syntax { pos, expected };
+        let (diag, stopped) = errors::diagnose(self.text, self.tokens, stmt_idx, &failure);
+        self.diags.push(diag);
+        let err_idx = self.token_at(pos).min(stopped).max(op);
+        Some(recover::resume_after_error(
+            self.text,
+            self.tokens,
+            stmt_idx,
+            err_idx,
+        ))
     }
 }
 

@@ -31,9 +31,9 @@ pub(crate) fn is_statement_start(text: &str, tokens: &[Token], i: usize) -> bool
 
 /// True when token `i` starts in column 1.
 fn at_column_one(text: &str, tokens: &[Token], i: usize) -> bool {
-    tokens.get(i).is_some_and(|t| {
-        t.span.start == 0 || text.as_bytes().get(t.span.start - 1) == Some(&b'\n')
-    })
+    tokens
+        .get(i)
+        .is_some_and(|t| t.span.start == 0 || text.as_bytes().get(t.span.start - 1) == Some(&b'\n'))
 }
 
 /// True when token `i` is the first significant token on its line.

@@ -15,7 +15,10 @@ pub fn validate_spans(program: &Program, len: usize) -> Result<(), String> {
     for item in &program.items {
         inside(item.span, root, "item")?;
         if item.span.start < last {
-            return Err(format!("item {:?} starts before the previous one ends", item.span));
+            return Err(format!(
+                "item {:?} starts before the previous one ends",
+                item.span
+            ));
         }
         last = item.span.end;
         check_item(item)?;

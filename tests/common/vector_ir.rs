@@ -24,13 +24,21 @@ pub fn method_from_config(name: &str, config: &Value, classes: usize) -> Method 
 }
 
 /// A method with the given kernels and placeholder data/training settings.
-pub fn method_with(p: KernelExpr, q: KernelExpr, layout: Layout, divergence: Divergence, classes: usize) -> Method {
+pub fn method_with(
+    p: KernelExpr,
+    q: KernelExpr,
+    layout: Layout,
+    divergence: Divergence,
+    classes: usize,
+) -> Method {
     Method {
         name: "test".to_string(),
         about: None,
         cite: None,
         data: DataSpec {
-            source: DataSource::Npz { path: "batch.npz".into() },
+            source: DataSource::Npz {
+                path: "batch.npz".into(),
+            },
             views: 1,
             augment: vec![],
             batch: 8,
@@ -76,11 +84,17 @@ fn metric(params: &Value) -> DistanceMetric {
 }
 
 fn inputs(params: &Value, layout: Layout, default: &str) -> Vec<String> {
-    let first = params.get("input").and_then(Value::as_str).unwrap_or(default).to_string();
+    let first = params
+        .get("input")
+        .and_then(Value::as_str)
+        .unwrap_or(default)
+        .to_string();
     match params.get("input2").and_then(Value::as_str) {
         Some(second) => vec![first, second.to_string()],
         // The clip vector names only the first modality; the second is `embedding1`.
-        None if layout == Layout::CrossModal && first == "embedding" => vec![first, "embedding1".into()],
+        None if layout == Layout::CrossModal && first == "embedding" => {
+            vec![first, "embedding1".into()]
+        }
         None => vec![first],
     }
 }
@@ -110,7 +124,10 @@ fn expr(v: &Value, layout: Layout, classes: usize) -> KernelExpr {
 
 fn leaf(kind: &str, params: &Value, layout: Layout, classes: usize) -> KernelExpr {
     let f = |k: &str| params.get(k).and_then(Value::as_f64);
-    let exclude_self = params.get("exclude_self").and_then(Value::as_bool).unwrap_or(true);
+    let exclude_self = params
+        .get("exclude_self")
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
     let (kernel, default_input) = match kind {
         "gaussian" => (
             Kernel::Gaussian {
@@ -135,7 +152,11 @@ fn leaf(kind: &str, params: &Value, layout: Layout, classes: usize) -> KernelExp
         ),
         "limit" => (
             Kernel::GaussianLimit {
-                limit: if params["limit"] == "zero" { LimitKind::Zero } else { LimitKind::Infinity },
+                limit: if params["limit"] == "zero" {
+                    LimitKind::Zero
+                } else {
+                    LimitKind::Infinity
+                },
                 metric: metric(params),
                 exclude_self,
             },
@@ -168,7 +189,10 @@ fn leaf(kind: &str, params: &Value, layout: Layout, classes: usize) -> KernelExp
         ),
         "uniform_cluster" => (
             Kernel::UniformCluster {
-                exclude_self: params.get("exclude_self").and_then(Value::as_bool).unwrap_or(false),
+                exclude_self: params
+                    .get("exclude_self")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
                 degree_weighted: false,
             },
             "embedding",
@@ -177,9 +201,16 @@ fn leaf(kind: &str, params: &Value, layout: Layout, classes: usize) -> KernelExp
     };
     let ins = match kernel {
         Kernel::Augmentation | Kernel::Label { .. } => {
-            vec![params.get("input").and_then(Value::as_str).unwrap_or(default_input).to_string()]
+            vec![params
+                .get("input")
+                .and_then(Value::as_str)
+                .unwrap_or(default_input)
+                .to_string()]
         }
         _ => inputs(params, layout, default_input),
     };
-    KernelExpr::Kernel { kernel, inputs: ins }
+    KernelExpr::Kernel {
+        kernel,
+        inputs: ins,
+    }
 }

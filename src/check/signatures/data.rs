@@ -4,13 +4,49 @@ use super::{p, sig, Default as D, Kind, Param, Range as R, Signature, Ty};
 
 /// Arguments every data source takes (appended after its own).
 const COMMON: [Param; 6] = [
-    p("views", Ty::Int, D::Int(1), R::AT_LEAST_ONE, "augmented views per source sample (2 for contrastive methods)"),
-    p("augment", Ty::CallList(Kind::Augment), D::Call(""), R::ANY, "augmentations applied to every view"),
-    p("batch", Ty::Int, D::Int(256), R::AT_LEAST_ONE, "rows per batch B (views × sources); must be divisible by views"),
+    p(
+        "views",
+        Ty::Int,
+        D::Int(1),
+        R::AT_LEAST_ONE,
+        "augmented views per source sample (2 for contrastive methods)",
+    ),
+    p(
+        "augment",
+        Ty::CallList(Kind::Augment),
+        D::Call(""),
+        R::ANY,
+        "augmentations applied to every view",
+    ),
+    p(
+        "batch",
+        Ty::Int,
+        D::Int(256),
+        R::AT_LEAST_ONE,
+        "rows per batch B (views × sources); must be divisible by views",
+    ),
     // Decision: 20% of the samples when the count is known (the spec's 80/20 split), else 0.
-    p("holdout", Ty::Int, D::Derived("20% of the samples when known, else 0"), R::NON_NEGATIVE, "samples held out (the last ones) for evaluation"),
-    p("limit", Ty::Int, D::Absent, R::AT_LEAST_ONE, "use only the first `limit` samples"),
-    p("modalities", Ty::Enum(&["views", "halves"]), D::Absent, R::ANY, "cross-modal data: the second modality `x1` is another view or the bottom image half"),
+    p(
+        "holdout",
+        Ty::Int,
+        D::Derived("20% of the samples when known, else 0"),
+        R::NON_NEGATIVE,
+        "samples held out (the last ones) for evaluation",
+    ),
+    p(
+        "limit",
+        Ty::Int,
+        D::Absent,
+        R::AT_LEAST_ONE,
+        "use only the first `limit` samples",
+    ),
+    p(
+        "modalities",
+        Ty::Enum(&["views", "halves"]),
+        D::Absent,
+        R::ANY,
+        "cross-modal data: the second modality `x1` is another view or the bottom image half",
+    ),
 ];
 
 const fn with_common<const N: usize, const M: usize>(own: [Param; N]) -> [Param; M] {
@@ -28,33 +64,122 @@ const fn with_common<const N: usize, const M: usize>(own: [Param; N]) -> [Param;
     out
 }
 
-const IMAGE: Param = p("image", Ty::IntList, D::Absent, R::AT_LEAST_ONE, "image geometry [channels, height, width] (give this or `features`)");
-const FEATURES: Param = p("features", Ty::Int, D::Absent, R::AT_LEAST_ONE, "feature count F of each row (give this or `image`)");
-const CLASSES: Param = p("classes", Ty::Int, D::Required, R::AT_LEAST_ONE, "number of classes in the labels");
-const N: Param = p("n", Ty::Int, D::Int(1000), R::AT_LEAST_ONE, "samples to generate");
-const NOISE: Param = p("noise", Ty::Float, D::Float(0.1), R::NON_NEGATIVE, "Gaussian noise std");
-const SEED: Param = p("seed", Ty::Int, D::Int(0), R::NON_NEGATIVE, "generator seed");
+const IMAGE: Param = p(
+    "image",
+    Ty::IntList,
+    D::Absent,
+    R::AT_LEAST_ONE,
+    "image geometry [channels, height, width] (give this or `features`)",
+);
+const FEATURES: Param = p(
+    "features",
+    Ty::Int,
+    D::Absent,
+    R::AT_LEAST_ONE,
+    "feature count F of each row (give this or `image`)",
+);
+const CLASSES: Param = p(
+    "classes",
+    Ty::Int,
+    D::Required,
+    R::AT_LEAST_ONE,
+    "number of classes in the labels",
+);
+const N: Param = p(
+    "n",
+    Ty::Int,
+    D::Int(1000),
+    R::AT_LEAST_ONE,
+    "samples to generate",
+);
+const NOISE: Param = p(
+    "noise",
+    Ty::Float,
+    D::Float(0.1),
+    R::NON_NEGATIVE,
+    "Gaussian noise std",
+);
+const SEED: Param = p(
+    "seed",
+    Ty::Int,
+    D::Int(0),
+    R::NON_NEGATIVE,
+    "generator seed",
+);
 
 const NO_OWN: [Param; 6] = with_common::<0, 6>([]);
 const IDX: [Param; 10] = with_common::<4, 10>([
-    p("images", Ty::Str, D::Required, R::ANY, "IDX image file (raw or .gz), relative to the method file"),
+    p(
+        "images",
+        Ty::Str,
+        D::Required,
+        R::ANY,
+        "IDX image file (raw or .gz), relative to the method file",
+    ),
     p("labels", Ty::Str, D::Required, R::ANY, "IDX label file"),
-    p("image", Ty::IntList, D::Required, R::AT_LEAST_ONE, "image geometry [channels, height, width]"),
+    p(
+        "image",
+        Ty::IntList,
+        D::Required,
+        R::AT_LEAST_ONE,
+        "image geometry [channels, height, width]",
+    ),
     CLASSES,
 ]);
-const CIFAR: [Param; 7] = with_common::<1, 7>([p("dir", Ty::Str, D::Required, R::ANY, "directory holding data_batch_*.bin")]);
-const NPZ: [Param; 10] = with_common::<4, 10>([p("path", Ty::Str, D::Required, R::ANY, ".npz with float `x` and int `label`"), FEATURES, IMAGE, CLASSES]);
+const CIFAR: [Param; 7] = with_common::<1, 7>([p(
+    "dir",
+    Ty::Str,
+    D::Required,
+    R::ANY,
+    "directory holding data_batch_*.bin",
+)]);
+const NPZ: [Param; 10] = with_common::<4, 10>([
+    p(
+        "path",
+        Ty::Str,
+        D::Required,
+        R::ANY,
+        ".npz with float `x` and int `label`",
+    ),
+    FEATURES,
+    IMAGE,
+    CLASSES,
+]);
 const CSV: [Param; 10] = with_common::<4, 10>([
     p("path", Ty::Str, D::Required, R::ANY, "CSV of numbers"),
-    p("label_column", Ty::Int, D::Required, R::NON_NEGATIVE, "0-based column holding the int label"),
-    p("features", Ty::Int, D::Required, R::AT_LEAST_ONE, "feature columns F (all but the label column)"),
+    p(
+        "label_column",
+        Ty::Int,
+        D::Required,
+        R::NON_NEGATIVE,
+        "0-based column holding the int label",
+    ),
+    p(
+        "features",
+        Ty::Int,
+        D::Required,
+        R::AT_LEAST_ONE,
+        "feature columns F (all but the label column)",
+    ),
     CLASSES,
 ]);
 const BLOBS: [Param; 11] = with_common::<5, 11>([
     N,
-    p("centers", Ty::Int, D::Int(3), R::AT_LEAST_ONE, "blobs (= classes)"),
+    p(
+        "centers",
+        Ty::Int,
+        D::Int(3),
+        R::AT_LEAST_ONE,
+        "blobs (= classes)",
+    ),
     p("dim", Ty::Int, D::Int(2), R::AT_LEAST_ONE, "dimension F"),
-    p("std", Ty::Float, D::Float(1.0), R::POSITIVE, "blob standard deviation"),
+    p(
+        "std",
+        Ty::Float,
+        D::Float(1.0),
+        R::POSITIVE,
+        "blob standard deviation",
+    ),
     SEED,
 ]);
 const MOONS: [Param; 9] = with_common::<3, 9>([N, NOISE, SEED]);
@@ -63,10 +188,21 @@ const ROLL: [Param; 10] = with_common::<4, 10>([
     N,
     NOISE,
     SEED,
-    p("classes", Ty::Int, D::Int(4), R::AT_LEAST_ONE, "position buckets along the roll (= classes)"),
+    p(
+        "classes",
+        Ty::Int,
+        D::Int(4),
+        R::AT_LEAST_ONE,
+        "position buckets along the roll (= classes)",
+    ),
 ]);
 
-const fn data(name: &'static str, params: &'static [Param], doc: &'static str, writes: &'static str) -> Signature {
+const fn data(
+    name: &'static str,
+    params: &'static [Param],
+    doc: &'static str,
+    writes: &'static str,
+) -> Signature {
     let mut s = sig(name, Kind::Data, params, doc);
     s.writes = writes;
     s
@@ -76,39 +212,143 @@ const KEYS: &str = "x (B×F float), label (B int), index (B int); x1 (B×F float
 
 /// Data sources.
 pub(super) const DATA: &[Signature] = &[
-    data("Mnist", &NO_OWN, "bundled MNIST-10k: 10000 samples, 1×28×28, 10 classes, scaled to [0, 1]", KEYS),
-    data("Digits", &NO_OWN, "bundled UCI digits: 1797 samples, 1×8×8, 10 classes, scaled to [0, 1]", KEYS),
+    data(
+        "Mnist",
+        &NO_OWN,
+        "bundled MNIST-10k: 10000 samples, 1×28×28, 10 classes, scaled to [0, 1]",
+        KEYS,
+    ),
+    data(
+        "Digits",
+        &NO_OWN,
+        "bundled UCI digits: 1797 samples, 1×8×8, 10 classes, scaled to [0, 1]",
+        KEYS,
+    ),
     data("Idx", &IDX, "IDX image and label files", KEYS),
-    data("Cifar10", &CIFAR, "CIFAR-10 binary batches: 3×32×32, 10 classes", KEYS),
-    data("Npz", &NPZ, "an .npz file with float `x` and int `label`", KEYS),
-    data("Csv", &CSV, "a CSV of floats with one int label column", KEYS),
+    data(
+        "Cifar10",
+        &CIFAR,
+        "CIFAR-10 binary batches: 3×32×32, 10 classes",
+        KEYS,
+    ),
+    data(
+        "Npz",
+        &NPZ,
+        "an .npz file with float `x` and int `label`",
+        KEYS,
+    ),
+    data(
+        "Csv",
+        &CSV,
+        "a CSV of floats with one int label column",
+        KEYS,
+    ),
     data("Blobs", &BLOBS, "isotropic Gaussian blobs", KEYS),
-    data("Moons", &MOONS, "two interleaving half circles (2-D, 2 classes)", KEYS),
+    data(
+        "Moons",
+        &MOONS,
+        "two interleaving half circles (2-D, 2 classes)",
+        KEYS,
+    ),
     data("SwissRoll", &ROLL, "a 3-D swiss roll", KEYS),
 ];
 
 /// Augmentations.
 pub(super) const AUGMENTS: &[Signature] = &[
-    sig("Crop", Kind::Augment, &[p("scale", Ty::Float, D::Float(0.3), R::FRACTION, "minimum kept area fraction")], "random resized crop keeping `scale..=1` of the area"),
-    sig("Flip", Kind::Augment, &[p("p", Ty::Float, D::Float(0.5), R::UNIT, "flip probability")], "horizontal flip"),
+    sig(
+        "Crop",
+        Kind::Augment,
+        &[p(
+            "scale",
+            Ty::Float,
+            D::Float(0.3),
+            R::FRACTION,
+            "minimum kept area fraction",
+        )],
+        "random resized crop keeping `scale..=1` of the area",
+    ),
+    sig(
+        "Flip",
+        Kind::Augment,
+        &[p(
+            "p",
+            Ty::Float,
+            D::Float(0.5),
+            R::UNIT,
+            "flip probability",
+        )],
+        "horizontal flip",
+    ),
     sig(
         "Affine",
         Kind::Augment,
         &[
-            p("degrees", Ty::Float, D::Float(30.0), R::NON_NEGATIVE, "max rotation in degrees"),
-            p("translate", Ty::Float, D::Float(0.1), R::UNIT, "max translation as a fraction of the size"),
+            p(
+                "degrees",
+                Ty::Float,
+                D::Float(30.0),
+                R::NON_NEGATIVE,
+                "max rotation in degrees",
+            ),
+            p(
+                "translate",
+                Ty::Float,
+                D::Float(0.1),
+                R::UNIT,
+                "max translation as a fraction of the size",
+            ),
         ],
         "random rotation and translation",
     ),
-    sig("Noise", Kind::Augment, &[p("std", Ty::Float, D::Float(0.1), R::NON_NEGATIVE, "standard deviation")], "additive Gaussian noise"),
-    sig("Jitter", Kind::Augment, &[p("strength", Ty::Float, D::Float(0.4), R::UNIT, "jitter strength")], "brightness/contrast (and saturation for RGB) jitter"),
+    sig(
+        "Noise",
+        Kind::Augment,
+        &[p(
+            "std",
+            Ty::Float,
+            D::Float(0.1),
+            R::NON_NEGATIVE,
+            "standard deviation",
+        )],
+        "additive Gaussian noise",
+    ),
+    sig(
+        "Jitter",
+        Kind::Augment,
+        &[p(
+            "strength",
+            Ty::Float,
+            D::Float(0.4),
+            R::UNIT,
+            "jitter strength",
+        )],
+        "brightness/contrast (and saturation for RGB) jitter",
+    ),
 ];
 
 const ADAM: &[Param] = &[
     // Reference `Config`: lr 5e-4, weight_decay 0.
-    p("lr", Ty::Float, D::Float(5e-4), R::POSITIVE, "learning rate"),
-    p("weight_decay", Ty::Float, D::Float(0.0), R::NON_NEGATIVE, "weight decay"),
-    p("betas", Ty::FloatPair, D::FloatPair(0.9, 0.999), R::UNIT_OPEN, "(β1, β2)"),
+    p(
+        "lr",
+        Ty::Float,
+        D::Float(5e-4),
+        R::POSITIVE,
+        "learning rate",
+    ),
+    p(
+        "weight_decay",
+        Ty::Float,
+        D::Float(0.0),
+        R::NON_NEGATIVE,
+        "weight decay",
+    ),
+    p(
+        "betas",
+        Ty::FloatPair,
+        D::FloatPair(0.9, 0.999),
+        R::UNIT_OPEN,
+        "(β1, β2)",
+    ),
 ];
 
 /// Training settings, optimizers, schedules, metrics, divergences.
@@ -117,43 +357,172 @@ pub(super) const TRAINING: &[Signature] = &[
         "Train",
         Kind::Train,
         &[
-            p("epochs", Ty::Int, D::Int(10), R::AT_LEAST_ONE, "epochs over the training split"),
-            p("steps", Ty::Int, D::Absent, R::AT_LEAST_ONE, "stop after this many optimizer steps"),
-            p("optimizer", Ty::Call(Kind::Optimizer), D::Call("AdamW"), R::ANY, "optimizer"),
-            p("schedule", Ty::Call(Kind::Schedule), D::Call("Constant"), R::ANY, "learning-rate schedule"),
+            p(
+                "epochs",
+                Ty::Int,
+                D::Int(10),
+                R::AT_LEAST_ONE,
+                "epochs over the training split",
+            ),
+            p(
+                "steps",
+                Ty::Int,
+                D::Absent,
+                R::AT_LEAST_ONE,
+                "stop after this many optimizer steps",
+            ),
+            p(
+                "optimizer",
+                Ty::Call(Kind::Optimizer),
+                D::Call("AdamW"),
+                R::ANY,
+                "optimizer",
+            ),
+            p(
+                "schedule",
+                Ty::Call(Kind::Schedule),
+                D::Call("Constant"),
+                R::ANY,
+                "learning-rate schedule",
+            ),
             // Decision: off; the reference's 10 is never passed by the notebook.
-            p("clip", Ty::Float, D::Absent, R::POSITIVE, "global grad-norm clip"),
-            p("ema", Ty::Float, D::Absent, R::UNIT_OPEN, "EMA momentum of the weights (e.g. 0.999)"),
-            p("seed", Ty::Int, D::Int(42), R::NON_NEGATIVE, "seed of everything"),
-            p("probe", Ty::Bool, D::Bool(false), R::ANY, "train a linear probe on detached embeddings"),
+            p(
+                "clip",
+                Ty::Float,
+                D::Absent,
+                R::POSITIVE,
+                "global grad-norm clip",
+            ),
+            p(
+                "ema",
+                Ty::Float,
+                D::Absent,
+                R::UNIT_OPEN,
+                "EMA momentum of the weights (e.g. 0.999)",
+            ),
+            p(
+                "seed",
+                Ty::Int,
+                D::Int(42),
+                R::NON_NEGATIVE,
+                "seed of everything",
+            ),
+            p(
+                "probe",
+                Ty::Bool,
+                D::Bool(false),
+                R::ANY,
+                "train a linear probe on detached embeddings",
+            ),
         ],
         "training settings",
     ),
     sig("Adam", Kind::Optimizer, ADAM, "Adam with L2 weight decay"),
-    sig("AdamW", Kind::Optimizer, ADAM, "AdamW (decoupled weight decay)"),
+    sig(
+        "AdamW",
+        Kind::Optimizer,
+        ADAM,
+        "AdamW (decoupled weight decay)",
+    ),
     sig(
         "Sgd",
         Kind::Optimizer,
         &[
-            p("lr", Ty::Float, D::Float(5e-4), R::POSITIVE, "learning rate"),
-            p("momentum", Ty::Float, D::Float(0.0), R::UNIT_OPEN, "momentum"),
-            p("nesterov", Ty::Bool, D::Bool(false), R::ANY, "Nesterov momentum"),
-            p("weight_decay", Ty::Float, D::Float(0.0), R::NON_NEGATIVE, "weight decay"),
+            p(
+                "lr",
+                Ty::Float,
+                D::Float(5e-4),
+                R::POSITIVE,
+                "learning rate",
+            ),
+            p(
+                "momentum",
+                Ty::Float,
+                D::Float(0.0),
+                R::UNIT_OPEN,
+                "momentum",
+            ),
+            p(
+                "nesterov",
+                Ty::Bool,
+                D::Bool(false),
+                R::ANY,
+                "Nesterov momentum",
+            ),
+            p(
+                "weight_decay",
+                Ty::Float,
+                D::Float(0.0),
+                R::NON_NEGATIVE,
+                "weight decay",
+            ),
         ],
         "SGD with momentum",
     ),
     sig("Constant", Kind::Schedule, &[], "constant learning rate"),
-    sig("Cosine", Kind::Schedule, &[p("warmup", Ty::Int, D::Int(0), R::NON_NEGATIVE, "linear warmup epochs")], "linear warmup, then cosine decay to 0"),
-    sig("Warmup", Kind::Schedule, &[p("epochs", Ty::Int, D::Int(1), R::NON_NEGATIVE, "warmup epochs")], "linear warmup, then constant"),
+    sig(
+        "Cosine",
+        Kind::Schedule,
+        &[p(
+            "warmup",
+            Ty::Int,
+            D::Int(0),
+            R::NON_NEGATIVE,
+            "linear warmup epochs",
+        )],
+        "linear warmup, then cosine decay to 0",
+    ),
+    sig(
+        "Warmup",
+        Kind::Schedule,
+        &[p(
+            "epochs",
+            Ty::Int,
+            D::Int(1),
+            R::NON_NEGATIVE,
+            "warmup epochs",
+        )],
+        "linear warmup, then constant",
+    ),
     sig("knn", Kind::Metric, &[], "kNN accuracy (k = 10, cosine)"),
     sig("linear_probe", Kind::Metric, &[], "linear-probe accuracy"),
-    sig("hungarian", Kind::Metric, &[], "Hungarian-matched clustering accuracy"),
+    sig(
+        "hungarian",
+        Kind::Metric,
+        &[],
+        "Hungarian-matched clustering accuracy",
+    ),
     sig("nmi", Kind::Metric, &[], "normalized mutual information"),
     sig("ari", Kind::Metric, &[], "adjusted Rand index"),
-    sig("trustworthiness", Kind::Metric, &[], "trustworthiness (k = 10)"),
-    sig("alignment", Kind::Metric, &[], "alignment (Wang & Isola 2020)"),
-    sig("uniformity", Kind::Metric, &[], "uniformity (Wang & Isola 2020)"),
-    sig("kl", Kind::Divergence, &[], "forward KL, reported as cross-entropy (the default)"),
-    sig("rkl", Kind::Divergence, &[], "reverse KL(q‖p); use with a dense p"),
+    sig(
+        "trustworthiness",
+        Kind::Metric,
+        &[],
+        "trustworthiness (k = 10)",
+    ),
+    sig(
+        "alignment",
+        Kind::Metric,
+        &[],
+        "alignment (Wang & Isola 2020)",
+    ),
+    sig(
+        "uniformity",
+        Kind::Metric,
+        &[],
+        "uniformity (Wang & Isola 2020)",
+    ),
+    sig(
+        "kl",
+        Kind::Divergence,
+        &[],
+        "forward KL, reported as cross-entropy (the default)",
+    ),
+    sig(
+        "rkl",
+        Kind::Divergence,
+        &[],
+        "reverse KL(q‖p); use with a dense p",
+    ),
     sig("js", Kind::Divergence, &[], "Jensen–Shannon"),
 ];

@@ -2,7 +2,13 @@
 
 use super::{p, sig, Default as D, Kind, Param, Range as R, Reads, Side, Signature, Ty, METRICS};
 
-const fn mapper(name: &'static str, params: &'static [Param], reads: Reads, writes: &'static str, doc: &'static str) -> Signature {
+const fn mapper(
+    name: &'static str,
+    params: &'static [Param],
+    reads: Reads,
+    writes: &'static str,
+    doc: &'static str,
+) -> Signature {
     let mut s = sig(name, Kind::Mapper, params, doc);
     s.reads = reads;
     s.writes = writes;
@@ -18,13 +24,37 @@ const fn stage(name: &'static str, doc: &'static str) -> Signature {
 
 /// Mappers and mapper stages.
 pub(super) const MAPPERS: &[Signature] = &[
-    mapper("Identity", &[], Reads::Any, "B×F (the input)", "pass-through"),
+    mapper(
+        "Identity",
+        &[],
+        Reads::Any,
+        "B×F (the input)",
+        "pass-through",
+    ),
     mapper(
         "Linear",
         &[
-            p("out", Ty::Int, D::Required, R::AT_LEAST_ONE, "output width D"),
-            p("bias", Ty::Bool, D::Derived("true, false when orthonormal"), R::ANY, "add a bias"),
-            p("orthonormal", Ty::Bool, D::Bool(false), R::ANY, "keep orthonormal columns (QR after each step; PCA)"),
+            p(
+                "out",
+                Ty::Int,
+                D::Required,
+                R::AT_LEAST_ONE,
+                "output width D",
+            ),
+            p(
+                "bias",
+                Ty::Bool,
+                D::Derived("true, false when orthonormal"),
+                R::ANY,
+                "add a bias",
+            ),
+            p(
+                "orthonormal",
+                Ty::Bool,
+                D::Bool(false),
+                R::ANY,
+                "keep orthonormal columns (QR after each step; PCA)",
+            ),
         ],
         Reads::Float,
         "B×out",
@@ -34,10 +64,28 @@ pub(super) const MAPPERS: &[Signature] = &[
         "MLP",
         &[
             // Reference MLPMapper defaults: hidden [512, 512, 2000], out 2.
-            p("hidden", Ty::IntList, D::IntList(&[512, 512, 2000]), R::AT_LEAST_ONE, "hidden widths"),
+            p(
+                "hidden",
+                Ty::IntList,
+                D::IntList(&[512, 512, 2000]),
+                R::AT_LEAST_ONE,
+                "hidden widths",
+            ),
             p("out", Ty::Int, D::Int(2), R::AT_LEAST_ONE, "output width D"),
-            p("activation", Ty::Enum(&["relu", "gelu", "tanh"]), D::Enum("relu"), R::ANY, "hidden activation"),
-            p("batch_norm", Ty::Bool, D::Bool(false), R::ANY, "batch norm after each hidden Linear"),
+            p(
+                "activation",
+                Ty::Enum(&["relu", "gelu", "tanh"]),
+                D::Enum("relu"),
+                R::ANY,
+                "hidden activation",
+            ),
+            p(
+                "batch_norm",
+                Ty::Bool,
+                D::Bool(false),
+                R::ANY,
+                "batch norm after each hidden Linear",
+            ),
         ],
         Reads::Float,
         "B×out",
@@ -45,14 +93,26 @@ pub(super) const MAPPERS: &[Signature] = &[
     ),
     mapper(
         "SimpleCNN",
-        &[p("out", Ty::Int, D::Int(2), R::AT_LEAST_ONE, "output width D")],
+        &[p(
+            "out",
+            Ty::Int,
+            D::Int(2),
+            R::AT_LEAST_ONE,
+            "output width D",
+        )],
         Reads::Image,
         "B×out",
         "the spec's small residual CNN for 28×28 images",
     ),
     mapper(
         "ResNet18",
-        &[p("out", Ty::Int, D::Int(256), R::AT_LEAST_ONE, "output width D of the MLP head")],
+        &[p(
+            "out",
+            Ty::Int,
+            D::Int(256),
+            R::AT_LEAST_ONE,
+            "output width D of the MLP head",
+        )],
         Reads::Image,
         "B×out",
         "CIFAR-style ResNet-18 (3×3 stem, no max-pool) with an MLP head",
@@ -60,11 +120,35 @@ pub(super) const MAPPERS: &[Signature] = &[
     mapper(
         "LookUpTable",
         &[
-            p("n", Ty::Int, D::Derived("the number of samples (on index) or classes (on label, get_all)"), R::AT_LEAST_ONE, "rows of the table"),
+            p(
+                "n",
+                Ty::Int,
+                D::Derived("the number of samples (on index) or classes (on label, get_all)"),
+                R::AT_LEAST_ONE,
+                "rows of the table",
+            ),
             p("dim", Ty::Int, D::Int(2), R::AT_LEAST_ONE, "width D"),
-            p("get_all", Ty::Bool, D::Bool(false), R::ANY, "write the whole n×dim table (class prototypes) instead of one row per sample"),
-            p("init", Ty::Enum(&["normal", "pca"]), D::Enum("normal"), R::ANY, "initialisation"),
-            p("std", Ty::Float, D::Float(1.0), R::POSITIVE, "std of the normal initialisation"),
+            p(
+                "get_all",
+                Ty::Bool,
+                D::Bool(false),
+                R::ANY,
+                "write the whole n×dim table (class prototypes) instead of one row per sample",
+            ),
+            p(
+                "init",
+                Ty::Enum(&["normal", "pca"]),
+                D::Enum("normal"),
+                R::ANY,
+                "initialisation",
+            ),
+            p(
+                "std",
+                Ty::Float,
+                D::Float(1.0),
+                R::POSITIVE,
+                "std of the normal initialisation",
+            ),
         ],
         Reads::Int("index"),
         "B×dim, or n×dim with get_all",
@@ -72,7 +156,13 @@ pub(super) const MAPPERS: &[Signature] = &[
     ),
     mapper(
         "ClusterHead",
-        &[p("clusters", Ty::Int, D::Derived("the number of classes"), R::AT_LEAST_ONE, "clusters C")],
+        &[p(
+            "clusters",
+            Ty::Int,
+            D::Derived("the number of classes"),
+            R::AT_LEAST_ONE,
+            "clusters C",
+        )],
         Reads::Float,
         "B×clusters (rows on the simplex)",
         "Linear → softmax, producing cluster probabilities φ",
@@ -81,24 +171,60 @@ pub(super) const MAPPERS: &[Signature] = &[
     stage("Softmax", "row-wise softmax (rows on the simplex)"),
 ];
 
-const fn kernel(name: &'static str, params: &'static [Param], side: Side, reads: Reads, doc: &'static str) -> Signature {
+const fn kernel(
+    name: &'static str,
+    params: &'static [Param],
+    side: Side,
+    reads: Reads,
+    doc: &'static str,
+) -> Signature {
     let mut s = sig(name, Kind::Kernel, params, doc);
     s.side = side;
     s.reads = reads;
     s
 }
 
-const METRIC: Param = p("metric", Ty::Enum(METRICS), D::Enum("euclidean"), R::ANY, "distance (§2.1); euclidean is squared");
-const EXCLUDE_SELF: Param = p("exclude_self", Ty::Bool, D::Bool(true), R::ANY, "remove j = i from the candidates");
-const LEARNABLE: Param = p("learnable", Ty::Bool, D::Bool(false), R::ANY, "learn the scale (q only)");
-const PERPLEXITY: Param = p("perplexity", Ty::Float, D::Absent, R::ABOVE_ONE, "calibrate a per-row scale to this perplexity (p only; 1 < P < batch)");
+const METRIC: Param = p(
+    "metric",
+    Ty::Enum(METRICS),
+    D::Enum("euclidean"),
+    R::ANY,
+    "distance (§2.1); euclidean is squared",
+);
+const EXCLUDE_SELF: Param = p(
+    "exclude_self",
+    Ty::Bool,
+    D::Bool(true),
+    R::ANY,
+    "remove j = i from the candidates",
+);
+const LEARNABLE: Param = p(
+    "learnable",
+    Ty::Bool,
+    D::Bool(false),
+    R::ANY,
+    "learn the scale (q only)",
+);
+const PERPLEXITY: Param = p(
+    "perplexity",
+    Ty::Float,
+    D::Absent,
+    R::ABOVE_ONE,
+    "calibrate a per-row scale to this perplexity (p only; 1 < P < batch)",
+);
 
 /// Leaf kernels.
 pub(super) const KERNELS: &[Signature] = &[
     kernel(
         "Gaussian",
         &[
-            p("sigma", Ty::Float, D::Absent, R::POSITIVE, "σ; logits are −d/(2σ²) (give this or `perplexity`)"),
+            p(
+                "sigma",
+                Ty::Float,
+                D::Absent,
+                R::POSITIVE,
+                "σ; logits are −d/(2σ²) (give this or `perplexity`)",
+            ),
             PERPLEXITY,
             METRIC,
             EXCLUDE_SELF,
@@ -110,7 +236,17 @@ pub(super) const KERNELS: &[Signature] = &[
     ),
     kernel(
         "GaussianLimit",
-        &[p("limit", Ty::Enum(&["zero", "inf"]), D::Required, R::ANY, "σ→0 or σ→∞"), METRIC, EXCLUDE_SELF],
+        &[
+            p(
+                "limit",
+                Ty::Enum(&["zero", "inf"]),
+                D::Required,
+                R::ANY,
+                "σ→0 or σ→∞",
+            ),
+            METRIC,
+            EXCLUDE_SELF,
+        ],
         Side::Q,
         Reads::Float,
         "closed-form σ→0 / σ→∞ limit of a Gaussian q (§2.6)",
@@ -118,9 +254,21 @@ pub(super) const KERNELS: &[Signature] = &[
     kernel(
         "StudentT",
         &[
-            p("dof", Ty::Float, D::Float(1.0), R::POSITIVE, "ν, degrees of freedom"),
+            p(
+                "dof",
+                Ty::Float,
+                D::Float(1.0),
+                R::POSITIVE,
+                "ν, degrees of freedom",
+            ),
             p("gamma", Ty::Float, D::Float(1.0), R::POSITIVE, "γ scale"),
-            p("form", Ty::Enum(&["t", "power"]), D::Enum("t"), R::ANY, "`t`: (1 + d/(νγ))^(−(ν+1)/2); `power`: 1/(1 + (d/γ)^ν)"),
+            p(
+                "form",
+                Ty::Enum(&["t", "power"]),
+                D::Enum("t"),
+                R::ANY,
+                "`t`: (1 + d/(νγ))^(−(ν+1)/2); `power`: 1/(1 + (d/γ)^ν)",
+            ),
             LEARNABLE,
             PERPLEXITY,
             EXCLUDE_SELF,
@@ -131,16 +279,47 @@ pub(super) const KERNELS: &[Signature] = &[
     ),
     kernel(
         "Label",
-        &[p("table", Ty::Bool, D::Bool(false), R::ANY, "class-table form B×C (one-hot)"), EXCLUDE_SELF],
+        &[
+            p(
+                "table",
+                Ty::Bool,
+                D::Bool(false),
+                R::ANY,
+                "class-table form B×C (one-hot)",
+            ),
+            EXCLUDE_SELF,
+        ],
         Side::P,
         Reads::Int("label"),
         "uniform over same-label candidates, or one-hot over classes with `table = true` (§2.4)",
     ),
-    kernel("Augmentation", &[], Side::P, Reads::Int("index"), "uniform over the other views of the same sample (§2.4)"),
-    kernel("CrossModal", &[], Side::P, Reads::Int("index"), "1 on the paired item of the other modality"),
+    kernel(
+        "Augmentation",
+        &[],
+        Side::P,
+        Reads::Int("index"),
+        "uniform over the other views of the same sample (§2.4)",
+    ),
+    kernel(
+        "CrossModal",
+        &[],
+        Side::P,
+        Reads::Int("index"),
+        "1 on the paired item of the other modality",
+    ),
     kernel(
         "UniformKNN",
-        &[p("k", Ty::Int, D::Required, R::AT_LEAST_ONE, "neighbours (k < batch)"), METRIC, EXCLUDE_SELF],
+        &[
+            p(
+                "k",
+                Ty::Int,
+                D::Required,
+                R::AT_LEAST_ONE,
+                "neighbours (k < batch)",
+            ),
+            METRIC,
+            EXCLUDE_SELF,
+        ],
         Side::P,
         Reads::Float,
         "uniform over the k nearest candidates (§2.4)",
@@ -148,8 +327,20 @@ pub(super) const KERNELS: &[Signature] = &[
     kernel(
         "Graph",
         &[
-            p("path", Ty::Str, D::Required, R::ANY, "edge list (`i j w` per line), relative to the method file"),
-            p("mode", Ty::Enum(&["transition", "softmax_degree"]), D::Enum("transition"), R::ANY, "weighting"),
+            p(
+                "path",
+                Ty::Str,
+                D::Required,
+                R::ANY,
+                "edge list (`i j w` per line), relative to the method file",
+            ),
+            p(
+                "mode",
+                Ty::Enum(&["transition", "softmax_degree"]),
+                D::Enum("transition"),
+                R::ANY,
+                "weighting",
+            ),
         ],
         Side::P,
         Reads::Int("index"),
@@ -158,17 +349,40 @@ pub(super) const KERNELS: &[Signature] = &[
     kernel(
         "UniformCluster",
         &[
-            p("exclude_self", Ty::Bool, D::Bool(false), R::ANY, "remove j = i and renormalize"),
-            p("degree_weighted", Ty::Bool, D::Bool(false), R::ANY, "NCuts degree weighting"),
+            p(
+                "exclude_self",
+                Ty::Bool,
+                D::Bool(false),
+                R::ANY,
+                "remove j = i and renormalize",
+            ),
+            p(
+                "degree_weighted",
+                Ty::Bool,
+                D::Bool(false),
+                R::ANY,
+                "NCuts degree weighting",
+            ),
         ],
         Side::Both,
         Reads::Simplex,
         "uniform on clusters over cluster probabilities φ (B×C) (§2.5)",
     ),
-    kernel("Identity", &[], Side::P, Reads::Int("index"), "p_ij = 1[i = j] (self included; q must include self)"),
+    kernel(
+        "Identity",
+        &[],
+        Side::P,
+        Reads::Int("index"),
+        "p_ij = 1[i = j] (self included; q must include self)",
+    ),
 ];
 
-const fn transform(name: &'static str, params: &'static [Param], side: Side, doc: &'static str) -> Signature {
+const fn transform(
+    name: &'static str,
+    params: &'static [Param],
+    side: Side,
+    doc: &'static str,
+) -> Signature {
     let mut s = sig(name, Kind::Transform, params, doc);
     s.side = side;
     s
@@ -176,18 +390,62 @@ const fn transform(name: &'static str, params: &'static [Param], side: Side, doc
 
 /// Kernel transforms (§2.7).
 pub(super) const TRANSFORMS: &[Signature] = &[
-    transform("normalize", &[], Side::P, "row sums scaled to 1; zero rows stay zero"),
-    transform("binarize", &[p("t", Ty::Float, D::Float(0.0), R::ANY, "threshold")], Side::P, "1[K > t]"),
-    transform("leak", &[p("alpha", Ty::Float, D::Required, R::UNIT, "mass spread uniformly over the candidates")], Side::P, "(1−α)p + α/|C_i|; empty rows stay empty"),
+    transform(
+        "normalize",
+        &[],
+        Side::P,
+        "row sums scaled to 1; zero rows stay zero",
+    ),
+    transform(
+        "binarize",
+        &[p("t", Ty::Float, D::Float(0.0), R::ANY, "threshold")],
+        Side::P,
+        "1[K > t]",
+    ),
+    transform(
+        "leak",
+        &[p(
+            "alpha",
+            Ty::Float,
+            D::Required,
+            R::UNIT,
+            "mass spread uniformly over the candidates",
+        )],
+        Side::P,
+        "(1−α)p + α/|C_i|; empty rows stay empty",
+    ),
     transform(
         "propagate",
         &[
-            p("steps", Ty::Int, D::Int(2), R::AT_LEAST_ONE, "path length s"),
-            p("reachable", Ty::Bool, D::Bool(false), R::ANY, "uniform over reachable candidates"),
+            p(
+                "steps",
+                Ty::Int,
+                D::Int(2),
+                R::AT_LEAST_ONE,
+                "path length s",
+            ),
+            p(
+                "reachable",
+                Ty::Bool,
+                D::Bool(false),
+                R::ANY,
+                "uniform over reachable candidates",
+            ),
         ],
         Side::P,
         "P + P² + … + P^s restricted to the candidates, row-normalized",
     ),
     transform("symmetrize", &[], Side::P, "(P + Pᵀ)/2, row-normalized"),
-    transform("debias", &[p("alpha", Ty::Float, D::Required, R::UNIT_OPEN, "mass mixed in uniformly")], Side::Q, "q only: logaddexp(log(1−α) + ℓq, log(α/|C_i|))"),
+    transform(
+        "debias",
+        &[p(
+            "alpha",
+            Ty::Float,
+            D::Required,
+            R::UNIT_OPEN,
+            "mass mixed in uniformly",
+        )],
+        Side::Q,
+        "q only: logaddexp(log(1−α) + ℓq, log(α/|C_i|))",
+    ),
 ];

@@ -22,6 +22,7 @@ pub fn parse(text: &str, label_column: usize) -> Result<Dataset, (&'static str, 
     let mut x = Vec::new();
     let mut labels = Vec::new();
     let mut columns: Option<usize> = None;
+    let mut header_seen = false;
     let mut offset = 0usize;
     for (line_no, line) in text.split_inclusive('\n').enumerate() {
         let start = offset;
@@ -38,9 +39,10 @@ pub fn parse(text: &str, label_column: usize) -> Result<Dataset, (&'static str, 
             .collect();
         let values = match values {
             Ok(v) => v,
-            // A non-numeric first line is a header.
-            Err(_) if columns.is_none() && labels.is_empty() && x.is_empty() && line_no == 0 => {
-                continue
+            // A non-numeric first non-blank line is a header.
+            Err(_) if columns.is_none() && !header_seen => {
+                header_seen = true;
+                continue;
             }
             Err(col) => {
                 let field_at = start + field_offset(line, col);

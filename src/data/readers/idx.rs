@@ -119,7 +119,7 @@ pub fn read_pair(images: &Path, labels: &Path, scale: f32) -> Result<Dataset, Di
             ))
         }
     };
-    let features = if n == 0 { 0 } else { img.data.len() / n };
+    let features = img.data.len().checked_div(n).unwrap_or(0);
     let [ln] = lab.dims.as_slice() else {
         return Err(file_error(
             codes::FILE_CORRUPT,

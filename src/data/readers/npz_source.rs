@@ -69,7 +69,7 @@ pub fn read(path: &Path) -> Result<Dataset, Diagnostic> {
         }
         ints.push(v as i64);
     }
-    let features = if n == 0 { 0 } else { x.len() / n };
+    let features = x.len().checked_div(n).unwrap_or(0);
     Ok(Dataset {
         x: x.into_iter().map(|v| v as f32).collect(),
         n,

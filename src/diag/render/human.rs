@@ -19,7 +19,10 @@ pub struct HumanOptions {
 impl HumanOptions {
     /// Unicode without colour at a fixed width (snapshots, pipes).
     pub fn plain() -> Self {
-        HumanOptions { color: false, width: 100 }
+        HumanOptions {
+            color: false,
+            width: 100,
+        }
     }
 }
 
@@ -63,7 +66,10 @@ impl miette::Diagnostic for View<'_> {
         })
     }
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.diagnostic.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.diagnostic
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
         (!self.diagnostic.labels.is_empty()).then_some(&self.source as &dyn SourceCode)
@@ -88,8 +94,14 @@ impl miette::Diagnostic for View<'_> {
 
 /// Renders one report.
 pub fn render_one(report: &Report, options: HumanOptions) -> String {
-    let theme = if options.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(options.width).with_links(false);
+    let theme = if options.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(options.width)
+        .with_links(false);
     let view = View {
         diagnostic: &report.diagnostic,
         source: NamedSource::new(report.source.name.clone(), report.source.text.clone()),
@@ -98,7 +110,16 @@ pub fn render_one(report: &Report, options: HumanOptions) -> String {
     let mut out = String::new();
     if handler.render_report(&mut out, &view).is_err() {
         // Fall back to a one-line form rather than lose the diagnostic.
-        out = format!("{}: {} ({})\n", view.code, report.diagnostic.message, report.source.name);
+        out = format!(
+            "{}: {} ({})\n",
+            view.code, report.diagnostic.message, report.source.name
+        );
+    }
+    if report.diagnostic.labels.is_empty() && !report.source.name.is_empty() {
+        // No snippet shows the file, so name it.
+        let trimmed = out.trim_end().len();
+        out.truncate(trimmed);
+        out.push_str(&format!("\n  in {}\n", report.source.name));
     }
     out
 }
@@ -113,7 +134,11 @@ pub fn render(reports: &[Report], options: HumanOptions) -> String {
     let errors = reports.iter().filter(|r| r.diagnostic.is_error()).count();
     let warnings = reports.len() - errors;
     if !reports.is_empty() {
-        out.push_str(&format!("{}, {}\n", plural(errors, "error"), plural(warnings, "warning")));
+        out.push_str(&format!(
+            "{}, {}\n",
+            plural(errors, "error"),
+            plural(warnings, "warning")
+        ));
     }
     out
 }

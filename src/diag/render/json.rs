@@ -94,8 +94,14 @@ fn label(text: &str, message: &str, primary: bool, start: usize, end: usize) -> 
         message: message.to_string(),
         primary,
         range: Range { start, end },
-        start: Position { line: sl, column: sc },
-        end: Position { line: el, column: ec },
+        start: Position {
+            line: sl,
+            column: sc,
+        },
+        end: Position {
+            line: el,
+            column: ec,
+        },
     }
 }
 
@@ -106,12 +112,18 @@ pub fn document(reports: &[Report]) -> Document {
         .map(|r| {
             let d = &r.diagnostic;
             let text = &r.source.text;
-            let labels: Vec<JsonLabel> = d.labels.iter().map(|l| label(text, &l.message, l.primary, l.span.start, l.span.end)).collect();
+            let labels: Vec<JsonLabel> = d
+                .labels
+                .iter()
+                .map(|l| label(text, &l.message, l.primary, l.span.start, l.span.end))
+                .collect();
             let primary = labels.iter().find(|l| l.primary);
             JsonDiagnostic {
                 file: r.source.name.clone(),
                 code: d.code.to_string(),
-                name: codes::lookup(d.code).map(|c| c.name.to_string()).unwrap_or_default(),
+                name: codes::lookup(d.code)
+                    .map(|c| c.name.to_string())
+                    .unwrap_or_default(),
                 severity: d.severity,
                 message: d.message.clone(),
                 range: primary.map(|l| l.range),
@@ -122,11 +134,20 @@ pub fn document(reports: &[Report]) -> Document {
             }
         })
         .collect();
-    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
-    Document { version: 1, errors, warnings: diagnostics.len() - errors, diagnostics }
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    Document {
+        version: 1,
+        errors,
+        warnings: diagnostics.len() - errors,
+        diagnostics,
+    }
 }
 
 /// The document as pretty JSON.
 pub fn render(reports: &[Report]) -> String {
-    serde_json::to_string_pretty(&document(reports)).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    serde_json::to_string_pretty(&document(reports))
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }

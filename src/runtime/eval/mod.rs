@@ -7,13 +7,14 @@
 //! |---|---|
 //! | `knn` | [`knn_accuracy`] (k = [`KNN_K`], cosine, majority vote) |
 //! | `linear_probe` | [`linear_probe_accuracy`] |
-//! | `hungarian` | [`hungarian_accuracy`] over [`argmax_rows`] of φ |
+//! | `hungarian` | [`hungarian_accuracy`] over [`argmax_rows`] of φ (or [`kmeans`] of an embedding) |
 //! | `nmi` / `ari` | [`nmi`] / [`ari`] |
 //! | `trustworthiness` | [`trustworthiness`] (k = [`TRUST_K`]) |
 //! | `alignment` / `uniformity` | [`alignment`] / [`uniformity`] |
 
 mod cluster;
 mod geometry;
+mod kmeans;
 mod knn;
 mod probe;
 mod rows;
@@ -21,6 +22,7 @@ mod trust;
 
 pub use cluster::{argmax_rows, ari, hungarian_accuracy, nmi};
 pub use geometry::{alignment, uniformity};
+pub use kmeans::kmeans;
 pub use knn::{knn_accuracy, KNN_K};
 pub use probe::{linear_probe_accuracy, LinearProbe, PROBE_ITERATIONS};
 pub use trust::{trustworthiness, TRUST_K};

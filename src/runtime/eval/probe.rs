@@ -18,7 +18,7 @@ pub struct LinearProbe {
     classes: usize,
     mean: Vec<f64>,
     scale: Vec<f64>,
-    /// (dim + 1)×classes, the last row is the bias.
+    /// classes×(dim + 1), class-major; the last column is the bias.
     weights: Vec<f64>,
 }
 
@@ -177,17 +177,30 @@ fn standardizer(x: &[f32], dim: usize, keep: &[usize]) -> (Vec<f64>, Vec<f64>) {
     (mean, scale)
 }
 
-/// `z W` for one row z (length d1) and W (d1×classes).
+/// `W z` for one row z (length d1) and W (classes×d1, class-major).
 fn logits(z: &[f64], w: &[f64], classes: usize) -> Vec<f64> {
-    let mut out = vec![0.0; classes];
-    for (f, &zf) in z.iter().enumerate() {
-        if zf != 0.0 {
-            for (o, &wv) in out.iter_mut().zip(&w[f * classes..(f + 1) * classes]) {
-                *o += zf * wv;
-            }
+    w.chunks_exact(z.len())
+        .take(classes)
+        .map(|wc| dot(wc, z))
+        .collect()
+}
+
+/// Dot product with 4 accumulators (vectorises).
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let tail: f64 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in ca.zip(cb) {
+        for k in 0..4 {
+            acc[k] += x[k] * y[k];
         }
     }
-    out
+    acc.iter().sum::<f64>() + tail
 }
 
 /// ∇ of mean CE + (λ/2)‖W_features‖² at W.
@@ -217,10 +230,8 @@ fn gradient(
                     .sum();
                 p.iter_mut().for_each(|v| *v /= sum);
                 p[label] -= 1.0;
-                for (f, &zf) in z.iter().enumerate() {
-                    for (gv, &pv) in g[f * classes..(f + 1) * classes].iter_mut().zip(&p) {
-                        *gv += zf * pv;
-                    }
+                for (gc, &pc) in g.chunks_exact_mut(d1).zip(&p) {
+                    gc.iter_mut().zip(z).for_each(|(gv, &zf)| *gv += pc * zf);
                 }
             }
             g
@@ -232,8 +243,8 @@ fn gradient(
     }
     for (i, gv) in g.iter_mut().enumerate() {
         *gv /= n as f64;
-        if i < (d1 - 1) * classes {
-            *gv += lambda * w[i];
+        if i % d1 != d1 - 1 {
+            *gv += lambda * w[i]; // the bias column is not penalised
         }
     }
     g

@@ -61,7 +61,7 @@ pub(crate) fn k_smallest(scores: &[f32], k: usize, skip: Option<usize>) -> Vec<u
         if Some(j) == skip || k == 0 {
             continue;
         }
-        if best.len() == k && !(s < best[k - 1].0) {
+        if best.len() == k && s >= best[k - 1].0 {
             continue; // not strictly better than the current worst (ties keep lower index)
         }
         let pos = best.partition_point(|&(b, _)| b <= s);
@@ -73,7 +73,7 @@ pub(crate) fn k_smallest(scores: &[f32], k: usize, skip: Option<usize>) -> Vec<u
 
 /// Checks `x.len() == n·dim` for some n and returns n (None when inconsistent).
 pub(crate) fn count(x: &[f32], dim: usize) -> Option<usize> {
-    if dim == 0 || x.len() % dim != 0 {
+    if dim == 0 || !x.len().is_multiple_of(dim) {
         None
     } else {
         Some(x.len() / dim)

@@ -3,8 +3,9 @@
 
 use super::host::{candidate_mask, HostBatch, HostMatrix, MaskShape};
 use crate::diag::Diagnostic;
-use crate::ir::GraphMode;
+use crate::ir::{self, GraphMode, Kernel, KernelExpr};
 use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// A sparse symmetric weight matrix with global degrees.
@@ -27,9 +28,16 @@ impl Graph {
             if line.is_empty() {
                 continue;
             }
-            let parts: Vec<&str> = line.split(|c: char| c.is_whitespace() || c == ',').filter(|s| !s.is_empty()).collect();
+            let parts: Vec<&str> = line
+                .split(|c: char| c.is_whitespace() || c == ',')
+                .filter(|s| !s.is_empty())
+                .collect();
             let parsed = match parts.as_slice() {
-                [i, j] => i.parse::<usize>().ok().zip(j.parse::<usize>().ok()).map(|(i, j)| (i, j, 1.0)),
+                [i, j] => i
+                    .parse::<usize>()
+                    .ok()
+                    .zip(j.parse::<usize>().ok())
+                    .map(|(i, j)| (i, j, 1.0)),
                 [i, j, w] => match (i.parse::<usize>(), j.parse::<usize>(), w.parse::<f64>()) {
                     (Ok(i), Ok(j), Ok(w)) if w >= 0.0 && w.is_finite() => Some((i, j, w)),
                     _ => None,
@@ -37,8 +45,11 @@ impl Graph {
                 _ => None,
             };
             let (i, j, w) = parsed.ok_or_else(|| {
-                Diagnostic::bare("E0508", format!("line {} of graph `{path}` is not `i j w`", n + 1))
-                    .with_help("each line needs two node ids (integers ≥ 0) and an optional weight ≥ 0")
+                Diagnostic::bare(
+                    "E0508",
+                    format!("line {} of graph `{path}` is not `i j w`", n + 1),
+                )
+                .with_help("each line needs two node ids (integers ≥ 0) and an optional weight ≥ 0")
             })?;
             nodes = nodes.max(i + 1).max(j + 1);
             edges.push((i, j, w));
@@ -75,12 +86,20 @@ impl Graph {
         let (Ok(i), Ok(j)) = (usize::try_from(i), usize::try_from(j)) else {
             return 0.0;
         };
-        self.adjacency.get(i).and_then(|r| r.get(&j)).copied().unwrap_or(0.0)
+        self.adjacency
+            .get(i)
+            .and_then(|r| r.get(&j))
+            .copied()
+            .unwrap_or(0.0)
     }
 
     /// Global degree of node `i` (0 for unknown nodes).
     pub fn degree_of(&self, i: i64) -> f64 {
-        usize::try_from(i).ok().and_then(|i| self.degree.get(i)).copied().unwrap_or(0.0)
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| self.degree.get(i))
+            .copied()
+            .unwrap_or(0.0)
     }
 }
 
@@ -88,7 +107,12 @@ impl Graph {
 ///
 /// Decision: `transition` excludes self (C_i = j ≠ i); `softmax_degree` is
 /// dense and includes self (§2.4). `w/deg` with deg = 0 reads as 0.
-pub fn graph_kernel(hb: &HostBatch, inputs: &[String], path: &str, mode: GraphMode) -> Result<HostMatrix, Diagnostic> {
+pub fn graph_kernel(
+    hb: &HostBatch,
+    inputs: &[String],
+    path: &str,
+    mode: GraphMode,
+) -> Result<HostMatrix, Diagnostic> {
     let key = inputs.first().map(String::as_str).unwrap_or("index");
     let idx = hb.int(key)?;
     let g = Graph::load(path)?;
@@ -112,12 +136,49 @@ pub fn graph_kernel(hb: &HostBatch, inputs: &[String], path: &str, mode: GraphMo
                 .map(|ij| {
                     let (i, j) = (ij / n, ij % n);
                     let deg = g.degree_of(idx[j]);
-                    if deg > 0.0 { g.weight(idx[i], idx[j]) / deg } else { 0.0 }
+                    if deg > 0.0 {
+                        g.weight(idx[i], idx[j]) / deg
+                    } else {
+                        0.0
+                    }
                 })
                 .collect();
             super::smooth_host::softmax_into(&mut out, &logits);
             Ok(out)
         }
+    }
+}
+
+/// Resolves relative `Graph(path = …)` paths in p and q against `base`
+/// (the directory of the root method file, where the language says they are
+/// relative to). Call once after loading a method, before any loss.
+pub fn resolve_graph_paths(method: &mut ir::Method, base: &Path) {
+    resolve_in(&mut method.p, base);
+    resolve_in(&mut method.q, base);
+}
+
+fn resolve_in(e: &mut KernelExpr, base: &Path) {
+    match e {
+        KernelExpr::Kernel {
+            kernel: Kernel::Graph { path, .. },
+            ..
+        } => {
+            if Path::new(path.as_str()).is_relative() {
+                *path = base.join(path.as_str()).display().to_string();
+            }
+        }
+        KernelExpr::Kernel { .. } => {}
+        KernelExpr::Add(a, b) | KernelExpr::Sub(a, b) => {
+            resolve_in(a, base);
+            resolve_in(b, base);
+        }
+        KernelExpr::Scale(_, k)
+        | KernelExpr::Normalize(k)
+        | KernelExpr::Binarize(_, k)
+        | KernelExpr::Leak(_, k)
+        | KernelExpr::Symmetrize(k)
+        | KernelExpr::DebiasQ(_, k) => resolve_in(k, base),
+        KernelExpr::Propagate { inner, .. } => resolve_in(inner, base),
     }
 }
 

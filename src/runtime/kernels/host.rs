@@ -7,7 +7,7 @@ use crate::diag::Diagnostic;
 use crate::ir::Layout;
 use crate::runtime::loss::Batch;
 use burn::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A row-major float array (R×F) copied off the device.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,10 +51,14 @@ pub struct HostBatch {
 }
 
 impl HostBatch {
-    /// Copies every key of `batch` to the host.
-    pub fn from_batch<B: Backend>(batch: &Batch<B>) -> Result<Self, Diagnostic> {
+    /// Copies the keys of `batch` named in `keys` to the host (only what p
+    /// reads, so q's inputs never leave the device).
+    pub fn from_batch<B: Backend>(
+        batch: &Batch<B>,
+        keys: &BTreeSet<String>,
+    ) -> Result<Self, Diagnostic> {
         let mut host = HostBatch::default();
-        for (name, t) in &batch.floats {
+        for (name, t) in batch.floats.iter().filter(|(k, _)| keys.contains(*k)) {
             let [rows, cols] = t.dims();
             let data = t
                 .to_data()
@@ -64,7 +68,7 @@ impl HostBatch {
             host.floats
                 .insert(name.clone(), FloatArray { rows, cols, data });
         }
-        for (name, t) in &batch.ints {
+        for (name, t) in batch.ints.iter().filter(|(k, _)| keys.contains(*k)) {
             let data = t
                 .to_data()
                 .convert::<i64>()
@@ -77,7 +81,9 @@ impl HostBatch {
 
     /// A float key or a diagnostic naming it.
     pub fn float(&self, key: &str) -> Result<&FloatArray, Diagnostic> {
-        self.floats.get(key).ok_or_else(|| missing_key(key, "float"))
+        self.floats
+            .get(key)
+            .ok_or_else(|| missing_key(key, "float"))
     }
 
     /// An int key or a diagnostic naming it.
@@ -228,7 +234,9 @@ pub fn float_pairing(
             if a.rows != b.rows {
                 return Err(shape_mismatch(first, a.rows, k2, b.rows));
             }
-            let s = a.stack(b).ok_or_else(|| width_mismatch(first, a.cols, k2, b.cols))?;
+            let s = a
+                .stack(b)
+                .ok_or_else(|| width_mismatch(first, a.cols, k2, b.cols))?;
             let n = a.rows;
             let cand = candidate_mask(2 * n, 2 * n, MaskShape::OtherModality(n));
             Ok(Pairing {
@@ -283,7 +291,12 @@ pub fn int_pairing(
         (Layout::CrossModal, b) => {
             let b = b.unwrap_or_else(|| a.clone());
             if a.len() != b.len() {
-                return Err(shape_mismatch(first, a.len(), second.unwrap_or(first), b.len()));
+                return Err(shape_mismatch(
+                    first,
+                    a.len(),
+                    second.unwrap_or(first),
+                    b.len(),
+                ));
             }
             let n = a.len();
             let mut s = a;
@@ -327,7 +340,10 @@ fn split_inputs<'a>(
         [a, b] => Ok((a.as_str(), Some(b.as_str()))),
         _ => Err(Diagnostic::bare(
             "E0504",
-            format!("kernel `{kernel}` needs one or two input keys, got {}", inputs.len()),
+            format!(
+                "kernel `{kernel}` needs one or two input keys, got {}",
+                inputs.len()
+            ),
         )
         .with_help("write `Kernel(...) on key` or `Kernel(...) on rows, columns`")),
     }
@@ -335,10 +351,9 @@ fn split_inputs<'a>(
 
 /// E0503: a key the kernel reads is not in the batch.
 pub fn missing_key(key: &str, kind: &str) -> Diagnostic {
-    Diagnostic::bare("E0503", format!("{kind} key `{key}` is not in the batch"))
-        .with_help(format!(
-            "provide `{key}` ({kind}) in the batch, or read another key with `on`"
-        ))
+    Diagnostic::bare("E0503", format!("{kind} key `{key}` is not in the batch")).with_help(format!(
+        "provide `{key}` ({kind}) in the batch, or read another key with `on`"
+    ))
 }
 
 /// E0504: two keys disagree on their row count.
@@ -371,7 +386,10 @@ fn cross_needs_two(kernel: &str) -> Diagnostic {
 ///
 /// burn keeps the dtype of the data it is given, so host data is converted
 /// explicitly; otherwise an f32 backend would mix f64 and f32 tensors.
-pub fn float_data<B: Backend, const D: usize>(values: Vec<f64>, shape: [usize; D]) -> burn::tensor::TensorData {
+pub fn float_data<B: Backend, const D: usize>(
+    values: Vec<f64>,
+    shape: [usize; D],
+) -> burn::tensor::TensorData {
     burn::tensor::TensorData::new(values, shape).convert::<B::FloatElem>()
 }
 

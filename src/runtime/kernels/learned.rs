@@ -39,14 +39,23 @@ pub fn device_pairing<B: Backend>(
     exclude_self: bool,
     kernel: &str,
 ) -> Result<DevicePairing<B>, Diagnostic> {
-    let get = |k: &str| batch.floats.get(k).cloned().ok_or_else(|| missing_key(k, "float"));
+    let get = |k: &str| {
+        batch
+            .floats
+            .get(k)
+            .cloned()
+            .ok_or_else(|| missing_key(k, "float"))
+    };
     let (first, second) = match inputs {
         [a] => (a.as_str(), None),
         [a, b] => (a.as_str(), Some(b.as_str())),
         _ => {
             return Err(Diagnostic::bare(
                 "E0504",
-                format!("kernel `{kernel}` needs one or two input keys, got {}", inputs.len()),
+                format!(
+                    "kernel `{kernel}` needs one or two input keys, got {}",
+                    inputs.len()
+                ),
             ))
         }
     };
@@ -87,7 +96,11 @@ pub fn device_pairing<B: Backend>(
             })
         }
         _ => {
-            let shape = if exclude_self { MaskShape::NoDiagonal } else { MaskShape::All };
+            let shape = if exclude_self {
+                MaskShape::NoDiagonal
+            } else {
+                MaskShape::All
+            };
             Ok(DevicePairing {
                 rows: a.clone(),
                 cols: a,
@@ -98,7 +111,12 @@ pub fn device_pairing<B: Backend>(
 }
 
 /// The exclusion mask (`true` where j ∉ C_i) as a device bool tensor.
-pub fn excluded_mask<B: Backend>(cand: &[bool], r: usize, m: usize, device: &B::Device) -> Tensor<B, 2, Bool> {
+pub fn excluded_mask<B: Backend>(
+    cand: &[bool],
+    r: usize,
+    m: usize,
+    device: &B::Device,
+) -> Tensor<B, 2, Bool> {
     let excl: Vec<bool> = cand.iter().map(|c| !c).collect();
     Tensor::from_data(TensorData::new(excl, [r, m]), device)
 }
@@ -107,7 +125,10 @@ pub fn excluded_mask<B: Backend>(cand: &[bool], r: usize, m: usize, device: &B::
 ///
 /// # Shapes
 /// - `logits`: [R, M], `excl`: [R, M] → [R, M]; excluded entries are [`NEG`].
-pub fn masked_log_softmax<B: Backend>(logits: Tensor<B, 2>, excl: Tensor<B, 2, Bool>) -> Tensor<B, 2> {
+pub fn masked_log_softmax<B: Backend>(
+    logits: Tensor<B, 2>,
+    excl: Tensor<B, 2, Bool>,
+) -> Tensor<B, 2> {
     let z = logits.mask_fill(excl.clone(), NEG);
     let max = z.clone().max_dim(1).detach(); // [R, 1]
     let z = z - max;
@@ -137,7 +158,11 @@ impl<B: Backend> Scale<B> {
 ///
 /// # Shapes
 /// - `d`: [R, M] → [R, M].
-pub fn gaussian_logits<B: Backend>(d: Tensor<B, 2>, scale: Scale<B>, metric: DistanceMetric) -> Tensor<B, 2> {
+pub fn gaussian_logits<B: Backend>(
+    d: Tensor<B, 2>,
+    scale: Scale<B>,
+    metric: DistanceMetric,
+) -> Tensor<B, 2> {
     let scale = match (scale, metric) {
         (Scale::Learned(log_s), DistanceMetric::Cosine) => {
             Scale::Learned(log_s.clamp_min(MIN_LEARNED_COSINE_SCALE.ln()))
@@ -151,17 +176,26 @@ pub fn gaussian_logits<B: Backend>(d: Tensor<B, 2>, scale: Scale<B>, metric: Dis
 ///
 /// # Shapes
 /// - `d`: [R, M] → [R, M].
-pub fn student_logits<B: Backend>(d: Tensor<B, 2>, dof: f64, gamma: Scale<B>, form: StudentForm) -> Tensor<B, 2> {
+pub fn student_logits<B: Backend>(
+    d: Tensor<B, 2>,
+    dof: f64,
+    gamma: Scale<B>,
+    form: StudentForm,
+) -> Tensor<B, 2> {
     match form {
         // −((ν+1)/2) · log1p(d/(νγ))
-        StudentForm::T => gamma.divide(d.div_scalar(dof)).log1p().mul_scalar(-(dof + 1.0) / 2.0),
+        StudentForm::T => gamma
+            .divide(d.div_scalar(dof))
+            .log1p()
+            .mul_scalar(-(dof + 1.0) / 2.0),
         // −softplus((ν/2)(log(d² + 1e-8) − 2 log γ))
         StudentForm::Power => {
             let log_gamma = match gamma {
                 Scale::Fixed(g) => Tensor::<B, 2>::zeros([1, 1], &d.device()).add_scalar(g.ln()),
                 Scale::Learned(l) => l.reshape([1, 1]),
             };
-            let z = (d.powi_scalar(2).add_scalar(1e-8).log() - log_gamma.mul_scalar(2.0)).mul_scalar(dof / 2.0);
+            let z = (d.powi_scalar(2).add_scalar(1e-8).log() - log_gamma.mul_scalar(2.0))
+                .mul_scalar(dof / 2.0);
             softplus(z).neg()
         }
     }
@@ -207,15 +241,4 @@ pub fn uniform_cluster_log_q<B: Backend>(
 /// Distances of a learned kernel, checked for matching widths.
 pub fn pair_distances<B: Backend>(pair: &DevicePairing<B>, metric: DistanceMetric) -> Tensor<B, 2> {
     distances(pair.rows.clone(), pair.cols.clone(), metric)
-}
-
-/// A shape check used for UniformCluster on two keys.
-pub fn same_width<B: Backend>(pair: &DevicePairing<B>, k1: &str, k2: &str) -> Result<(), Diagnostic> {
-    let [_, f1] = pair.rows.dims();
-    let [_, f2] = pair.cols.dims();
-    if f1 == f2 {
-        Ok(())
-    } else {
-        Err(width_mismatch(k1, f1, k2, f2))
-    }
 }

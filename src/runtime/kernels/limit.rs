@@ -15,7 +15,12 @@ use burn::prelude::*;
 ///
 /// # Shapes
 /// - `p`: R×M, `d`: [R, M] → [R].
-pub fn limit_rows<B: Backend>(kind: LimitKind, p: &HostMatrix, d: Tensor<B, 2>, cand: &[bool]) -> Tensor<B, 1> {
+pub fn limit_rows<B: Backend>(
+    kind: LimitKind,
+    p: &HostMatrix,
+    d: Tensor<B, 2>,
+    cand: &[bool],
+) -> Tensor<B, 1> {
     let (r, m) = (p.rows, p.cols);
     let device = d.device();
     let p_t = float_tensor::<B>(&p.values, r, m, &device);
@@ -26,7 +31,13 @@ pub fn limit_rows<B: Backend>(kind: LimitKind, p: &HostMatrix, d: Tensor<B, 2>, 
         LimitKind::Zero => d.mask_fill(excl, f32::MAX).min_dim(1),
         LimitKind::Infinity => {
             let counts: Vec<f64> = (0..r)
-                .map(|i| cand[i * m..(i + 1) * m].iter().filter(|&&c| c).count().max(1) as f64)
+                .map(|i| {
+                    cand[i * m..(i + 1) * m]
+                        .iter()
+                        .filter(|&&c| c)
+                        .count()
+                        .max(1) as f64
+                })
                 .collect();
             let counts = float_tensor::<B>(&counts, r, 1, &device);
             d.mask_fill(excl, 0.0).sum_dim(1) / counts
@@ -49,11 +60,15 @@ pub fn limit_log_q<B: Backend>(kind: LimitKind, d: Tensor<B, 2>, cand: &[bool]) 
         LimitKind::Zero => {
             let dm = d.detach().mask_fill(excl.clone(), f32::MAX);
             let min = dm.clone().min_dim(1);
-            dm.equal(min.expand([r, m])).bool_and(excl.clone().bool_not())
+            dm.equal(min.expand([r, m]))
+                .bool_and(excl.clone().bool_not())
         }
     };
     let counts = support.clone().float().sum_dim(1).clamp_min(1.0); // [R, 1]
     let uniform = counts.log().neg().expand([r, m]);
-    let neg = Tensor::<B, 2>::from_data(super::host::float_data::<B, 2>(vec![f64::from(NEG); r * m], [r, m]), &device);
+    let neg = Tensor::<B, 2>::from_data(
+        super::host::float_data::<B, 2>(vec![f64::from(NEG); r * m], [r, m]),
+        &device,
+    );
     neg.mask_where(support, uniform)
 }

@@ -17,7 +17,8 @@ use crate::runtime::algebra;
 use crate::runtime::loss::{Batch, KernelParams};
 use burn::prelude::*;
 use host::{HostBatch, HostMatrix};
-use learned::{Scale, NEG};
+use learned::Scale;
+use std::collections::BTreeSet;
 
 /// State threaded through the p tree.
 pub struct PContext<'a> {
@@ -29,6 +30,8 @@ pub struct PContext<'a> {
     pub beta: Option<Vec<f64>>,
     /// Rows (over all leaves) whose perplexity search hit its cap.
     pub unconverged: usize,
+    /// Rows (over all leaves) whose perplexity was clamped to `(|C_i| − 1)/3`.
+    pub clamped: usize,
 }
 
 /// Evaluates a p expression on the host.
@@ -51,7 +54,11 @@ pub fn eval_p(expr: &KernelExpr, ctx: &mut PContext<'_>) -> Result<HostMatrix, D
     }
 }
 
-fn p_leaf(kernel: &Kernel, inputs: &[String], ctx: &mut PContext<'_>) -> Result<HostMatrix, Diagnostic> {
+fn p_leaf(
+    kernel: &Kernel,
+    inputs: &[String],
+    ctx: &mut PContext<'_>,
+) -> Result<HostMatrix, Diagnostic> {
     let (hb, layout) = (ctx.hb, ctx.layout);
     let (matrix, cal) = match kernel {
         Kernel::Gaussian {
@@ -60,7 +67,15 @@ fn p_leaf(kernel: &Kernel, inputs: &[String], ctx: &mut PContext<'_>) -> Result<
             metric,
             exclude_self,
             ..
-        } => smooth_host::gaussian(hb, inputs, layout, *sigma, *perplexity, *metric, *exclude_self)?,
+        } => smooth_host::gaussian(
+            hb,
+            inputs,
+            layout,
+            *sigma,
+            *perplexity,
+            *metric,
+            *exclude_self,
+        )?,
         Kernel::StudentT {
             dof,
             gamma,
@@ -68,7 +83,16 @@ fn p_leaf(kernel: &Kernel, inputs: &[String], ctx: &mut PContext<'_>) -> Result<
             perplexity,
             exclude_self,
             ..
-        } => smooth_host::student(hb, inputs, layout, *dof, *gamma, *form, *perplexity, *exclude_self)?,
+        } => smooth_host::student(
+            hb,
+            inputs,
+            layout,
+            *dof,
+            *gamma,
+            *form,
+            *perplexity,
+            *exclude_self,
+        )?,
         Kernel::Label {
             table: true,
             classes,
@@ -100,25 +124,37 @@ fn p_leaf(kernel: &Kernel, inputs: &[String], ctx: &mut PContext<'_>) -> Result<
             supervisory::uniform_knn(hb, inputs, layout, *k, *metric, *exclude_self)?,
             Default::default(),
         ),
-        Kernel::Graph { path, mode } => (graph::graph_kernel(hb, inputs, path, *mode)?, Default::default()),
+        Kernel::Graph { path, mode } => (
+            graph::graph_kernel(hb, inputs, path, *mode)?,
+            Default::default(),
+        ),
         Kernel::Identity => (supervisory::identity(hb, inputs)?, Default::default()),
         Kernel::GaussianLimit { .. } => {
-            return Err(wrong_side("GaussianLimit", "p", "use `Gaussian(sigma = …)` for p"))
+            return Err(wrong_side(
+                "GaussianLimit",
+                "p",
+                "use `Gaussian(sigma = …)` for p",
+            ))
         }
         Kernel::UniformCluster { .. } => {
-            return Err(wrong_side("UniformCluster", "p", "UniformCluster is a learned kernel (q)"))
+            return Err(wrong_side(
+                "UniformCluster",
+                "p",
+                "UniformCluster is a learned kernel (q)",
+            ))
         }
     };
     if ctx.beta.is_none() {
         ctx.beta = cal.beta;
     }
     ctx.unconverged += cal.unconverged;
+    ctx.clamped += cal.clamped;
     Ok(matrix)
 }
 
 /// A learned kernel's value.
 pub enum QValue<B: Backend> {
-    /// `log q` [R, M] ([`NEG`] outside C_i) and C_i.
+    /// `log q` [R, M] ([`learned::NEG`] outside C_i) and C_i.
     Log {
         /// Log-probabilities.
         log_q: Tensor<B, 2>,
@@ -151,7 +187,10 @@ pub struct QContext<'a, B: Backend> {
 }
 
 /// Evaluates a q expression on the device.
-pub fn eval_q<B: Backend>(expr: &KernelExpr, ctx: &mut QContext<'_, B>) -> Result<QValue<B>, Diagnostic> {
+pub fn eval_q<B: Backend>(
+    expr: &KernelExpr,
+    ctx: &mut QContext<'_, B>,
+) -> Result<QValue<B>, Diagnostic> {
     match expr {
         KernelExpr::Kernel { kernel, inputs } => q_leaf(kernel, inputs, ctx),
         // Learned kernels are already row-normalized.
@@ -175,7 +214,11 @@ pub fn eval_q<B: Backend>(expr: &KernelExpr, ctx: &mut QContext<'_, B>) -> Resul
     }
 }
 
-fn q_leaf<B: Backend>(kernel: &Kernel, inputs: &[String], ctx: &mut QContext<'_, B>) -> Result<QValue<B>, Diagnostic> {
+fn q_leaf<B: Backend>(
+    kernel: &Kernel,
+    inputs: &[String],
+    ctx: &mut QContext<'_, B>,
+) -> Result<QValue<B>, Diagnostic> {
     match kernel {
         Kernel::Gaussian {
             sigma,
@@ -189,10 +232,15 @@ fn q_leaf<B: Backend>(kernel: &Kernel, inputs: &[String], ctx: &mut QContext<'_,
             } else {
                 match sigma {
                     Some(s) if *s > 0.0 => Scale::Fixed(2.0 * s * s),
-                    _ => return Err(smooth_host::bad_param("a learned Gaussian needs `sigma > 0`")),
+                    _ => {
+                        return Err(smooth_host::bad_param(
+                            "a learned Gaussian needs `sigma > 0`",
+                        ))
+                    }
                 }
             };
-            let pair = learned::device_pairing(ctx.batch, inputs, ctx.layout, *exclude_self, "Gaussian")?;
+            let pair =
+                learned::device_pairing(ctx.batch, inputs, ctx.layout, *exclude_self, "Gaussian")?;
             let d = learned::pair_distances(&pair, *metric);
             let logits = learned::gaussian_logits(d, scale, *metric);
             Ok(log_value(logits, pair.cand))
@@ -206,14 +254,17 @@ fn q_leaf<B: Backend>(kernel: &Kernel, inputs: &[String], ctx: &mut QContext<'_,
             ..
         } => {
             if *dof <= 0.0 || (!*learnable && *gamma <= 0.0) {
-                return Err(smooth_host::bad_param("StudentT needs `dof > 0` and `gamma > 0`"));
+                return Err(smooth_host::bad_param(
+                    "StudentT needs `dof > 0` and `gamma > 0`",
+                ));
             }
             let scale = if *learnable {
                 ctx.take_param()?
             } else {
                 Scale::Fixed(*gamma)
             };
-            let pair = learned::device_pairing(ctx.batch, inputs, ctx.layout, *exclude_self, "StudentT")?;
+            let pair =
+                learned::device_pairing(ctx.batch, inputs, ctx.layout, *exclude_self, "StudentT")?;
             let d = learned::pair_distances(&pair, crate::ir::DistanceMetric::Euclidean);
             let logits = learned::student_logits(d, *dof, scale, *form);
             Ok(log_value(logits, pair.cand))
@@ -223,7 +274,13 @@ fn q_leaf<B: Backend>(kernel: &Kernel, inputs: &[String], ctx: &mut QContext<'_,
             metric,
             exclude_self,
         } => {
-            let pair = learned::device_pairing(ctx.batch, inputs, ctx.layout, *exclude_self, "GaussianLimit")?;
+            let pair = learned::device_pairing(
+                ctx.batch,
+                inputs,
+                ctx.layout,
+                *exclude_self,
+                "GaussianLimit",
+            )?;
             let d = learned::pair_distances(&pair, *metric);
             Ok(QValue::Limit {
                 kind: *limit,
@@ -242,7 +299,13 @@ fn q_leaf<B: Backend>(kernel: &Kernel, inputs: &[String], ctx: &mut QContext<'_,
                     "use a pairwise layout for clustering",
                 ));
             }
-            let pair = learned::device_pairing(ctx.batch, inputs, ctx.layout, *exclude_self, "UniformCluster")?;
+            let pair = learned::device_pairing(
+                ctx.batch,
+                inputs,
+                ctx.layout,
+                *exclude_self,
+                "UniformCluster",
+            )?;
             let [r, _] = pair.rows.dims();
             let [m, _] = pair.cols.dims();
             let device = pair.rows.device();
@@ -252,13 +315,17 @@ fn q_leaf<B: Backend>(kernel: &Kernel, inputs: &[String], ctx: &mut QContext<'_,
                         .with_help("write p with `Graph(path = …) on index`, or set `degree_weighted = false`")
                 })?;
                 let v: Vec<f64> = deg.clone();
-                Some(Tensor::<B, 1>::from_data(host::float_data::<B, 1>(v, [m]), &device))
+                Some(Tensor::<B, 1>::from_data(
+                    host::float_data::<B, 1>(v, [m]),
+                    &device,
+                ))
             } else {
                 None
             };
             let excl = learned::excluded_mask::<B>(&pair.cand, r, m, &device);
             let renormalize = pair.cand.iter().any(|c| !c);
-            let log_q = learned::uniform_cluster_log_q(pair.rows, pair.cols, degree, excl, renormalize);
+            let log_q =
+                learned::uniform_cluster_log_q(pair.rows, pair.cols, degree, excl, renormalize);
             Ok(QValue::Log {
                 log_q,
                 cand: pair.cand,
@@ -280,7 +347,10 @@ fn q_leaf<B: Backend>(kernel: &Kernel, inputs: &[String], ctx: &mut QContext<'_,
 impl<B: Backend> QContext<'_, B> {
     fn take_param(&mut self) -> Result<Scale<B>, Diagnostic> {
         let p = self.params.log_scales.get(self.next_param).ok_or_else(|| {
-            host::internal("kernel parameters do not match the method (build them with KernelParams::init)".into())
+            host::internal(
+                "kernel parameters do not match the method (build them with KernelParams::init)"
+                    .into(),
+            )
         })?;
         self.next_param += 1;
         Ok(Scale::Learned(p.val()))
@@ -312,7 +382,8 @@ pub fn kernel_name(kernel: &Kernel) -> &'static str {
 
 /// E0505: a kernel or transform used where it has no meaning.
 pub fn wrong_side(what: &str, side: &str, help: &str) -> Diagnostic {
-    Diagnostic::bare("E0505", format!("`{what}` cannot be used in {side}")).with_help(help.to_string())
+    Diagnostic::bare("E0505", format!("`{what}` cannot be used in {side}"))
+        .with_help(help.to_string())
 }
 
 /// Initial learnable log-scales of a q tree in pre-order: `log 2σ²` for a
@@ -326,7 +397,9 @@ pub fn learnable_init(expr: &KernelExpr, out: &mut Vec<f64>) {
                 sigma,
                 ..
             } => {
-                let s = sigma.filter(|s| *s > 0.0).unwrap_or(std::f64::consts::FRAC_1_SQRT_2);
+                let s = sigma
+                    .filter(|s| *s > 0.0)
+                    .unwrap_or(std::f64::consts::FRAC_1_SQRT_2);
                 out.push((2.0 * s * s).ln());
             }
             Kernel::StudentT {
@@ -350,5 +423,33 @@ pub fn learnable_init(expr: &KernelExpr, out: &mut Vec<f64>) {
     }
 }
 
-/// The finite stand-in for log 0 used inside q, re-exported for callers.
-pub const LOG_ZERO: f32 = NEG;
+/// Every batch key an expression's kernels read (with the kernels' default keys).
+pub fn expr_keys(e: &KernelExpr, keys: &mut BTreeSet<String>) {
+    match e {
+        KernelExpr::Kernel { kernel, inputs } => {
+            keys.extend(inputs.iter().cloned());
+            if inputs.is_empty() {
+                match kernel {
+                    Kernel::Graph { .. } => {
+                        keys.insert("index".into());
+                    }
+                    Kernel::Label { .. } => {
+                        keys.insert("label".into());
+                    }
+                    _ => {}
+                }
+            }
+        }
+        KernelExpr::Add(a, b) | KernelExpr::Sub(a, b) => {
+            expr_keys(a, keys);
+            expr_keys(b, keys);
+        }
+        KernelExpr::Scale(_, k)
+        | KernelExpr::Normalize(k)
+        | KernelExpr::Binarize(_, k)
+        | KernelExpr::Leak(_, k)
+        | KernelExpr::Symmetrize(k)
+        | KernelExpr::DebiasQ(_, k) => expr_keys(k, keys),
+        KernelExpr::Propagate { inner, .. } => expr_keys(inner, keys),
+    }
+}

@@ -101,12 +101,23 @@ mod tests {
     /// Entropy of the calibrated row is within the tolerance of log P.
     #[test]
     fn reaches_the_target_entropy() {
-        let d: Vec<f64> = (0..20).map(|i| (i as f64 * 0.37).sin().abs() * 4.0 + 0.1 * i as f64).collect();
+        let d: Vec<f64> = (0..20)
+            .map(|i| (i as f64 * 0.37).sin().abs() * 4.0 + 0.1 * i as f64)
+            .collect();
         for p in [2.0, 5.0, 10.0] {
             let c = calibrate_row(&d, p);
-            let h: f64 = -c.probs.iter().filter(|&&v| v > 0.0).map(|v| v * v.ln()).sum::<f64>();
+            let h: f64 = -c
+                .probs
+                .iter()
+                .filter(|&&v| v > 0.0)
+                .map(|v| v * v.ln())
+                .sum::<f64>();
             assert!(c.converged);
-            assert!((h - p.ln()).abs() < TOLERANCE, "H = {h}, log P = {}", p.ln());
+            assert!(
+                (h - p.ln()).abs() < TOLERANCE,
+                "H = {h}, log P = {}",
+                p.ln()
+            );
             assert!((c.probs.iter().sum::<f64>() - 1.0).abs() < 1e-12);
         }
     }

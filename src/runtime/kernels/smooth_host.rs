@@ -14,6 +14,8 @@ pub struct Calibration {
     pub beta: Option<Vec<f64>>,
     /// Rows whose calibration hit the step cap.
     pub unconverged: usize,
+    /// Rows whose target perplexity was clamped because |C_i| ≤ P (§6).
+    pub clamped: usize,
 }
 
 /// Gaussian p: `softmax_{C_i}(−d/(2σ²))`, or per-row β_i from `perplexity`.
@@ -120,20 +122,26 @@ pub fn softmax_into(out: &mut HostMatrix, logits: &[f64]) {
 }
 
 /// Per-row perplexity calibration of `exp(−β d)` over C_i into `out`.
-fn calibrate_into(out: &mut HostMatrix, d: &[f64], perplexity: f64) -> Result<Calibration, Diagnostic> {
+fn calibrate_into(
+    out: &mut HostMatrix,
+    d: &[f64],
+    perplexity: f64,
+) -> Result<Calibration, Diagnostic> {
     if perplexity.is_nan() || perplexity <= 1.0 {
         return Err(bad_param("`perplexity` must be greater than 1"));
     }
     let m = out.cols;
     let mut beta = vec![1.0; out.rows];
-    let mut unconverged = 0;
+    let (mut unconverged, mut clamped) = (0, 0);
     for (i, b) in beta.iter_mut().enumerate() {
         let idx: Vec<usize> = (0..m).filter(|&j| out.cand[i * m + j]).collect();
         if idx.is_empty() {
             continue;
         }
         let row_d: Vec<f64> = idx.iter().map(|&j| d[i * m + j]).collect();
-        let c = calibrate_row(&row_d, effective_perplexity(perplexity, idx.len()));
+        let target = effective_perplexity(perplexity, idx.len());
+        clamped += usize::from(target != perplexity);
+        let c = calibrate_row(&row_d, target);
         unconverged += usize::from(!c.converged);
         *b = c.beta;
         for (&j, p) in idx.iter().zip(c.probs) {
@@ -143,6 +151,7 @@ fn calibrate_into(out: &mut HostMatrix, d: &[f64], perplexity: f64) -> Result<Ca
     Ok(Calibration {
         beta: Some(beta),
         unconverged,
+        clamped,
     })
 }
 

@@ -2,7 +2,7 @@
 //! CrossModal pairs, UniformKNN and Identity.
 
 use super::distance::host_distances;
-use super::host::{float_pairing, int_pairing, HostBatch, HostMatrix, MaskShape, candidate_mask};
+use super::host::{candidate_mask, float_pairing, int_pairing, HostBatch, HostMatrix, MaskShape};
 use crate::diag::Diagnostic;
 use crate::ir::{DistanceMetric, Layout};
 
@@ -33,19 +33,28 @@ pub fn same_id(
 }
 
 /// Class-table Label: `p(c|i) = 1[y_i = c]`, R = B, M = C; every class is a candidate.
-pub fn label_table(hb: &HostBatch, inputs: &[String], classes: usize) -> Result<HostMatrix, Diagnostic> {
+pub fn label_table(
+    hb: &HostBatch,
+    inputs: &[String],
+    classes: usize,
+) -> Result<HostMatrix, Diagnostic> {
     let key = inputs.first().map(String::as_str).unwrap_or("label");
     let labels = hb.int(key)?;
     let r = labels.len();
     let mut out = HostMatrix::zeros(r, classes, candidate_mask(r, classes, MaskShape::All));
     for (i, &y) in labels.iter().enumerate() {
-        let c = usize::try_from(y).ok().filter(|&c| c < classes).ok_or_else(|| {
-            Diagnostic::bare(
-                "E0507",
-                format!("label {y} in row {i} of `{key}` is outside 0..{classes}"),
-            )
-            .with_help(format!("labels of a {classes}-class table must lie in 0..{classes}"))
-        })?;
+        let c = usize::try_from(y)
+            .ok()
+            .filter(|&c| c < classes)
+            .ok_or_else(|| {
+                Diagnostic::bare(
+                    "E0507",
+                    format!("label {y} in row {i} of `{key}` is outside 0..{classes}"),
+                )
+                .with_help(format!(
+                    "labels of a {classes}-class table must lie in 0..{classes}"
+                ))
+            })?;
         out.values[i * classes + c] = 1.0;
     }
     Ok(out)
@@ -90,7 +99,10 @@ pub fn uniform_knn(
         if k == 0 || k > cands.len() {
             return Err(Diagnostic::bare(
                 "E0506",
-                format!("UniformKNN(k = {k}) needs 1 ≤ k ≤ {} candidates per row", cands.len()),
+                format!(
+                    "UniformKNN(k = {k}) needs 1 ≤ k ≤ {} candidates per row",
+                    cands.len()
+                ),
             )
             .with_help("lower `k` or use a larger batch"));
         }

@@ -74,7 +74,8 @@ impl<B: Backend> LinearMap<B> {
             .unwrap_or_default();
         let q = gram_schmidt_columns(&values, rows, cols);
         let q32: Vec<f32> = q.iter().map(|&v| v as f32).collect();
-        let mut t = Tensor::<B, 2>::from_data(burn::tensor::TensorData::new(q32, [rows, cols]), &device);
+        let mut t =
+            Tensor::<B, 2>::from_data(burn::tensor::TensorData::new(q32, [rows, cols]), &device);
         if require_grad {
             t = t.require_grad();
         }
@@ -89,7 +90,9 @@ impl<B: Backend> LinearMap<B> {
 pub fn gram_schmidt_columns(a: &[f64], rows: usize, cols: usize) -> Vec<f64> {
     let mut q = vec![0.0f64; rows * cols];
     for c in 0..cols {
-        let mut v: Vec<f64> = (0..rows).map(|r| a.get(r * cols + c).copied().unwrap_or(0.0)).collect();
+        let mut v: Vec<f64> = (0..rows)
+            .map(|r| a.get(r * cols + c).copied().unwrap_or(0.0))
+            .collect();
         let mut candidate = 0usize;
         loop {
             // two passes of projection for numerical stability
@@ -109,7 +112,9 @@ pub fn gram_schmidt_columns(a: &[f64], rows: usize, cols: usize) -> Vec<f64> {
                 }
                 break;
             }
-            v = (0..rows).map(|r| if r == candidate { 1.0 } else { 0.0 }).collect();
+            v = (0..rows)
+                .map(|r| if r == candidate { 1.0 } else { 0.0 })
+                .collect();
             candidate += 1;
         }
     }

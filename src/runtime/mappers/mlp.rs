@@ -84,7 +84,10 @@ impl<B: Backend> Mlp<B> {
 }
 
 /// The elementwise hidden activation.
-pub fn apply_activation<B: Backend, const D: usize>(a: Activation, x: Tensor<B, D>) -> Tensor<B, D> {
+pub fn apply_activation<B: Backend, const D: usize>(
+    a: Activation,
+    x: Tensor<B, D>,
+) -> Tensor<B, D> {
     match a {
         Activation::Relu => activation::relu(x),
         Activation::Gelu => activation::gelu(x),

@@ -117,12 +117,17 @@ impl<B: Backend> Pipeline<B> {
         let mut x = match input {
             PipelineInput::Float(x) => x,
             PipelineInput::Int(ids) => match stages.next() {
-                Some(Stage::Table(t)) if !t.get_all => t.forward(ids),
+                Some(Stage::Table(t)) if t.get_all => t.all(),
+                Some(Stage::Table(t)) => t.forward(ids),
                 _ => return Err(self.misuse("an int key must feed a LookUpTable")),
             },
             PipelineInput::Nothing => match stages.next() {
                 Some(Stage::Table(t)) => t.all(),
-                _ => return Err(self.misuse("a pipeline without input must start with LookUpTable(get_all = true)")),
+                _ => {
+                    return Err(self.misuse(
+                        "a pipeline without input must start with LookUpTable(get_all = true)",
+                    ))
+                }
             },
         };
         for stage in stages {
@@ -170,14 +175,35 @@ impl<B: Backend> Pipeline<B> {
     }
 }
 
-fn build_stage<B: Backend>(stage: &ir::MapperStage, pca: Option<PcaSource<'_>>, device: &B::Device) -> Stage<B> {
+fn build_stage<B: Backend>(
+    stage: &ir::MapperStage,
+    pca: Option<PcaSource<'_>>,
+    device: &B::Device,
+) -> Stage<B> {
     use ir::MapperStage as S;
     match stage {
         S::Identity => Stage::Identity(Identity),
-        S::Linear { input, out, bias, orthonormal } => Stage::Linear(
-            LinearMapConfig { input: *input, out: *out, bias: *bias, orthonormal: *orthonormal }.init(device),
+        S::Linear {
+            input,
+            out,
+            bias,
+            orthonormal,
+        } => Stage::Linear(
+            LinearMapConfig {
+                input: *input,
+                out: *out,
+                bias: *bias,
+                orthonormal: *orthonormal,
+            }
+            .init(device),
         ),
-        S::Mlp { input, hidden, out, activation, batch_norm } => Stage::Mlp(
+        S::Mlp {
+            input,
+            hidden,
+            out,
+            activation,
+            batch_norm,
+        } => Stage::Mlp(
             MlpConfig {
                 input: *input,
                 hidden: hidden.clone(),
@@ -187,9 +213,26 @@ fn build_stage<B: Backend>(stage: &ir::MapperStage, pca: Option<PcaSource<'_>>, 
             }
             .init(device),
         ),
-        S::SimpleCnn { image, out } => Stage::SimpleCnn(SimpleCnnConfig { image: *image, out: *out }.init(device)),
-        S::ResNet18 { image, out } => Stage::ResNet18(ResNet18Config { image: *image, out: *out }.init(device)),
-        S::LookUpTable { n, dim, get_all, init } => {
+        S::SimpleCnn { image, out } => Stage::SimpleCnn(
+            SimpleCnnConfig {
+                image: *image,
+                out: *out,
+            }
+            .init(device),
+        ),
+        S::ResNet18 { image, out } => Stage::ResNet18(
+            ResNet18Config {
+                image: *image,
+                out: *out,
+            }
+            .init(device),
+        ),
+        S::LookUpTable {
+            n,
+            dim,
+            get_all,
+            init,
+        } => {
             let rows = match (init, pca) {
                 (ir::TableInit::Pca, Some(src)) if src.n == *n => {
                     Some(table::pca_init(src.x, src.n, src.features, *dim, src.seed))
@@ -197,13 +240,22 @@ fn build_stage<B: Backend>(stage: &ir::MapperStage, pca: Option<PcaSource<'_>>, 
                 _ => None,
             };
             Stage::Table(
-                LookUpTableConfig { n: *n, dim: *dim, get_all: *get_all, init: *init }
-                    .init(rows.as_deref(), device),
+                LookUpTableConfig {
+                    n: *n,
+                    dim: *dim,
+                    get_all: *get_all,
+                    init: *init,
+                }
+                .init(rows.as_deref(), device),
             )
         }
-        S::ClusterHead { input, clusters } => {
-            Stage::ClusterHead(ClusterHeadConfig { input: *input, clusters: *clusters }.init(device))
-        }
+        S::ClusterHead { input, clusters } => Stage::ClusterHead(
+            ClusterHeadConfig {
+                input: *input,
+                clusters: *clusters,
+            }
+            .init(device),
+        ),
         S::Normalize => Stage::Normalize(Normalize),
         S::Softmax => Stage::Softmax(Softmax),
     }

@@ -62,7 +62,8 @@ impl<B: Backend> BasicBlock<B> {
         BasicBlock {
             a: ConvBn::new(cin, cout, 3, stride, device),
             b: ConvBn::new(cout, cout, 3, 1, device),
-            shortcut: (stride != 1 || cin != cout).then(|| ConvBn::new(cin, cout, 1, stride, device)),
+            shortcut: (stride != 1 || cin != cout)
+                .then(|| ConvBn::new(cin, cout, 1, stride, device)),
         }
     }
 

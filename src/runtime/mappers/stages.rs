@@ -11,7 +11,12 @@ const NORM_EPS: f64 = 1e-12;
 /// - input: `[B, D]`
 /// - output: `[B, D]`, every nonzero row of unit length
 pub fn l2_normalize<B: Backend>(x: Tensor<B, 2>) -> Tensor<B, 2> {
-    let norm = x.clone().powi_scalar(2).sum_dim(1).sqrt().clamp_min(NORM_EPS); // [B, 1]
+    let norm = x
+        .clone()
+        .powi_scalar(2)
+        .sum_dim(1)
+        .sqrt()
+        .clamp_min(NORM_EPS); // [B, 1]
     x / norm
 }
 

@@ -33,10 +33,9 @@ impl LookUpTableConfig {
     /// when `init` is [`TableInit::Pca`]; without it the table falls back to N(0, 1e-4²).
     pub fn init<B: Backend>(&self, pca: Option<&[f32]>, device: &B::Device) -> LookUpTable<B> {
         let tensor = match (self.init, pca) {
-            (TableInit::Pca, Some(rows)) if rows.len() == self.n * self.dim => Tensor::from_data(
-                TensorData::new(rows.to_vec(), [self.n, self.dim]),
-                device,
-            ),
+            (TableInit::Pca, Some(rows)) if rows.len() == self.n * self.dim => {
+                Tensor::from_data(TensorData::new(rows.to_vec(), [self.n, self.dim]), device)
+            }
             (TableInit::Normal { std }, _) => {
                 Tensor::random([self.n, self.dim], Distribution::Normal(0.0, std), device)
             }
@@ -93,10 +92,14 @@ pub fn pca_init(x: &[f32], n: usize, features: usize, dim: usize, seed: u64) -> 
         .flat_map(|row| row.iter().zip(&mean).map(|(&v, m)| v as f64 - m))
         .collect();
     // V: features × dim, random start (deterministic from the seed).
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     let mut v: Vec<f64> = (0..features * dim)
         .map(|_| {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ((state >> 11) as f64 / (1u64 << 53) as f64) - 0.5
         })
         .collect();

@@ -23,9 +23,31 @@ pub struct TrainState {
     /// Run seed.
     pub seed: u64,
     /// Loss of every step so far.
+    #[serde(with = "f64_bits")]
     pub step_losses: Vec<f64>,
     /// Mean loss of every finished epoch.
+    #[serde(with = "f64_bits")]
     pub epoch_losses: Vec<f64>,
+}
+
+/// Floats stored as their IEEE bits: JSON text does not round-trip every f64
+/// exactly (serde_json's default parser can be off by one ulp), and resume must be bit-exact.
+mod f64_bits {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
+        v.iter()
+            .map(|x| x.to_bits())
+            .collect::<Vec<u64>>()
+            .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        Ok(Vec::<u64>::deserialize(d)?
+            .into_iter()
+            .map(f64::from_bits)
+            .collect())
+    }
 }
 
 /// The sections of a checkpoint.
@@ -44,8 +66,9 @@ pub struct Checkpoint {
 impl Checkpoint {
     /// Serializes the checkpoint.
     pub fn to_bytes(&self) -> Result<Vec<u8>, Diagnostic> {
-        let state = serde_json::to_vec(&self.state)
-            .map_err(|e| Diagnostic::bare("E0704", format!("cannot encode the checkpoint state: {e}")))?;
+        let state = serde_json::to_vec(&self.state).map_err(|e| {
+            Diagnostic::bare("E0704", format!("cannot encode the checkpoint state: {e}"))
+        })?;
         let mut out = MAGIC.to_vec();
         for section in [&state, &self.model, &self.optimizer, &self.ema] {
             out.extend_from_slice(&(section.len() as u64).to_le_bytes());
@@ -56,23 +79,29 @@ impl Checkpoint {
 
     /// Parses bytes written by [`Checkpoint::to_bytes`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Diagnostic> {
-        let rest = bytes.strip_prefix(MAGIC).ok_or_else(|| corrupt("not an iconc checkpoint"))?;
+        let rest = bytes
+            .strip_prefix(MAGIC)
+            .ok_or_else(|| corrupt("not an iconc checkpoint"))?;
         let mut sections = Vec::with_capacity(4);
         let mut rest = rest;
         for _ in 0..4 {
-            let (len, tail) = rest.split_at_checked(8).ok_or_else(|| corrupt("truncated"))?;
+            let (len, tail) = rest
+                .split_at_checked(8)
+                .ok_or_else(|| corrupt("truncated"))?;
             let mut len8 = [0u8; 8];
             len8.copy_from_slice(len);
             let n = usize::try_from(u64::from_le_bytes(len8)).map_err(|_| corrupt("bad length"))?;
-            let (body, tail) = tail.split_at_checked(n).ok_or_else(|| corrupt("truncated"))?;
+            let (body, tail) = tail
+                .split_at_checked(n)
+                .ok_or_else(|| corrupt("truncated"))?;
             sections.push(body.to_vec());
             rest = tail;
         }
         let mut it = sections.into_iter();
         let mut next = || it.next().unwrap_or_default();
         let state_bytes = next();
-        let state: TrainState =
-            serde_json::from_slice(&state_bytes).map_err(|e| corrupt(&format!("bad state: {e}")))?;
+        let state: TrainState = serde_json::from_slice(&state_bytes)
+            .map_err(|e| corrupt(&format!("bad state: {e}")))?;
         Ok(Checkpoint {
             state,
             model: next(),
@@ -83,8 +112,9 @@ impl Checkpoint {
 }
 
 fn corrupt(what: &str) -> Diagnostic {
-    Diagnostic::bare("E0704", format!("the checkpoint is unreadable: {what}"))
-        .with_help("resume from a run directory written by this version of iconc, or start a fresh run")
+    Diagnostic::bare("E0704", format!("the checkpoint is unreadable: {what}")).with_help(
+        "resume from a run directory written by this version of iconc, or start a fresh run",
+    )
 }
 
 /// An E0704 diagnostic for a burn record error.

@@ -53,14 +53,19 @@ impl<B: Backend> ModuleMapper<B> for Blend<B> {
 }
 
 fn collect<B: Backend, M: Module<B>>(m: &M) -> HashMap<ParamId, Tensor<B, 1>> {
-    let mut c = Collect { values: HashMap::new() };
+    let mut c = Collect {
+        values: HashMap::new(),
+    };
     m.visit(&mut c);
     c.values
 }
 
 impl<M> Ema<M> {
     /// Starts the shadow at the current weights.
-    pub fn new<B: AutodiffBackend, AM: AutodiffModule<B, InnerModule = M>>(model: &AM, momentum: f64) -> Self {
+    pub fn new<B: AutodiffBackend, AM: AutodiffModule<B, InnerModule = M>>(
+        model: &AM,
+        momentum: f64,
+    ) -> Self {
         Ema {
             shadow: model.valid(),
             momentum,

@@ -4,7 +4,7 @@
 use burn::module::{AutodiffModule, ModuleVisitor, Param, ParamId};
 use burn::optim::GradientsParams;
 use burn::tensor::backend::AutodiffBackend;
-use burn::tensor::{ElementConversion, Tensor};
+use burn::tensor::Tensor;
 
 /// Squared L2 norm of one parameter's gradient.
 #[derive(Debug, Clone)]
@@ -20,8 +20,8 @@ pub struct ParamGrad {
 struct NormVisitor<'a, B: AutodiffBackend> {
     grads: &'a GradientsParams,
     path: Vec<String>,
-    out: Vec<ParamGrad>,
-    _b: std::marker::PhantomData<B>,
+    names: Vec<(String, ParamId)>,
+    sums: Vec<Tensor<B::InnerBackend, 1>>,
 }
 
 impl<B: AutodiffBackend> ModuleVisitor<B> for NormVisitor<'_, B> {
@@ -33,26 +33,43 @@ impl<B: AutodiffBackend> ModuleVisitor<B> for NormVisitor<'_, B> {
     }
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
         if let Some(g) = self.grads.get::<B::InnerBackend, D>(param.id) {
-            let sq: f64 = g.powi_scalar(2).sum().into_scalar().elem();
-            self.out.push(ParamGrad {
-                path: self.path.join("."),
-                id: param.id,
-                sq_norm: sq,
-            });
+            // stays on the device; read back once for all parameters
+            self.sums.push(g.powi_scalar(2).sum());
+            self.names.push((self.path.join("."), param.id));
         }
     }
 }
 
 /// Squared gradient norms of every parameter of `model` that has a gradient, in module order.
-pub fn grad_norms<B: AutodiffBackend, M: AutodiffModule<B>>(model: &M, grads: &GradientsParams) -> Vec<ParamGrad> {
+pub fn grad_norms<B: AutodiffBackend, M: AutodiffModule<B>>(
+    model: &M,
+    grads: &GradientsParams,
+) -> Vec<ParamGrad> {
     let mut v = NormVisitor::<B> {
         grads,
         path: Vec::new(),
-        out: Vec::new(),
-        _b: std::marker::PhantomData,
+        names: Vec::new(),
+        sums: Vec::new(),
     };
     model.visit(&mut v);
-    v.out
+    if v.sums.is_empty() {
+        return Vec::new();
+    }
+    // one device→host transfer per step instead of one per parameter
+    let values: Vec<f32> = Tensor::cat(v.sums, 0)
+        .into_data()
+        .convert::<f32>()
+        .to_vec::<f32>()
+        .unwrap_or_default();
+    v.names
+        .into_iter()
+        .zip(values)
+        .map(|((path, id), sq)| ParamGrad {
+            path,
+            id,
+            sq_norm: f64::from(sq),
+        })
+        .collect()
 }
 
 struct ScaleVisitor<'a, B: AutodiffBackend> {
@@ -64,7 +81,8 @@ struct ScaleVisitor<'a, B: AutodiffBackend> {
 impl<B: AutodiffBackend> ModuleVisitor<B> for ScaleVisitor<'_, B> {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
         if let Some(g) = self.grads.remove::<B::InnerBackend, D>(param.id) {
-            self.grads.register::<B::InnerBackend, D>(param.id, g.mul_scalar(self.factor));
+            self.grads
+                .register::<B::InnerBackend, D>(param.id, g.mul_scalar(self.factor));
         }
     }
 }

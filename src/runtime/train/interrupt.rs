@@ -30,6 +30,9 @@ pub fn install() {
     #[cfg(unix)]
     // SAFETY: the handler only touches an atomic and async-signal-safe libc calls.
     unsafe {
-        libc::signal(libc::SIGINT, on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t);
+        libc::signal(
+            libc::SIGINT,
+            on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t,
+        );
     }
 }

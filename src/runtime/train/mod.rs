@@ -6,11 +6,13 @@
 
 pub mod checkpoint;
 pub mod ema;
+pub mod evaluate;
 pub mod grads;
 pub mod interrupt;
 pub mod optimizer;
 pub mod progress;
 pub mod schedule;
+pub mod session;
 
 use crate::diag::codes::CodeInfo;
 use crate::diag::Diagnostic;
@@ -52,6 +54,12 @@ pub const CODES: &[CodeInfo] = &[
         name: "bad_checkpoint",
         summary: "a checkpoint could not be saved or restored",
         explain: "`iconc run --resume DIR` reads DIR/checkpoint.bin, written by an earlier run of the same method. The file is missing, truncated, or belongs to a different method (its parameters do not match).\n\nWrong:\n    iconc run --resume runs/simclr-20260101-120000 methods/tsne.icon\n\nRight:\n    iconc run --resume runs/simclr-20260101-120000",
+    },
+    CodeInfo {
+        code: "E0705",
+        name: "too_little_training_data",
+        summary: "the training split is empty or smaller than one batch",
+        explain: "After holding out `holdout` samples for evaluation, the rest must fill at least one batch (`batch / views` source samples).\n\nWrong:\n    data = Blobs(n = 100, centers = 3, dim = 2, batch = 128, holdout = 20)\n\nRight:\n    data = Blobs(n = 1000, centers = 3, dim = 2, batch = 128, holdout = 200)",
     },
 ];
 
@@ -243,7 +251,13 @@ where
                 stop = Stop::Interrupted;
                 break 'epochs;
             }
-            lr = schedule::learning_rate(&config.schedule, base_lr, state.step, total, config.steps_per_epoch);
+            lr = schedule::learning_rate(
+                &config.schedule,
+                base_lr,
+                state.step,
+                total,
+                config.steps_per_epoch,
+            );
             let out = objective.loss(&model, &batch)?;
             let loss: f64 = out.loss.clone().into_scalar().elem();
             if !loss.is_finite() {
@@ -290,13 +304,28 @@ where
         };
         progress.epoch(epoch, config.epochs, mean, record.samples_per_s);
         hooks.epoch_end(&record)?;
-        hooks.checkpoint(&save_checkpoint::<B, O::Model>(&state, &model, &optim, ema.as_ref())?)?;
+        hooks.checkpoint(&save_checkpoint::<B, O::Model>(
+            &state,
+            &model,
+            &optim,
+            ema.as_ref(),
+        )?)?;
     }
     if stop == Stop::Interrupted {
-        hooks.checkpoint(&save_checkpoint::<B, O::Model>(&state, &model, &optim, ema.as_ref())?)?;
+        hooks.checkpoint(&save_checkpoint::<B, O::Model>(
+            &state,
+            &model,
+            &optim,
+            ema.as_ref(),
+        )?)?;
     }
     progress.finish();
-    Ok(Trained { model, ema, state, stop })
+    Ok(Trained {
+        model,
+        ema,
+        state,
+        stop,
+    })
 }
 
 /// Serializes the loop state, model, optimizer and EMA.
@@ -323,13 +352,28 @@ pub fn save_checkpoint<B: AutodiffBackend, M: AutodiffModule<B>>(
     .to_bytes()
 }
 
-fn non_finite_loss<B: Backend>(step: usize, epoch: usize, loss: f64, terms: &[(String, Tensor<B, 2>)]) -> Diagnostic {
+fn non_finite_loss<B: Backend>(
+    step: usize,
+    epoch: usize,
+    loss: f64,
+    terms: &[(String, Tensor<B, 2>)],
+) -> Diagnostic {
     // Name the first term that holds NaN (or +inf; −inf is legal in log q).
     let culprit = terms.iter().find_map(|(name, t)| {
         let nan: bool = t.clone().is_nan().any().into_scalar().elem();
-        let pos_inf: bool = t.clone().equal_elem(f32::INFINITY).any().into_scalar().elem();
+        let pos_inf: bool = t
+            .clone()
+            .equal_elem(f32::INFINITY)
+            .any()
+            .into_scalar()
+            .elem();
         let neg_inf_bad = name == "p" && {
-            let v: bool = t.clone().equal_elem(f32::NEG_INFINITY).any().into_scalar().elem();
+            let v: bool = t
+                .clone()
+                .equal_elem(f32::NEG_INFINITY)
+                .any()
+                .into_scalar()
+                .elem();
             v
         };
         (nan || pos_inf || neg_inf_bad).then(|| name.clone())

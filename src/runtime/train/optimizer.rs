@@ -7,7 +7,9 @@ use burn::module::AutodiffModule;
 use burn::optim::adaptor::OptimizerAdaptor;
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
-use burn::optim::{Adam, AdamConfig, AdamW, AdamWConfig, GradientsParams, Optimizer, Sgd, SgdConfig};
+use burn::optim::{
+    Adam, AdamConfig, AdamW, AdamWConfig, GradientsParams, Optimizer, Sgd, SgdConfig,
+};
 use burn::record::{BinBytesRecorder, FullPrecisionSettings, Recorder};
 use burn::tensor::backend::AutodiffBackend;
 
@@ -28,8 +30,13 @@ impl<M: AutodiffModule<B>, B: AutodiffBackend> AnyOptimizer<M, B> {
     /// Builds the optimizer of the IR. Clipping is done globally by the loop, not here.
     pub fn new(spec: &ir::Optimizer) -> Self {
         match spec {
-            ir::Optimizer::Adam { weight_decay, betas, .. } => {
-                let decay = (*weight_decay > 0.0).then(|| WeightDecayConfig::new(*weight_decay as f32));
+            ir::Optimizer::Adam {
+                weight_decay,
+                betas,
+                ..
+            } => {
+                let decay =
+                    (*weight_decay > 0.0).then(|| WeightDecayConfig::new(*weight_decay as f32));
                 AnyOptimizer::Adam(
                     AdamConfig::new()
                         .with_beta_1(betas.0 as f32)
@@ -39,7 +46,11 @@ impl<M: AutodiffModule<B>, B: AutodiffBackend> AnyOptimizer<M, B> {
                         .init(),
                 )
             }
-            ir::Optimizer::AdamW { weight_decay, betas, .. } => AnyOptimizer::AdamW(
+            ir::Optimizer::AdamW {
+                weight_decay,
+                betas,
+                ..
+            } => AnyOptimizer::AdamW(
                 AdamWConfig::new()
                     .with_beta_1(betas.0 as f32)
                     .with_beta_2(betas.1 as f32)
@@ -47,8 +58,14 @@ impl<M: AutodiffModule<B>, B: AutodiffBackend> AnyOptimizer<M, B> {
                     .with_weight_decay(*weight_decay as f32)
                     .init(),
             ),
-            ir::Optimizer::Sgd { momentum, nesterov, weight_decay, .. } => {
-                let decay = (*weight_decay > 0.0).then(|| WeightDecayConfig::new(*weight_decay as f32));
+            ir::Optimizer::Sgd {
+                momentum,
+                nesterov,
+                weight_decay,
+                ..
+            } => {
+                let decay =
+                    (*weight_decay > 0.0).then(|| WeightDecayConfig::new(*weight_decay as f32));
                 // Decision: PyTorch semantics, dampening 0 (burn defaults to 0.1).
                 let momentum = (*momentum > 0.0).then(|| MomentumConfig {
                     momentum: *momentum,
@@ -88,11 +105,18 @@ impl<M: AutodiffModule<B>, B: AutodiffBackend> AnyOptimizer<M, B> {
     /// Restores state saved by [`AnyOptimizer::save`].
     pub fn load(self, bytes: Vec<u8>, device: &B::Device) -> Result<Self, Diagnostic> {
         let rec = Rec::default();
-        let err = |e: burn::record::RecorderError| super::checkpoint::record_error("optimizer state", &e);
+        let err =
+            |e: burn::record::RecorderError| super::checkpoint::record_error("optimizer state", &e);
         Ok(match self {
-            AnyOptimizer::Adam(o) => AnyOptimizer::Adam(o.load_record(rec.load(bytes, device).map_err(err)?)),
-            AnyOptimizer::AdamW(o) => AnyOptimizer::AdamW(o.load_record(rec.load(bytes, device).map_err(err)?)),
-            AnyOptimizer::Sgd(o) => AnyOptimizer::Sgd(o.load_record(rec.load(bytes, device).map_err(err)?)),
+            AnyOptimizer::Adam(o) => {
+                AnyOptimizer::Adam(o.load_record(rec.load(bytes, device).map_err(err)?))
+            }
+            AnyOptimizer::AdamW(o) => {
+                AnyOptimizer::AdamW(o.load_record(rec.load(bytes, device).map_err(err)?))
+            }
+            AnyOptimizer::Sgd(o) => {
+                AnyOptimizer::Sgd(o.load_record(rec.load(bytes, device).map_err(err)?))
+            }
         })
     }
 }
@@ -100,6 +124,8 @@ impl<M: AutodiffModule<B>, B: AutodiffBackend> AnyOptimizer<M, B> {
 /// The base learning rate of an optimizer spec.
 pub fn base_lr(spec: &ir::Optimizer) -> f64 {
     match spec {
-        ir::Optimizer::Adam { lr, .. } | ir::Optimizer::AdamW { lr, .. } | ir::Optimizer::Sgd { lr, .. } => *lr,
+        ir::Optimizer::Adam { lr, .. }
+        | ir::Optimizer::AdamW { lr, .. }
+        | ir::Optimizer::Sgd { lr, .. } => *lr,
     }
 }

@@ -22,19 +22,31 @@ impl Progress {
     /// A reporter for `total_steps` optimizer steps.
     pub fn new(mode: ProgressMode, total_steps: usize, start_step: usize) -> Self {
         if mode == ProgressMode::Quiet {
-            return Progress { bar: None, plain: false };
+            return Progress {
+                bar: None,
+                plain: false,
+            };
         }
         if std::io::stderr().is_terminal() {
-            let bar = ProgressBar::with_draw_target(Some(total_steps as u64), ProgressDrawTarget::stderr());
+            let bar = ProgressBar::with_draw_target(
+                Some(total_steps as u64),
+                ProgressDrawTarget::stderr(),
+            );
             bar.set_style(
                 ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg} eta {eta}")
                     .unwrap_or_else(|_| ProgressStyle::default_bar())
                     .progress_chars("=> "),
             );
             bar.set_position(start_step as u64);
-            Progress { bar: Some(bar), plain: false }
+            Progress {
+                bar: Some(bar),
+                plain: false,
+            }
         } else {
-            Progress { bar: None, plain: true }
+            Progress {
+                bar: None,
+                plain: true,
+            }
         }
     }
 
@@ -49,7 +61,10 @@ impl Progress {
 
     /// After each epoch.
     pub fn epoch(&self, epoch: usize, epochs: usize, loss: f64, samples_per_s: f64) {
-        let line = format!("epoch {}/{epochs}  loss {loss:.5}  {samples_per_s:.0} samples/s", epoch + 1);
+        let line = format!(
+            "epoch {}/{epochs}  loss {loss:.5}  {samples_per_s:.0} samples/s",
+            epoch + 1
+        );
         if let Some(bar) = &self.bar {
             bar.println(line);
         } else if self.plain {

@@ -11,7 +11,13 @@ use crate::ir::Schedule;
 /// - warmup: the same linear warmup, then constant
 ///
 /// Decision: warmup starts at `lr/w` (not 0) so the first step moves the weights.
-pub fn learning_rate(schedule: &Schedule, lr: f64, step: usize, total: usize, steps_per_epoch: usize) -> f64 {
+pub fn learning_rate(
+    schedule: &Schedule,
+    lr: f64,
+    step: usize,
+    total: usize,
+    steps_per_epoch: usize,
+) -> f64 {
     let warm = |epochs: usize| epochs.saturating_mul(steps_per_epoch).min(total);
     match *schedule {
         Schedule::Constant => lr,

@@ -1,0 +1,262 @@
+//! Evaluation after training: embed the held-out split with the evaluation
+//! weights and score it with the IR's `eval` metrics (spec §4).
+
+use crate::data::{Batcher, Dataset, HostBatch};
+use crate::diag::Diagnostic;
+use crate::ir::{self, KernelExpr, MapperStage, Metric};
+use crate::runtime::eval;
+use crate::runtime::model::Mappers;
+use burn::tensor::backend::Backend;
+use burn::tensor::Tensor;
+use std::sync::Arc;
+
+/// Rows embedded per forward pass during evaluation.
+const EVAL_CHUNK: usize = 512;
+
+/// Scores and the embedding they were computed on.
+#[derive(Debug, Clone)]
+pub struct EvalReport {
+    /// `"test"` (held-out split) or `"train"` (non-parametric table methods).
+    pub split: &'static str,
+    /// The evaluated key.
+    pub key: String,
+    /// Rows of `embeddings`.
+    pub rows: usize,
+    /// Width of `embeddings`.
+    pub dim: usize,
+    /// rows×dim, row-major.
+    pub embeddings: Vec<f32>,
+    /// Label per row.
+    pub labels: Vec<i64>,
+    /// `(metric name, value)` in `eval` order; accuracies are fractions in [0, 1].
+    pub scores: Vec<(String, f64)>,
+}
+
+/// The key that is evaluated: the first input of the leftmost kernel of q
+/// (`embedding` for contrastive methods, φ for cluster methods).
+///
+/// Decision: q's row input is "the embedding" of a method.
+pub fn eval_key(method: &ir::Method) -> String {
+    fn first(e: &KernelExpr) -> Option<&str> {
+        match e {
+            KernelExpr::Kernel { inputs, .. } => inputs.first().map(String::as_str),
+            KernelExpr::Add(a, _) | KernelExpr::Sub(a, _) => first(a),
+            KernelExpr::Scale(_, a)
+            | KernelExpr::Normalize(a)
+            | KernelExpr::Binarize(_, a)
+            | KernelExpr::Leak(_, a)
+            | KernelExpr::Symmetrize(a)
+            | KernelExpr::DebiasQ(_, a) => first(a),
+            KernelExpr::Propagate { inner, .. } => first(inner),
+        }
+    }
+    first(&method.q).unwrap_or("embedding").to_owned()
+}
+
+/// True when some pipeline is a per-sample table on `index` (non-parametric
+/// embedding, e.g. t-SNE): held-out samples have no row, so evaluation uses
+/// the training embedding.
+pub fn is_nonparametric(method: &ir::Method) -> bool {
+    method.mappers.iter().any(|m| {
+        m.input.as_deref() == Some("index")
+            && matches!(
+                m.stages.first(),
+                Some(MapperStage::LookUpTable { get_all: false, .. })
+            )
+    })
+}
+
+/// Embeds every row of `ds` (indices `0..n`) and returns `key`'s rows.
+///
+/// # Shapes
+/// output: `ds.n × D`, row-major
+pub fn embed<B: Backend>(
+    mappers: &Mappers<B>,
+    ds: &Dataset,
+    key: &str,
+    device: &B::Device,
+) -> Result<(Vec<f32>, usize), Diagnostic> {
+    let mut out = Vec::new();
+    let mut dim = 0;
+    for start in (0..ds.n).step_by(EVAL_CHUNK) {
+        let end = (start + EVAL_CHUNK).min(ds.n);
+        let batch = HostBatch {
+            rows: end - start,
+            x: ds
+                .x
+                .get(start * ds.features..end * ds.features)
+                .unwrap_or(&[])
+                .to_vec(),
+            x1: None,
+            label: ds.labels.get(start..end).unwrap_or(&[]).to_vec(),
+            index: (start as i64..end as i64).collect(),
+        };
+        let (v, d) = embed_batch(mappers, &batch, key, device)?;
+        dim = d;
+        out.extend(v);
+    }
+    Ok((out, dim))
+}
+
+fn embed_batch<B: Backend>(
+    mappers: &Mappers<B>,
+    batch: &HostBatch,
+    key: &str,
+    device: &B::Device,
+) -> Result<(Vec<f32>, usize), Diagnostic> {
+    let keys = mappers.forward(super::session::host_keys(batch, device))?;
+    let t: Tensor<B, 2> = keys.floats.get(key).cloned().ok_or_else(|| {
+        Diagnostic::bare(
+            "E0701",
+            format!("no mapper produced the evaluated key `{key}`"),
+        )
+        .with_help("this is a compiler bug: q reads a key no pipeline writes; please report it")
+    })?;
+    let [_, d] = t.dims();
+    let v: Vec<f32> = t
+        .into_data()
+        .convert::<f32>()
+        .to_vec::<f32>()
+        .unwrap_or_default();
+    Ok((v, d))
+}
+
+/// Evaluates the trained mappers with the metrics of `method.eval`.
+pub fn evaluate<B: Backend, K>(
+    method: &ir::Method,
+    mappers: &Mappers<B>,
+    train: &Arc<Dataset>,
+    test: &Dataset,
+    device: &B::Device,
+) -> Result<EvalReport, Diagnostic> {
+    let key = eval_key(method);
+    let nonparametric = is_nonparametric(method) || test.n == 0;
+    let (tr_emb, dim) = embed(mappers, train, &key, device)?;
+    let (split, eval_ds, emb) = if nonparametric {
+        ("train", &**train, tr_emb.clone())
+    } else {
+        ("test", test, embed(mappers, test, &key, device)?.0)
+    };
+    let labels = eval_ds.labels.clone();
+    let mut scores = Vec::new();
+    for metric in &method.eval {
+        let value = match metric {
+            Metric::Knn if nonparametric => knn_self_split(&emb, &labels, dim),
+            Metric::Knn => {
+                eval::knn_accuracy(&tr_emb, &train.labels, &emb, &labels, dim, eval::KNN_K)
+            }
+            Metric::LinearProbe if nonparametric => {
+                probe_self_split(&emb, &labels, dim, eval_ds.classes)
+            }
+            Metric::LinearProbe => eval::linear_probe_accuracy(
+                &tr_emb,
+                &train.labels,
+                &emb,
+                &labels,
+                dim,
+                eval_ds.classes,
+            ),
+            Metric::Hungarian => eval::hungarian_accuracy(&eval::argmax_rows(&emb, dim), &labels),
+            Metric::Nmi => eval::nmi(&eval::argmax_rows(&emb, dim), &labels),
+            Metric::Ari => eval::ari(&eval::argmax_rows(&emb, dim), &labels),
+            Metric::Trustworthiness => {
+                let (x, e) = subsample(&eval_ds.x, eval_ds.features, &emb, dim, TRUST_MAX);
+                eval::trustworthiness(&x, eval_ds.features, &e, dim, eval::TRUST_K)
+            }
+            Metric::Uniformity => {
+                let (_, e) = subsample(&[], 0, &emb, dim, TRUST_MAX);
+                eval::uniformity(&normalize_rows(&e, dim), dim)
+            }
+            Metric::Alignment => alignment(method, mappers, eval_ds, &key, device)?,
+        };
+        scores.push((metric_name(*metric).to_owned(), value));
+    }
+    Ok(EvalReport {
+        split,
+        key,
+        rows: eval_ds.n,
+        dim,
+        embeddings: emb,
+        labels,
+        scores,
+    })
+}
+
+/// Cap on the points of the O(n²) metrics (trustworthiness, uniformity).
+const TRUST_MAX: usize = 2000;
+
+/// The first `max` rows of `x` (width `fx`) and `e` (width `fe`).
+fn subsample(x: &[f32], fx: usize, e: &[f32], fe: usize, max: usize) -> (Vec<f32>, Vec<f32>) {
+    let xs = x.get(..(max * fx).min(x.len())).unwrap_or(&[]).to_vec();
+    let es = e.get(..(max * fe).min(e.len())).unwrap_or(&[]).to_vec();
+    (xs, es)
+}
+
+fn normalize_rows(e: &[f32], dim: usize) -> Vec<f32> {
+    e.chunks_exact(dim.max(1))
+        .flat_map(|r| {
+            let n = r.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
+            r.iter().map(move |v| v / n)
+        })
+        .collect()
+}
+
+/// kNN / probe on one split: the first 80% train the classifier, the rest is scored.
+/// Decision: the spec's 80/20 split, taken in dataset order (deterministic).
+fn knn_self_split(emb: &[f32], labels: &[i64], dim: usize) -> f64 {
+    let (e1, l1, e2, l2) = cut80(emb, labels, dim);
+    eval::knn_accuracy(e1, l1, e2, l2, dim, eval::KNN_K)
+}
+
+type Halves<'a> = (&'a [f32], &'a [i64], &'a [f32], &'a [i64]);
+
+fn cut80<'a>(emb: &'a [f32], labels: &'a [i64], dim: usize) -> Halves<'a> {
+    let cut = labels.len() * 4 / 5;
+    let (e1, e2) = emb.split_at((cut * dim).min(emb.len()));
+    let (l1, l2) = labels.split_at(cut);
+    (e1, l1, e2, l2)
+}
+
+fn probe_self_split(emb: &[f32], labels: &[i64], dim: usize, classes: usize) -> f64 {
+    let (e1, l1, e2, l2) = cut80(emb, labels, dim);
+    eval::linear_probe_accuracy(e1, l1, e2, l2, dim, classes)
+}
+
+/// Alignment of two augmented views of the evaluated samples (unit rows).
+fn alignment<B: Backend>(
+    method: &ir::Method,
+    mappers: &Mappers<B>,
+    ds: &Dataset,
+    key: &str,
+    device: &B::Device,
+) -> Result<f64, Diagnostic> {
+    let n = ds.n.min(EVAL_CHUNK / 2);
+    if n == 0 {
+        return Ok(f64::NAN);
+    }
+    let mut spec = method.data.clone();
+    spec.views = 2;
+    spec.modalities = None;
+    spec.batch = 2 * n;
+    let batcher = Batcher::new(Arc::new(ds.clone()), &spec, method.train.seed);
+    let samples: Vec<usize> = (0..n).collect();
+    let batch = batcher.build(0, &samples);
+    let (v, d) = embed_batch(mappers, &batch, key, device)?;
+    let v = normalize_rows(&v, d);
+    let (a, b) = v.split_at((n * d).min(v.len()));
+    Ok(eval::alignment(a, b, d))
+}
+
+/// The `eval = [...]` spelling of a metric.
+pub fn metric_name(m: Metric) -> &'static str {
+    match m {
+        Metric::Knn => "knn",
+        Metric::LinearProbe => "linear_probe",
+        Metric::Hungarian => "hungarian",
+        Metric::Nmi => "nmi",
+        Metric::Ari => "ari",
+        Metric::Trustworthiness => "trustworthiness",
+        Metric::Alignment => "alignment",
+        Metric::Uniformity => "uniformity",
+    }
+}

@@ -1,0 +1,364 @@
+//! One `iconc run`: data → model → training loop → evaluation → outputs.
+//!
+//! Generic over the loss ([`LossFamily`]) so the I-Con loss plugs in from
+//! `runtime::loss` and tests can drive the whole path with a tiny loss.
+
+use super::evaluate::{evaluate, EvalReport};
+use super::{
+    train, Checkpoint, EpochRecord, Hooks, LoopConfig, Objective, ProgressMode, StepOutput, Stop,
+};
+use crate::data::{self, Batcher, HostBatch};
+use crate::diag::Diagnostic;
+use crate::ir;
+use crate::runtime::loss::{icon_loss, Batch, KernelParams};
+use crate::runtime::mappers::PcaSource;
+use crate::runtime::model::{IconModel, Keys, Mappers};
+use crate::runtime::output::{self, MetricsLog};
+use burn::module::{AutodiffModule, ModuleDisplay};
+use burn::tensor::backend::{AutodiffBackend, Backend};
+use burn::tensor::{Int, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The loss side of a run: learnable kernel parameters and the loss of a batch.
+pub trait LossFamily<B: AutodiffBackend> {
+    /// Learnable kernel parameters (a burn module; may hold nothing).
+    type Kernel: AutodiffModule<B, InnerModule: ModuleDisplay> + ModuleDisplay;
+    /// Fresh parameters for `method`.
+    fn init_kernel(&self, method: &ir::Method, device: &B::Device) -> Self::Kernel;
+    /// The loss of one batch whose keys (data + mapper outputs) are computed.
+    fn loss(
+        &self,
+        method: &ir::Method,
+        keys: Keys<B>,
+        kernel: &Self::Kernel,
+    ) -> Result<StepOutput<B>, Diagnostic>;
+}
+
+/// The I-Con loss of `runtime::loss` with its learnable kernel scales.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IconLoss;
+
+impl<B: AutodiffBackend> LossFamily<B> for IconLoss {
+    type Kernel = KernelParams<B>;
+    fn init_kernel(&self, method: &ir::Method, device: &B::Device) -> KernelParams<B> {
+        KernelParams::init(method, device)
+    }
+    fn loss(
+        &self,
+        method: &ir::Method,
+        keys: Keys<B>,
+        kernel: &KernelParams<B>,
+    ) -> Result<StepOutput<B>, Diagnostic> {
+        let batch = Batch {
+            floats: keys.floats,
+            ints: keys.ints,
+        };
+        let out = icon_loss(method, &batch, kernel)?;
+        Ok(StepOutput {
+            loss: out.loss,
+            terms: vec![("p".into(), out.p), ("log_q".into(), out.log_q)],
+        })
+    }
+}
+
+/// Options of one run (the CLI flags that are not IR overrides).
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// `--out DIR` (default `runs/<method>-<timestamp>`).
+    pub out: Option<PathBuf>,
+    /// `--resume DIR`: continue from `DIR/checkpoint.bin`.
+    pub resume: Option<PathBuf>,
+    /// Progress display.
+    pub progress: ProgressMode,
+    /// The method's source text (stored in the run directory).
+    pub source_text: String,
+    /// Folder user data paths are relative to (the method file's folder).
+    pub base_dir: PathBuf,
+}
+
+/// What a finished (or interrupted) run reports.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    /// The run directory.
+    pub dir: PathBuf,
+    /// Why training ended.
+    pub stop: Stop,
+    /// Loss of every step.
+    pub step_losses: Vec<f64>,
+    /// Mean training throughput over the epochs run in this process.
+    pub samples_per_s: f64,
+    /// Evaluation (None when interrupted).
+    pub eval: Option<EvalReport>,
+}
+
+/// `method.json` in the run directory: the resolved IR and its source text.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredMethod {
+    /// The `.icon` text as given.
+    pub source: String,
+    /// Folder user data paths are relative to.
+    pub base_dir: PathBuf,
+    /// The checked IR (after CLI overrides).
+    pub method: ir::Method,
+}
+
+/// Reads `DIR/method.json` of an earlier run (for `--resume`).
+pub fn read_stored_method(dir: &Path) -> Result<StoredMethod, Diagnostic> {
+    let path = dir.join("method.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        Diagnostic::bare("E0704", format!("cannot read `{}`: {e}", path.display()))
+            .with_help("`--resume` takes a run directory written by `iconc run` (it holds method.json and checkpoint.bin)")
+    })?;
+    serde_json::from_str(&text).map_err(|e| {
+        Diagnostic::bare(
+            "E0704",
+            format!("`{}` is not a stored method: {e}", path.display()),
+        )
+        .with_help("resume from a run directory written by this version of iconc")
+    })
+}
+
+type Model<B, L> = IconModel<B, <L as LossFamily<B>>::Kernel>;
+
+struct IconObjective<'a, B: AutodiffBackend, L: LossFamily<B>> {
+    method: &'a ir::Method,
+    loss: &'a L,
+    device: B::Device,
+    orthonormal: bool,
+}
+
+impl<B: AutodiffBackend, L: LossFamily<B>> Objective<B> for IconObjective<'_, B, L> {
+    type Model = Model<B, L>;
+    type Batch = HostBatch;
+    fn rows(&self, batch: &HostBatch) -> usize {
+        batch.rows
+    }
+    fn loss(&self, model: &Self::Model, batch: &HostBatch) -> Result<StepOutput<B>, Diagnostic> {
+        let keys = model.mappers.forward(host_keys(batch, &self.device))?;
+        self.loss.loss(self.method, keys, &model.kernel)
+    }
+    fn after_step(&self, mut model: Self::Model) -> Self::Model {
+        if self.orthonormal {
+            model.mappers = model.mappers.orthonormalize();
+        }
+        model
+    }
+}
+
+/// The data keys of a host batch on the device: `x`, `x1`, `label`, `index`.
+///
+/// # Shapes
+/// `x`, `x1`: `[rows, F]`; `label`, `index`: `[rows]`
+pub fn host_keys<B: Backend>(batch: &HostBatch, device: &B::Device) -> Keys<B> {
+    let mut keys = Keys::default();
+    let f = batch.x.len() / batch.rows.max(1);
+    keys.floats.insert(
+        "x".into(),
+        Tensor::from_data(TensorData::new(batch.x.clone(), [batch.rows, f]), device),
+    );
+    if let Some(x1) = &batch.x1 {
+        let f1 = x1.len() / batch.rows.max(1);
+        keys.floats.insert(
+            "x1".into(),
+            Tensor::from_data(TensorData::new(x1.clone(), [batch.rows, f1]), device),
+        );
+    }
+    let ints =
+        |v: &[i64]| Tensor::<B, 1, Int>::from_data(TensorData::new(v.to_vec(), [v.len()]), device);
+    keys.ints.insert("label".into(), ints(&batch.label));
+    keys.ints.insert("index".into(), ints(&batch.index));
+    keys
+}
+
+/// Writes metrics lines and checkpoints into the run directory.
+struct RunHooks {
+    dir: PathBuf,
+    metrics: MetricsLog,
+    throughput: Vec<f64>,
+}
+
+impl Hooks for RunHooks {
+    fn epoch_end(&mut self, r: &EpochRecord) -> Result<(), Diagnostic> {
+        self.throughput.push(r.samples_per_s);
+        self.metrics.push(&serde_json::json!({
+            "epoch": r.epoch + 1,
+            "loss": finite_or_null(r.loss),
+            "step": r.step,
+            "lr": r.lr,
+            "samples_per_s": r.samples_per_s,
+            "seconds": r.seconds,
+        }))
+    }
+    fn checkpoint(&mut self, bytes: &[u8]) -> Result<(), Diagnostic> {
+        output::write_atomic(&self.dir.join("checkpoint.bin"), bytes)
+    }
+}
+
+fn finite_or_null(v: f64) -> serde_json::Value {
+    if v.is_finite() {
+        serde_json::json!(v)
+    } else {
+        serde_json::Value::Null
+    }
+}
+
+/// Runs `method` end to end on backend `B`.
+pub fn run_method<B: AutodiffBackend, L: LossFamily<B>>(
+    method: &ir::Method,
+    loss: &L,
+    opts: &RunOptions,
+    device: &B::Device,
+) -> Result<RunSummary, Diagnostic> {
+    let dataset = data::load(&method.data, &opts.base_dir)?;
+    let (train_ds, test_ds) = data::split(dataset, method.data.holdout);
+    if train_ds.n == 0 {
+        return Err(Diagnostic::bare("E0705", "the training split is empty")
+            .with_help("lower `holdout` in `data = …(holdout = …)` or use more samples"));
+    }
+    let seed = method.train.seed;
+    B::seed(device, seed);
+    let pca = PcaSource {
+        x: &train_ds.x,
+        n: train_ds.n,
+        features: train_ds.features,
+        seed,
+    };
+    let model: Model<B, L> = IconModel {
+        mappers: Mappers::init(method, Some(pca), device),
+        kernel: loss.init_kernel(method, device),
+    };
+    crate::runtime::model::materialize(&model);
+
+    let train_ds = Arc::new(train_ds);
+    let batcher = Batcher::new(train_ds.clone(), &method.data, seed);
+    let steps_per_epoch = batcher.batches_per_epoch();
+    if steps_per_epoch == 0 {
+        return Err(Diagnostic::bare(
+            "E0705",
+            format!(
+                "the training split ({} samples) is smaller than one batch",
+                train_ds.n
+            ),
+        )
+        .with_help("lower `batch` in `data = …(batch = …)` or `holdout`"));
+    }
+    let config = LoopConfig {
+        epochs: method.train.epochs,
+        max_steps: method.train.steps,
+        steps_per_epoch,
+        optimizer: method.train.optimizer.clone(),
+        schedule: method.train.schedule.clone(),
+        clip: method.train.clip,
+        ema: method.train.ema,
+        seed,
+        progress: opts.progress,
+    };
+
+    let dir = match &opts.resume {
+        Some(d) => d.clone(),
+        None => output::create_run_dir(opts.out.as_deref(), &method.name)?,
+    };
+    let resume_bytes = match &opts.resume {
+        Some(d) => {
+            let p = d.join("checkpoint.bin");
+            Some(std::fs::read(&p).map_err(|e| {
+                Diagnostic::bare("E0704", format!("cannot read `{}`: {e}", p.display()))
+                    .with_help("the run saves a checkpoint after each epoch; resume a run that finished at least one epoch")
+            })?)
+        }
+        None => {
+            let stored = StoredMethod {
+                source: opts.source_text.clone(),
+                base_dir: opts.base_dir.clone(),
+                method: method.clone(),
+            };
+            let json = serde_json::to_vec_pretty(&stored)
+                .map_err(|e| Diagnostic::bare("E0702", format!("cannot encode the method: {e}")))?;
+            output::write_atomic(&dir.join("method.json"), &json)?;
+            None
+        }
+    };
+    let mut hooks = RunHooks {
+        dir: dir.clone(),
+        metrics: MetricsLog::open(&dir),
+        throughput: vec![],
+    };
+    match &resume_bytes {
+        Some(b) => hooks
+            .metrics
+            .truncate(Checkpoint::from_bytes(b)?.state.epoch_losses.len()),
+        None => hooks.metrics.truncate(0),
+    }
+
+    let objective = IconObjective::<B, L> {
+        method,
+        loss,
+        device: device.clone(),
+        orthonormal: model.mappers.has_orthonormal(),
+    };
+    super::interrupt::install();
+    let trained = train(
+        &objective,
+        model,
+        |e| batcher.epoch(e),
+        &config,
+        resume_bytes.as_deref(),
+        &mut hooks,
+        device,
+    )?;
+    let samples_per_s = mean(&hooks.throughput);
+    let mut summary = RunSummary {
+        dir: dir.clone(),
+        stop: trained.stop,
+        step_losses: trained.state.step_losses.clone(),
+        samples_per_s,
+        eval: None,
+    };
+    if trained.stop == Stop::Interrupted {
+        return Ok(summary);
+    }
+    let eval_model = trained.eval_model();
+    let report = evaluate::<B::InnerBackend, L::Kernel>(
+        method,
+        &eval_model.mappers,
+        &train_ds,
+        &test_ds,
+        device,
+    )?;
+    output::write_atomic(
+        &dir.join("embeddings.npy"),
+        &output::npy_f32(&report.embeddings, report.rows, report.dim),
+    )?;
+    output::write_atomic(&dir.join("labels.npy"), &output::npy_i64(&report.labels))?;
+    let mut scores = serde_json::Map::new();
+    for (name, v) in &report.scores {
+        scores.insert(name.clone(), finite_or_null(*v));
+    }
+    hooks.metrics.push(&serde_json::json!({ "eval": scores, "split": report.split, "samples_per_s": samples_per_s }))?;
+    let curve: Vec<(usize, f32)> = trained
+        .state
+        .step_losses
+        .iter()
+        .enumerate()
+        .map(|(i, &l)| (i + 1, l as f32))
+        .collect();
+    crate::runtime::plot::loss_png(&dir.join("loss.png"), &curve)?;
+    crate::runtime::plot::embedding_png(
+        &dir.join("embedding.png"),
+        &report.embeddings,
+        report.dim,
+        &report.labels,
+    )?;
+    summary.eval = Some(report);
+    Ok(summary)
+}
+
+fn mean(v: &[f64]) -> f64 {
+    if v.is_empty() {
+        0.0
+    } else {
+        v.iter().sum::<f64>() / v.len() as f64
+    }
+}

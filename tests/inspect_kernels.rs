@@ -1,0 +1,417 @@
+//! Kernels without a spec vector, checked in f64 against hand-written
+//! formulas: GraphWeights (transition, softmax_degree), degree-weighted
+//! UniformCluster with the NCuts identity (§5 cell 34), and the Student-t p
+//! with perplexity-derived γ_i (§5 cell 3 decision).
+
+mod common;
+
+use burn::backend::NdArray;
+use burn::prelude::*;
+use burn::tensor::TensorData;
+use common::vector_ir::method_with;
+use iconc::ir::*;
+use iconc::runtime::loss::{evaluate, Batch, Evaluation, KernelParams};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+type B64 = NdArray<f64>;
+
+fn leaf(kernel: Kernel, inputs: &[&str]) -> KernelExpr {
+    KernelExpr::Kernel {
+        kernel,
+        inputs: inputs.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+fn eval(
+    m: &Method,
+    floats: &[(&str, usize, usize, Vec<f64>)],
+    ints: &[(&str, Vec<i64>)],
+) -> Evaluation<B64> {
+    let device = Default::default();
+    let mut b = Batch::<B64>::new();
+    for (k, r, c, v) in floats {
+        b.floats.insert(
+            k.to_string(),
+            Tensor::from_data(TensorData::new(v.clone(), [*r, *c]), &device),
+        );
+    }
+    for (k, v) in ints {
+        b.ints.insert(
+            k.to_string(),
+            Tensor::from_data(TensorData::new(v.clone(), [v.len()]), &device),
+        );
+    }
+    let params = KernelParams::<B64>::init(m, &device);
+    evaluate(m, &b, &params).unwrap_or_else(|d| panic!("{}: {}", d.code, d.message))
+}
+
+/// A dense random symmetric graph on `n` nodes written as an edge list.
+fn graph_file(n: usize, dir: &std::path::Path) -> (String, Vec<f64>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(81);
+    let mut w = vec![0.0; n * n];
+    let mut text = String::from("# i j w\n");
+    for i in 0..n {
+        for j in i..n {
+            let v: f64 = rng.random_range(0.1..2.0);
+            w[i * n + j] = v;
+            w[j * n + i] = v;
+            text.push_str(&format!("{i} {j} {v}\n"));
+        }
+    }
+    let path = dir.join("g.txt");
+    std::fs::write(&path, text).unwrap();
+    (path.display().to_string(), w)
+}
+
+#[test]
+fn graph_transition_rows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let n = 6;
+    let (path, w) = graph_file(n, tmp.path());
+    // Batch = nodes 4, 1, 5 (a block W[idx, idx]).
+    let idx = vec![4i64, 1, 5];
+    let m = method_with(
+        leaf(
+            Kernel::Graph {
+                path,
+                mode: GraphMode::Transition,
+            },
+            &["index"],
+        ),
+        leaf(
+            Kernel::Gaussian {
+                sigma: Some(1.0),
+                perplexity: None,
+                metric: DistanceMetric::Euclidean,
+                exclude_self: true,
+                learnable: false,
+            },
+            &["embedding"],
+        ),
+        Layout::Pairwise,
+        Divergence::Kl,
+        0,
+    );
+    let e = eval(
+        &m,
+        &[("embedding", 3, 2, vec![0.0, 1.0, 2.0, 0.5, -1.0, 0.3])],
+        &[("index", idx.clone())],
+    );
+    for (a, &i) in idx.iter().enumerate() {
+        let others: Vec<usize> = (0..3).filter(|&b| b != a).collect();
+        let z: f64 = others
+            .iter()
+            .map(|&b| w[i as usize * n + idx[b] as usize])
+            .sum();
+        for &b in &others {
+            let expect = w[i as usize * n + idx[b] as usize] / z;
+            assert!((e.p.values[a * 3 + b] - expect).abs() < 1e-12);
+        }
+        assert_eq!(e.p.values[a * 3 + a], 0.0);
+    }
+}
+
+/// NCuts (cell 34): Σ_i KL(q_i‖p_i) = NCut_soft − C − Σ H(q_i) + Σ log Z_i with
+/// p = softmax_j(w_ij/deg_j) (self included) and degree-weighted UniformCluster q.
+#[test]
+fn ncuts_identity_holds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (n, c) = (7, 3);
+    let (path, w) = graph_file(n, tmp.path());
+    let mut rng = ChaCha8Rng::seed_from_u64(82);
+    let phi: Vec<f64> = (0..n)
+        .flat_map(|_| {
+            let e: Vec<f64> = (0..c)
+                .map(|_| rng.random_range(-1.0f64..1.0).exp())
+                .collect();
+            let s: f64 = e.iter().sum();
+            e.into_iter().map(move |x| x / s)
+        })
+        .collect();
+    let m = method_with(
+        leaf(
+            Kernel::Graph {
+                path,
+                mode: GraphMode::SoftmaxDegree,
+            },
+            &["index"],
+        ),
+        leaf(
+            Kernel::UniformCluster {
+                exclude_self: false,
+                degree_weighted: true,
+            },
+            &["phi"],
+        ),
+        Layout::Pairwise,
+        Divergence::Rkl,
+        0,
+    );
+    let e = eval(
+        &m,
+        &[("phi", n, c, phi.clone())],
+        &[("index", (0..n as i64).collect())],
+    );
+    let loss = e.output.loss.into_data().to_vec::<f64>().unwrap()[0];
+    let deg: Vec<f64> = (0..n).map(|i| (0..n).map(|j| w[i * n + j]).sum()).collect();
+    let vol: Vec<f64> = (0..c)
+        .map(|k| (0..n).map(|i| phi[i * c + k] * deg[i]).sum())
+        .collect();
+    let assoc: Vec<f64> = (0..c)
+        .map(|k| {
+            (0..n)
+                .flat_map(|i| (0..n).map(move |j| (i, j)))
+                .map(|(i, j)| phi[i * c + k] * w[i * n + j] * phi[j * c + k])
+                .sum()
+        })
+        .collect();
+    let ncut: f64 = (0..c).map(|k| 1.0 - assoc[k] / vol[k]).sum();
+    let mut entropy = 0.0;
+    let mut log_z = 0.0;
+    for i in 0..n {
+        for j in 0..n {
+            let q: f64 = (0..c)
+                .map(|k| phi[i * c + k] * phi[j * c + k] * deg[j] / vol[k])
+                .sum();
+            entropy -= q * q.ln();
+        }
+        log_z += (0..n)
+            .map(|k| (w[i * n + k] / deg[k]).exp())
+            .sum::<f64>()
+            .ln();
+    }
+    let expected = (ncut - c as f64 - entropy + log_z) / n as f64;
+    assert!(
+        (loss - expected).abs() < 1e-9 * expected.abs().max(1.0),
+        "{loss} vs {expected}"
+    );
+}
+
+/// Student-t p with a perplexity takes γ_i = 1/β_i from the Gaussian calibration.
+#[test]
+fn student_p_uses_gaussian_calibrated_gamma() {
+    let (b, dim) = (12, 3);
+    let mut rng = ChaCha8Rng::seed_from_u64(83);
+    let x: Vec<f64> = (0..b * dim).map(|_| rng.random_range(-2.0..2.0)).collect();
+    let q = leaf(
+        Kernel::Gaussian {
+            sigma: Some(1.0),
+            perplexity: None,
+            metric: DistanceMetric::Euclidean,
+            exclude_self: true,
+            learnable: false,
+        },
+        &["x"],
+    );
+    let gauss = method_with(
+        leaf(
+            Kernel::Gaussian {
+                sigma: None,
+                perplexity: Some(4.0),
+                metric: DistanceMetric::Euclidean,
+                exclude_self: true,
+                learnable: false,
+            },
+            &["x"],
+        ),
+        q.clone(),
+        Layout::Pairwise,
+        Divergence::Kl,
+        0,
+    );
+    let student = method_with(
+        leaf(
+            Kernel::StudentT {
+                dof: 1.0,
+                gamma: 1.0,
+                form: StudentForm::T,
+                learnable: false,
+                perplexity: Some(4.0),
+                exclude_self: true,
+            },
+            &["x"],
+        ),
+        q,
+        Layout::Pairwise,
+        Divergence::Kl,
+        0,
+    );
+    let floats = [("x", b, dim, x.clone())];
+    let beta = eval(&gauss, &floats, &[]).beta.unwrap();
+    let p = eval(&student, &floats, &[]).p;
+    for i in 0..b {
+        let d = |j: usize| {
+            (0..dim)
+                .map(|t| (x[i * dim + t] - x[j * dim + t]).powi(2))
+                .sum::<f64>()
+        };
+        let gamma = 1.0 / beta[i];
+        let k: Vec<f64> = (0..b)
+            .map(|j| {
+                if j == i {
+                    0.0
+                } else {
+                    1.0 / (1.0 + d(j) / gamma)
+                }
+            })
+            .collect();
+        let z: f64 = k.iter().sum();
+        for j in 0..b {
+            assert!((p.values[i * b + j] - k[j] / z).abs() < 1e-12);
+        }
+    }
+}
+
+/// K-Means (cell 32, Thm 13) in f64: Σ_i KL(q_i‖p_i) = (1/σ²) Σ_ic φ_ic‖x_i − μ_c‖²
+/// − Σ_i H(q_i) + Σ_i log Z_i, for a Gaussian p with self and UniformCluster q.
+#[test]
+fn kmeans_identity_holds() {
+    let (n, dim, c, sigma) = (9, 2, 3, 1.3);
+    let mut rng = ChaCha8Rng::seed_from_u64(84);
+    let x: Vec<f64> = (0..n * dim).map(|_| rng.random_range(-1.0..1.0)).collect();
+    let phi: Vec<f64> = (0..n)
+        .flat_map(|_| {
+            let e: Vec<f64> = (0..c)
+                .map(|_| rng.random_range(-1.0f64..1.0).exp())
+                .collect();
+            let s: f64 = e.iter().sum();
+            e.into_iter().map(move |v| v / s)
+        })
+        .collect();
+    let m = method_with(
+        leaf(
+            Kernel::Gaussian {
+                sigma: Some(sigma),
+                perplexity: None,
+                metric: DistanceMetric::Euclidean,
+                exclude_self: false,
+                learnable: false,
+            },
+            &["x"],
+        ),
+        leaf(
+            Kernel::UniformCluster {
+                exclude_self: false,
+                degree_weighted: false,
+            },
+            &["phi"],
+        ),
+        Layout::Pairwise,
+        Divergence::Rkl,
+        0,
+    );
+    let e = eval(
+        &m,
+        &[("x", n, dim, x.clone()), ("phi", n, c, phi.clone())],
+        &[],
+    );
+    let loss = e.output.loss.into_data().to_vec::<f64>().unwrap()[0];
+    let mass: Vec<f64> = (0..c)
+        .map(|k| (0..n).map(|i| phi[i * c + k]).sum())
+        .collect();
+    let mu: Vec<f64> = (0..c * dim)
+        .map(|e| {
+            (0..n)
+                .map(|i| phi[i * c + e / dim] * x[i * dim + e % dim])
+                .sum::<f64>()
+                / mass[e / dim]
+        })
+        .collect();
+    let d = |i: usize, j: usize| {
+        (0..dim)
+            .map(|t| (x[i * dim + t] - x[j * dim + t]).powi(2))
+            .sum::<f64>()
+    };
+    let mut spread = 0.0;
+    let mut entropy = 0.0;
+    let mut log_z = 0.0;
+    for i in 0..n {
+        for k in 0..c {
+            spread += phi[i * c + k]
+                * (0..dim)
+                    .map(|t| (x[i * dim + t] - mu[k * dim + t]).powi(2))
+                    .sum::<f64>();
+        }
+        for j in 0..n {
+            let q: f64 = (0..c)
+                .map(|k| phi[i * c + k] * phi[j * c + k] / mass[k])
+                .sum();
+            entropy -= q * q.ln();
+        }
+        log_z += (0..n)
+            .map(|k| (-d(i, k) / (2.0 * sigma * sigma)).exp())
+            .sum::<f64>()
+            .ln();
+    }
+    let expected = (spread / (sigma * sigma) - entropy + log_z) / n as f64;
+    assert!(
+        (loss - expected).abs() < 1e-9 * expected.abs().max(1.0),
+        "{loss} vs {expected}"
+    );
+}
+
+/// Timing of one loss evaluation at a training-size batch (run with
+/// `cargo test --release --test inspect_kernels -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn timing_at_batch_256() {
+    let (b, f, dim) = (256, 784, 128);
+    let mut rng = ChaCha8Rng::seed_from_u64(85);
+    let x: Vec<f64> = (0..b * f).map(|_| rng.random_range(0.0..1.0)).collect();
+    let emb: Vec<f64> = (0..b * dim).map(|_| rng.random_range(-1.0..1.0)).collect();
+    let q = leaf(
+        Kernel::Gaussian {
+            sigma: Some(0.5),
+            perplexity: None,
+            metric: DistanceMetric::Cosine,
+            exclude_self: true,
+            learnable: false,
+        },
+        &["embedding"],
+    );
+    let cases = [
+        ("augmentation", leaf(Kernel::Augmentation, &["index"])),
+        (
+            "perplexity 30 on x",
+            leaf(
+                Kernel::Gaussian {
+                    sigma: None,
+                    perplexity: Some(30.0),
+                    metric: DistanceMetric::Euclidean,
+                    exclude_self: true,
+                    learnable: false,
+                },
+                &["x"],
+            ),
+        ),
+        (
+            "knn(15) -> propagate(2)",
+            KernelExpr::Propagate {
+                steps: 2,
+                reachable: false,
+                inner: Box::new(leaf(
+                    Kernel::UniformKnn {
+                        k: 15,
+                        metric: DistanceMetric::Euclidean,
+                        exclude_self: true,
+                    },
+                    &["x"],
+                )),
+            },
+        ),
+    ];
+    for (name, p) in cases {
+        let m = method_with(p, q.clone(), Layout::Pairwise, Divergence::Kl, 0);
+        let floats = [("x", b, f, x.clone()), ("embedding", b, dim, emb.clone())];
+        let ints = [("index", (0..b as i64).map(|i| i % 128).collect::<Vec<_>>())];
+        let start = std::time::Instant::now();
+        for _ in 0..5 {
+            eval(&m, &floats, &ints);
+        }
+        eprintln!(
+            "{name}: {:.1} ms per evaluation",
+            start.elapsed().as_secs_f64() * 200.0
+        );
+    }
+}

@@ -1,0 +1,132 @@
+//! `iconc run` as a user runs it: a SimCLR-style method on synthetic blobs,
+//! resume from the run directory, and a diverging run.
+
+use std::path::Path;
+use std::process::Command;
+
+const SIMCLR_BLOBS: &str = r#"method "blobs-simclr"
+data = Blobs(n = 300, centers = 3, dim = 6, std = 0.4, seed = 2, views = 2, augment = [Noise(std = 0.05)], batch = 40, holdout = 60)
+embedding = MLP(hidden = [32], out = 8) -> Normalize() on x
+p = Augmentation() on index
+q = Gaussian(sigma = 0.5, metric = cosine) on embedding
+train = Train(epochs = 2, optimizer = Adam(lr = 1e-2), schedule = Constant(), seed = 5)
+eval = [knn, alignment, uniformity]
+"#;
+
+fn iconc(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_iconc"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+#[test]
+fn run_then_resume_for_more_epochs() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "m.icon", SIMCLR_BLOBS);
+    let out = dir.path().join("run").display().to_string();
+    let (code, stdout, stderr) = iconc(&["run", &file, "--out", &out, "--quiet"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("knn"), "{stdout}");
+    assert!(stdout.contains("samples/s"), "{stdout}");
+    for f in [
+        "method.json",
+        "metrics.jsonl",
+        "embeddings.npy",
+        "labels.npy",
+        "checkpoint.bin",
+        "loss.png",
+        "embedding.png",
+    ] {
+        assert!(Path::new(&out).join(f).is_file(), "missing {f}");
+    }
+    // batch = 40 rows = 2 views × 20 sources: 240 train samples / 20 = 12 batches per epoch
+    assert!(stdout.contains("trained 24 steps"), "{stdout}");
+    let (code, stdout, stderr) = iconc(&["run", "--resume", &out, "--epochs", "3", "--quiet"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("trained 36 steps"), "{stdout}");
+    let metrics = std::fs::read_to_string(Path::new(&out).join("metrics.jsonl")).unwrap();
+    assert_eq!(metrics.lines().count(), 4, "3 epochs + eval:\n{metrics}");
+}
+
+#[test]
+fn divergence_exits_1_with_e0703() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = SIMCLR_BLOBS.replace("Adam(lr = 1e-2)", "Sgd(lr = 1e30)");
+    let file = write(dir.path(), "nan.icon", &text);
+    let out = dir.path().join("run").display().to_string();
+    let (code, _, stderr) = iconc(&["run", &file, "--out", &out, "--quiet"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("E0703"), "{stderr}");
+    assert!(!Path::new(&out).join("embeddings.npy").exists());
+}
+
+#[test]
+fn bad_method_and_missing_run_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "bad.icon",
+        "method \"x\"\nq = Gausian() on embedding\n",
+    );
+    let (code, _, stderr) = iconc(&["run", &file, "--quiet"]);
+    assert_eq!(code, 1, "{stderr}");
+    let missing = dir.path().join("nope").display().to_string();
+    let (code, _, stderr) = iconc(&["run", "--resume", &missing]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("E0704"), "{stderr}");
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_saves_a_checkpoint_and_resume_finishes() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = SIMCLR_BLOBS.replace("epochs = 2", "epochs = 100000");
+    let file = write(dir.path(), "long.icon", &text);
+    let out = dir.path().join("run");
+    let child = Command::new(env!("CARGO_BIN_EXE_iconc"))
+        .args(["run", &file, "--out", &out.display().to_string(), "--quiet"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // wait until the first epoch's checkpoint exists, then press Ctrl-C
+    let start = std::time::Instant::now();
+    while !out.join("checkpoint.bin").exists() && start.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // SAFETY: plain kill(2) on our own child.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGINT);
+    }
+    let res = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("--resume"), "{stderr}");
+    assert!(
+        !out.join("embeddings.npy").exists(),
+        "no evaluation after an interrupt"
+    );
+    // resume with a cap that is already reached: it evaluates and finishes
+    let (code, stdout, stderr) = iconc(&[
+        "run",
+        "--resume",
+        &out.display().to_string(),
+        "--epochs",
+        "1",
+        "--quiet",
+    ]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(out.join("embeddings.npy").is_file());
+}
