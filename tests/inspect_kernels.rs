@@ -257,8 +257,8 @@ fn student_p_uses_gaussian_calibrated_gamma() {
             })
             .collect();
         let z: f64 = k.iter().sum();
-        for j in 0..b {
-            assert!((p.values[i * b + j] - k[j] / z).abs() < 1e-12);
+        for (j, kj) in k.iter().enumerate() {
+            assert!((p.values[i * b + j] - kj / z).abs() < 1e-12);
         }
     }
 }
