@@ -144,12 +144,10 @@ fn add_keys(
     modalities: Option<&Modalities>,
 ) {
     // Decision: with `modalities = halves`, `x` is the top half and `x1` the
-    // bottom half of each image (C×H/2×W each).
+    // bottom half of each image, each zero-padded back to the full C×H×W (as
+    // `data::batch::halves` builds them), so image mappers see the usual size.
     let (image, features) = match (modalities, g.image) {
-        (Some(Modalities::Halves), Some((ch, h, w))) => (
-            Some((ch, h / 2, w)),
-            ch.saturating_mul(h / 2).saturating_mul(w),
-        ),
+        (Some(Modalities::Halves), Some(_)) => (g.image, g.features),
         (Some(Modalities::Halves), None) => {
             let d = Diagnostic::error(
                 c::IMAGE_REQUIRED,

@@ -73,6 +73,7 @@ pub fn is_nonparametric(method: &ir::Method) -> bool {
 pub fn embed<B: Backend>(
     mappers: &Mappers<B>,
     ds: &Dataset,
+    modalities: Option<&ir::Modalities>,
     key: &str,
     device: &B::Device,
 ) -> Result<(Vec<f32>, usize), Diagnostic> {
@@ -80,14 +81,15 @@ pub fn embed<B: Backend>(
     let mut dim = 0;
     for start in (0..ds.n).step_by(EVAL_CHUNK) {
         let end = (start + EVAL_CHUNK).min(ds.n);
+        let x =
+            ds.x.get(start * ds.features..end * ds.features)
+                .unwrap_or(&[])
+                .to_vec();
+        let (x, x1) = modality_inputs(x, ds, modalities);
         let batch = HostBatch {
             rows: end - start,
-            x: ds
-                .x
-                .get(start * ds.features..end * ds.features)
-                .unwrap_or(&[])
-                .to_vec(),
-            x1: None,
+            x,
+            x1,
             label: ds.labels.get(start..end).unwrap_or(&[]).to_vec(),
             index: (start as i64..end as i64).collect(),
         };
@@ -96,6 +98,30 @@ pub fn embed<B: Backend>(
         out.extend(v);
     }
     Ok((out, dim))
+}
+
+/// Un-augmented evaluation inputs for cross-modal data: both modalities of
+/// every row, built as in training (`Halves`: top/bottom halves; `Views`: the
+/// clean sample for both), so pipelines reading `x1` can run.
+fn modality_inputs(
+    x: Vec<f32>,
+    ds: &Dataset,
+    modalities: Option<&ir::Modalities>,
+) -> (Vec<f32>, Option<Vec<f32>>) {
+    match modalities {
+        None => (x, None),
+        Some(ir::Modalities::Views) => (x.clone(), Some(x)),
+        Some(ir::Modalities::Halves) => {
+            let f = ds.features.max(1);
+            let (mut top, mut bottom) = (Vec::with_capacity(x.len()), Vec::with_capacity(x.len()));
+            for row in x.chunks(f) {
+                let (t, b) = crate::data::halves(row, ds.image);
+                top.extend(t);
+                bottom.extend(b);
+            }
+            (top, Some(bottom))
+        }
+    }
 }
 
 fn embed_batch<B: Backend>(
@@ -131,11 +157,16 @@ pub fn evaluate<B: Backend, K>(
 ) -> Result<EvalReport, Diagnostic> {
     let key = eval_key(method);
     let nonparametric = is_nonparametric(method) || test.n == 0;
-    let (tr_emb, dim) = embed(mappers, train, &key, device)?;
+    let modalities = method.data.modalities.as_ref();
+    let (tr_emb, dim) = embed(mappers, train, modalities, &key, device)?;
     let (split, eval_ds, emb) = if nonparametric {
         ("train", &**train, tr_emb.clone())
     } else {
-        ("test", test, embed(mappers, test, &key, device)?.0)
+        (
+            "test",
+            test,
+            embed(mappers, test, modalities, &key, device)?.0,
+        )
     };
     let labels = eval_ds.labels.clone();
     let mut scores = Vec::new();
