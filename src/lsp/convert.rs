@@ -13,7 +13,11 @@ use std::str::FromStr;
 
 /// The diagnostics of every file the reports point into, keyed by URI.
 /// `root_uri` is used for the root file so the client sees the URI it sent.
-pub fn group(reports: &[Report], root_name: &str, root_uri: &str) -> BTreeMap<String, Vec<Diagnostic>> {
+pub fn group(
+    reports: &[Report],
+    root_name: &str,
+    root_uri: &str,
+) -> BTreeMap<String, Vec<Diagnostic>> {
     let mut out: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
     for report in reports {
         let uri = if report.source.name == root_name {

@@ -55,7 +55,12 @@ pub fn capabilities() -> ServerCapabilities {
             TextDocumentSyncOptions {
                 open_close: Some(true),
                 change: Some(TextDocumentSyncKind::FULL),
-                save: Some(SaveOptions { include_text: Some(true) }.into()),
+                save: Some(
+                    SaveOptions {
+                        include_text: Some(true),
+                    }
+                    .into(),
+                ),
                 ..Default::default()
             },
         )),
@@ -126,7 +131,8 @@ impl Server {
     fn notification(&mut self, n: Notification) -> Vec<Notification> {
         let uri = match n.method.as_str() {
             DidOpenTextDocument::METHOD => {
-                let Ok(p) = n.extract::<lsp_types::DidOpenTextDocumentParams>(DidOpenTextDocument::METHOD)
+                let Ok(p) =
+                    n.extract::<lsp_types::DidOpenTextDocumentParams>(DidOpenTextDocument::METHOD)
                 else {
                     return vec![];
                 };
@@ -134,8 +140,9 @@ impl Server {
                 p.text_document.uri
             }
             DidChangeTextDocument::METHOD => {
-                let Ok(p) = n.extract::<lsp_types::DidChangeTextDocumentParams>(DidChangeTextDocument::METHOD)
-                else {
+                let Ok(p) = n.extract::<lsp_types::DidChangeTextDocumentParams>(
+                    DidChangeTextDocument::METHOD,
+                ) else {
                     return vec![];
                 };
                 // Full sync: the last change holds the whole text.
@@ -145,7 +152,8 @@ impl Server {
                 p.text_document.uri
             }
             DidSaveTextDocument::METHOD => {
-                let Ok(p) = n.extract::<lsp_types::DidSaveTextDocumentParams>(DidSaveTextDocument::METHOD)
+                let Ok(p) =
+                    n.extract::<lsp_types::DidSaveTextDocumentParams>(DidSaveTextDocument::METHOD)
                 else {
                     return vec![];
                 };
@@ -155,14 +163,18 @@ impl Server {
                 p.text_document.uri
             }
             DidCloseTextDocument::METHOD => {
-                let Ok(p) = n.extract::<lsp_types::DidCloseTextDocumentParams>(DidCloseTextDocument::METHOD)
+                let Ok(p) = n
+                    .extract::<lsp_types::DidCloseTextDocumentParams>(DidCloseTextDocument::METHOD)
                 else {
                     return vec![];
                 };
                 if let Some(path) = uri_to_path(p.text_document.uri.as_str()) {
                     self.docs.close(&path);
                 }
-                let stale = self.published.remove(p.text_document.uri.as_str()).unwrap_or_default();
+                let stale = self
+                    .published
+                    .remove(p.text_document.uri.as_str())
+                    .unwrap_or_default();
                 return stale.iter().filter_map(|u| publish(u, vec![])).collect();
             }
             _ => return vec![],
@@ -255,4 +267,3 @@ fn publish(uri: &str, diagnostics: Vec<lsp_types::Diagnostic>) -> Option<Notific
         PublishDiagnosticsParams::new(uri, diagnostics, None),
     ))
 }
-
