@@ -10,6 +10,7 @@ mod inspect;
 mod lsp;
 mod run;
 mod show;
+mod show_icon;
 mod table;
 
 /// iconc — state, check and train I-Con representation-learning methods.
