@@ -121,7 +121,7 @@ fn uri_of(dir: &tempfile::TempDir, name: &str) -> String {
 fn bad_file_gets_a_diagnostic_on_the_exact_span_then_clears() {
     let dir = tempfile::tempdir().unwrap();
     let uri = uri_of(&dir, "bad.icon");
-    let mut c = Client::start();
+    let c = Client::start();
     c.open(&uri, BAD);
     let p = c.published(1).remove(0);
     assert_eq!(p.uri, Uri::from_str(&uri).unwrap());
@@ -159,7 +159,7 @@ fn ranges_stay_right_after_non_ascii_lines() {
     // here multi-byte text on earlier lines must not shift the line/column.
     let dir = tempfile::tempdir().unwrap();
     let uri = uri_of(&dir, "u.icon");
-    let mut c = Client::start();
+    let c = Client::start();
     let text = BAD
         .replace("method \"case\"", "method \"é𝛼\"")
         .replacen("q = ", "# é𝛼\nq = ", 1);
@@ -191,7 +191,7 @@ fn diagnostics_in_a_used_file_go_to_its_uri_and_open_buffers_win() {
         "use \"lib.icon\"\n",
     );
     std::fs::write(dir.path().join("root.icon"), &root).unwrap();
-    let mut c = Client::start();
+    let c = Client::start();
     c.open(&lib_uri, "q = Gausian(sigma = 0.5) on embedding\n");
     let _lib_alone = c.published(1);
     c.open(&root_uri, &root);

@@ -9,7 +9,7 @@ use crate::cli::explain::describe_signature;
 pub fn hover_text(text: &str, offset: usize) -> Option<(String, usize, usize)> {
     let (start, end) = word_at(text, offset)?;
     let word = text.get(start..end)?;
-    if let Some(sig) = call_before(text, start).and_then(|call| find(call)) {
+    if let Some(sig) = call_before(text, start).and_then(find) {
         if let Some((_, p)) = sig.param(word) {
             let rest = text.get(end..).unwrap_or("").trim_start();
             if rest.starts_with('=') && !rest.starts_with("==") {
