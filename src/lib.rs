@@ -11,6 +11,7 @@ pub mod data;
 pub mod diag;
 pub mod fmt;
 pub mod ir;
+pub mod lsp;
 pub mod runtime;
 pub mod syntax;
 pub mod table;

@@ -150,7 +150,7 @@ fn show_prints_the_resolved_method() {
     // The imported p/q and the overriding data.
     assert!(out.contains("method \"simclr_small\""), "{out}");
     assert!(
-        out.contains("Digits") && out.contains("Augmentation on index"),
+        out.contains("Digits") && out.contains("Augmentation() on index"),
         "{out}"
     );
     assert!(out.contains("embedding        B×128"), "{out}");

@@ -64,7 +64,8 @@ fn syntax_errors_exit_1_and_keep_the_file() {
     std::fs::write(&file, "p =\n").unwrap();
     let (code, _, stderr) = iconc(&["fmt", file.to_str().unwrap()]);
     assert_eq!(code, 1);
-    assert!(stderr.contains("error[E0107]"), "{stderr}");
+    // Rendered by diag::render like every other command.
+    assert!(stderr.contains("icon::missing_value [E0107]"), "{stderr}");
     assert!(stderr.contains("bad.icon:1:3"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "p =\n");
 }

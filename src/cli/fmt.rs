@@ -90,15 +90,18 @@ fn format_file(path: &Path, check: bool) -> Outcome {
     let formatted = match crate::fmt::format(&crate::Source::new(name.clone(), text.clone())) {
         Ok(f) => f,
         Err(diags) => {
-            // Minimal rendering until the shared renderer (diag::render) lands.
-            for d in diags.iter().filter(|d| d.is_error()) {
-                let at = d.labels.iter().find(|l| l.primary).map(|l| l.span.start);
-                let (line, col) = crate::syntax::line_col(&text, at.unwrap_or(0));
-                eprintln!("error[{}]: {} at {name}:{line}:{col}", d.code, d.message);
-                if let Some(help) = &d.help {
-                    eprintln!("  help: {help}");
-                }
-            }
+            let source = std::sync::Arc::new(crate::Source::new(name.clone(), text.clone()));
+            let reports: Vec<crate::check::Report> = diags
+                .into_iter()
+                .map(|diagnostic| crate::check::Report {
+                    source: source.clone(),
+                    diagnostic,
+                })
+                .collect();
+            eprint!(
+                "{}",
+                crate::diag::render::human::render(&reports, super::check::human_options(false))
+            );
             eprintln!("{name}: not formatted (syntax errors)");
             return Outcome::SyntaxErrors;
         }

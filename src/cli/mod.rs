@@ -4,11 +4,13 @@
 use clap::{Parser, Subcommand};
 
 mod check;
-mod explain;
+pub(crate) mod explain;
 mod fmt;
 mod inspect;
+mod lsp;
 mod run;
 mod show;
+mod show_icon;
 mod table;
 
 /// iconc — state, check and train I-Con representation-learning methods.
@@ -35,6 +37,8 @@ enum Command {
     Inspect(inspect::Args),
     /// Print the I-Con periodic table of the given methods.
     Table(table::Args),
+    /// Run the language server on stdin/stdout (for editors).
+    Lsp(lsp::Args),
 }
 
 /// Parses arguments, runs the subcommand and returns the process exit code.
@@ -55,5 +59,6 @@ pub fn main() -> i32 {
         Command::Run(a) => run::run(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Table(a) => table::run(a),
+        Command::Lsp(a) => lsp::run(a),
     }
 }

@@ -113,7 +113,7 @@ pub fn describe(m: &Method) -> String {
             mp.output, mp.in_dim, mp.out_dim
         );
         for s in &mp.stages {
-            let _ = writeln!(o, "       -> {s:?}");
+            let _ = writeln!(o, "       -> {}", super::show_icon::stage(s));
         }
     }
     let _ = writeln!(o, "\nlayout     {:?}", m.layout);
@@ -139,9 +139,14 @@ pub fn describe(m: &Method) -> String {
 fn tree(o: &mut String, k: &KernelExpr, depth: usize) {
     let pad = "  ".repeat(depth);
     let (head, children): (String, Vec<&KernelExpr>) = match k {
-        KernelExpr::Kernel { kernel, inputs } => {
-            (format!("{kernel:?} on {}", inputs.join(", ")), vec![])
-        }
+        KernelExpr::Kernel { kernel, inputs } => (
+            format!(
+                "{} on {}",
+                super::show_icon::kernel(kernel),
+                inputs.join(", ")
+            ),
+            vec![],
+        ),
         KernelExpr::Add(a, b) => ("add".into(), vec![a, b]),
         KernelExpr::Sub(a, b) => ("sub".into(), vec![a, b]),
         KernelExpr::Scale(s, a) => (format!("scale {s}"), vec![a]),
