@@ -71,6 +71,13 @@ fn batches(epoch: usize) -> Vec<Batch> {
         .collect()
 }
 
+/// burn seeds its CPU backend through one process-wide RNG (`B::seed`), so
+/// tests that build seeded models must not interleave: they take this lock.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn model(seed: u64, orthonormal: bool) -> Mappers<B> {
     let device = Default::default();
     B::seed(&device, seed);
@@ -140,6 +147,7 @@ fn run(
 
 #[test]
 fn same_seed_same_losses_and_loss_goes_down() {
+    let _serial = serial();
     let cfg = config(adamw());
     let a = run(&cfg, None, &mut NoHooks).unwrap();
     let b = run(&cfg, None, &mut NoHooks).unwrap();
@@ -178,6 +186,7 @@ impl Hooks for StopAt {
 
 #[test]
 fn resume_mid_epoch_reproduces_the_uninterrupted_run() {
+    let _serial = serial();
     for opt in [
         adamw(),
         Optimizer::Sgd {
@@ -235,6 +244,7 @@ fn eval_out(t: &iconc::runtime::train::Trained<B, Mappers<B>>) -> Tensor<NdArray
 
 #[test]
 fn absurd_learning_rate_is_a_diagnostic() {
+    let _serial = serial();
     let mut cfg = config(Optimizer::Sgd {
         lr: 1e30,
         momentum: 0.0,
@@ -254,6 +264,7 @@ fn absurd_learning_rate_is_a_diagnostic() {
 
 #[test]
 fn ema_is_the_average_of_the_weights() {
+    let _serial = serial();
     // one SGD step with EMA m = 0.5: shadow = 0.5·θ0 + 0.5·θ1
     let mut cfg = config(Optimizer::Sgd {
         lr: 0.1,
@@ -314,6 +325,7 @@ fn weights<BB: Backend>(m: &Mappers<BB>) -> Vec<f32> {
 
 #[test]
 fn clipping_bounds_the_update() {
+    let _serial = serial();
     // SGD without momentum: θ1 − θ0 = −lr·clip(g); with clip 1e-3 the update norm is ≤ lr·1e-3.
     let mut cfg = config(Optimizer::Sgd {
         lr: 1.0,
@@ -342,6 +354,7 @@ fn clipping_bounds_the_update() {
 
 #[test]
 fn orthonormal_linear_stays_orthonormal_while_training() {
+    let _serial = serial();
     let mut cfg = config(Optimizer::Adam {
         lr: 0.05,
         weight_decay: 0.0,

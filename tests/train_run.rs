@@ -145,6 +145,7 @@ fn opts(out: &Path, resume: bool) -> RunOptions {
 
 #[test]
 fn end_to_end_run_writes_every_output() {
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
     let m = method(3, adam(), Schedule::Cosine { warmup: 1 });
@@ -199,6 +200,7 @@ fn end_to_end_run_writes_every_output() {
 
 #[test]
 fn resume_continues_exactly() {
+    let _serial = serial();
     let sgd = Optimizer::Sgd {
         lr: 0.05,
         momentum: 0.9,
@@ -245,6 +247,7 @@ fn resume_continues_exactly() {
 
 #[test]
 fn divergence_stops_with_a_diagnostic_and_no_partial_outputs() {
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("nan");
     let mut m = method(
@@ -267,4 +270,11 @@ fn divergence_stops_with_a_diagnostic_and_no_partial_outputs() {
         let name = e.unwrap().file_name().to_string_lossy().into_owned();
         assert!(!name.starts_with('.'), "leftover temp file {name}");
     }
+}
+
+/// burn seeds its CPU backend through one process-wide RNG (`B::seed`), so
+/// tests that compare seeded runs must not interleave: they take this lock.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }

@@ -124,7 +124,7 @@ fn modality_inputs(
     }
 }
 
-fn embed_batch<B: Backend>(
+pub(crate) fn embed_batch<B: Backend>(
     mappers: &Mappers<B>,
     batch: &HostBatch,
     key: &str,
@@ -201,6 +201,13 @@ pub fn evaluate<B: Backend, K>(
             Metric::Alignment => alignment(method, mappers, eval_ds, &key, device)?,
         };
         scores.push((metric_name(*metric).to_owned(), value));
+    }
+    // Class-table methods (supervised CE, harmonic) also report their own
+    // classifier's accuracy: the nearest prototype under q.
+    if let Some(acc) =
+        super::prototypes::accuracy(method, mappers, eval_ds, &emb, dim, &labels, device)?
+    {
+        scores.push(("accuracy".to_owned(), acc));
     }
     Ok(EvalReport {
         split,

@@ -11,6 +11,7 @@ pub mod grads;
 pub mod interrupt;
 pub mod optimizer;
 pub mod progress;
+pub mod prototypes;
 pub mod schedule;
 pub mod session;
 
