@@ -190,3 +190,32 @@ fn tsne_q_is_normalized_cauchy() {
         }
     }
 }
+
+/// CLIP = symmetric CE of `Λ = û v̂ᵀ/τ`, τ = 2σ² = 0.07 (initial learnable τ).
+#[test]
+fn clip_is_symmetric_ce() {
+    let m = load("clip");
+    let (n, d) = (8usize, 16usize);
+    let sigma: f64 = 0.1870829;
+    let tau = (2.0 * sigma * sigma) as f32 as f64;
+    let u = random(n, d, 8);
+    let v = random(n, d, 9);
+    let mut a = NpzArrays::new();
+    a.insert("embedding", NpyArray::f64(vec![n, d], u.clone()));
+    a.insert("embedding1", NpyArray::f64(vec![n, d], v.clone()));
+    a.insert("index", NpyArray::i64(vec![n], (0..n as i64).collect()));
+    let (u, v) = (normalized(&u, d), normalized(&v, d));
+    let ce = |a: &[Vec<f64>], b: &[Vec<f64>]| -> f64 {
+        (0..n)
+            .map(|i| logsumexp((0..n).map(|j| dot(&a[i], &b[j]) / tau)) - dot(&a[i], &b[i]) / tau)
+            .sum::<f64>()
+            / n as f64
+    };
+    let want = (ce(&u, &v) + ce(&v, &u)) / 2.0;
+    // τ = 0.07 scales logits by ~14: allow the f32 rounding of τ itself.
+    let got = loss(&inspect(&m, &a));
+    assert!(
+        (got - want).abs() <= 1e-4 * want.abs().max(1.0),
+        "clip: iconc {got} vs classic {want}"
+    );
+}
