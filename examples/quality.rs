@@ -39,11 +39,7 @@ fn parse_args() -> Result<Args, String> {
         let mut value = || it.next().ok_or(format!("`{flag}` needs a value"));
         match flag.as_str() {
             "--epochs" => {
-                args.epochs = Some(
-                    value()?
-                        .parse()
-                        .map_err(|e| format!("bad --epochs: {e}"))?,
-                )
+                args.epochs = Some(value()?.parse().map_err(|e| format!("bad --epochs: {e}"))?)
             }
             "--only" => {
                 args.only = Some(value()?.split(',').map(|s| s.trim().to_owned()).collect())
@@ -191,7 +187,9 @@ fn main() {
     let args = match parse_args() {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("error: {e}\nusage: quality [--epochs N] [--only a,b] [--out FILE] [--runs DIR]");
+            eprintln!(
+                "error: {e}\nusage: quality [--epochs N] [--only a,b] [--out FILE] [--runs DIR]"
+            );
             std::process::exit(2);
         }
     };

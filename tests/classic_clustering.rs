@@ -29,7 +29,9 @@ fn kmeans_is_soft_kmeans_with_entropy_bonus() {
     // φ: softmax of random logits, rounded to f32 then renormalized in f64
     let mut phi: Vec<f64> = Vec::with_capacity(b * c);
     for _ in 0..b {
-        let e: Vec<f64> = (0..c).map(|_| rng.random_range(-2.0f64..2.0).exp()).collect();
+        let e: Vec<f64> = (0..c)
+            .map(|_| rng.random_range(-2.0f64..2.0).exp())
+            .collect();
         let s: f64 = e.iter().sum();
         phi.extend(e.iter().map(|v| (v / s) as f32 as f64));
     }
@@ -47,7 +49,9 @@ fn kmeans_is_soft_kmeans_with_entropy_bonus() {
 
     let row = |i: usize| &x[i * d..(i + 1) * d];
     let sq = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(p, q)| (p - q) * (p - q)).sum::<f64>();
-    let n: Vec<f64> = (0..c).map(|k| (0..b).map(|i| phi[i * c + k]).sum()).collect();
+    let n: Vec<f64> = (0..c)
+        .map(|k| (0..b).map(|i| phi[i * c + k]).sum())
+        .collect();
     let mu: Vec<Vec<f64>> = (0..c)
         .map(|k| {
             (0..d)

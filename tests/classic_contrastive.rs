@@ -97,7 +97,11 @@ fn simclr_is_nt_xent() {
     let mut total = 0.0;
     for r in 0..2 * n {
         let pos = (r + n) % (2 * n);
-        let lse = logsumexp((0..2 * n).filter(|&k| k != r).map(|k| dot(&z[r], &z[k]) / tau));
+        let lse = logsumexp(
+            (0..2 * n)
+                .filter(|&k| k != r)
+                .map(|k| dot(&z[r], &z[k]) / tau),
+        );
         total += lse - dot(&z[r], &z[pos]) / tau;
     }
     assert_close("simclr", loss(&inspect(&m, &a)), total / (2 * n) as f64);
@@ -183,7 +187,10 @@ fn tsne_q_is_normalized_cauchy() {
         for j in 0..b {
             let got = log_q[i * b + j];
             if i == j {
-                assert!(got == f64::NEG_INFINITY, "tsne: self pair {i} has log q {got}");
+                assert!(
+                    got == f64::NEG_INFINITY,
+                    "tsne: self pair {i} has log q {got}"
+                );
             } else {
                 assert_close("tsne q", got.exp(), w[j] / z);
             }

@@ -44,7 +44,11 @@ fn vicreg_is_invariance_minus_twice_variance() {
     let invariance: f64 = (0..rows)
         .map(|r| {
             let pos = (r + n) % rows;
-            row(r).iter().zip(row(pos)).map(|(a, b)| (a - b) * (a - b)).sum::<f64>()
+            row(r)
+                .iter()
+                .zip(row(pos))
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum::<f64>()
         })
         .sum::<f64>()
         / rows as f64;
