@@ -226,3 +226,32 @@ fn clip_is_symmetric_ce() {
         "clip: iconc {got} vs classic {want}"
     );
 }
+
+/// Harmonic loss (Baek 2025, n = 1, ε = 0.1): `−log((ε + d_iy)^−1 / Σ_c (ε + d_ic)^−1)`
+/// with d the squared L2 distance to the class prototypes.
+#[test]
+fn harmonic_is_harmonic_loss() {
+    let m = load("harmonic");
+    let (b, d, c, eps) = (32usize, 16usize, 10usize, 0.1f64);
+    let f = random(b, d, 12);
+    let w = random(c, d, 13);
+    let label: Vec<i64> = (0..b).map(|i| ((i * 3) % c) as i64).collect();
+    let mut a = NpzArrays::new();
+    a.insert("embedding", NpyArray::f64(vec![b, d], f.clone()));
+    a.insert("class_embedding", NpyArray::f64(vec![c, d], w.clone()));
+    a.insert("label", NpyArray::i64(vec![b], label.clone()));
+    let mut total = 0.0;
+    for i in 0..b {
+        let fi = &f[i * d..(i + 1) * d];
+        let k: Vec<f64> = (0..c)
+            .map(|j| {
+                let wj = &w[j * d..(j + 1) * d];
+                let d2: f64 = fi.iter().zip(wj).map(|(p, q)| (p - q) * (p - q)).sum();
+                1.0 / (eps + d2)
+            })
+            .collect();
+        let y = usize::try_from(label[i]).unwrap_or(0);
+        total -= (k[y] / k.iter().sum::<f64>()).ln();
+    }
+    assert_close("harmonic", loss(&inspect(&m, &a)), total / b as f64);
+}
