@@ -69,3 +69,47 @@ fn vicreg_is_invariance_minus_twice_variance() {
         "iconc L_inf {got} vs classic {want}"
     );
 }
+
+/// PCA (cell 15): p = Identity, q σ→∞ with self included gives
+/// `L_∞ = −2 tr Cov_pop(f)`, i.e. `−2 tr(Wᵀ Σ_pop W)` for `f = x W` on centred x.
+#[test]
+fn pca_is_minus_twice_population_variance() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("methods/pca.icon");
+    let method = match check::load_method(&path) {
+        Ok((m, _)) => m,
+        Err(r) => panic!("pca.icon does not check: {:?}", r.len()),
+    };
+    let (rows, d) = (16usize, 2usize);
+    let mut rng = ChaCha8Rng::seed_from_u64(12);
+    let f: Vec<f64> = (0..rows * d)
+        .map(|_| rng.random_range(-1.0f64..1.0) as f32 as f64)
+        .collect();
+    let mut arrays = NpzArrays::new();
+    arrays.insert("embedding", NpyArray::f64(vec![rows, d], f.clone()));
+    arrays.insert(
+        "index",
+        NpyArray::i64(vec![rows], (0..rows as i64).collect()),
+    );
+    let out = match inspect_method(&method, &arrays, BackendKind::Cpu) {
+        Ok(o) => o,
+        Err(e) => panic!("inspect failed: {} {}", e.code, e.message),
+    };
+    let got = match out.get("loss").map(|a| &a.data) {
+        Some(ArrayData::F64(v)) => v[0],
+        other => panic!("no loss: {other:?}"),
+    };
+    let trace_pop: f64 = (0..d)
+        .map(|t| {
+            let mean = (0..rows).map(|i| f[i * d + t]).sum::<f64>() / rows as f64;
+            (0..rows)
+                .map(|i| (f[i * d + t] - mean).powi(2))
+                .sum::<f64>()
+                / rows as f64
+        })
+        .sum();
+    let want = -2.0 * trace_pop;
+    assert!(
+        (got - want).abs() <= 1e-5 * want.abs().max(1.0),
+        "iconc L_inf {got} vs −2 tr Cov_pop {want}"
+    );
+}
