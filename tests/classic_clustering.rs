@@ -21,10 +21,17 @@ fn kmeans_is_soft_kmeans_with_entropy_bonus() {
         Ok((m, _)) => m,
         Err(r) => panic!("kmeans.icon does not check: {:?}", r.len()),
     };
-    let (b, d, c, sigma) = (16usize, 3usize, 4usize, 1.0f64);
+    let (b, d, c, sigma) = (
+        16usize,
+        width(&method, "x"),
+        width(&method, "cluster"),
+        gaussian_sigma(&method),
+    );
     let mut rng = ChaCha8Rng::seed_from_u64(7);
+    // Small inputs keep every p_ij above rkl's 1e-10 clamp, where the
+    // identity is exact (spec §7.10), whatever the file's σ and width.
     let x: Vec<f64> = (0..b * d)
-        .map(|_| rng.random_range(-1.0f64..1.0) as f32 as f64)
+        .map(|_| (rng.random_range(-1.0f64..1.0) * 0.1) as f32 as f64)
         .collect();
     // φ: softmax of random logits, rounded to f32 then renormalized in f64
     let mut phi: Vec<f64> = Vec::with_capacity(b * c);
@@ -95,7 +102,12 @@ fn dcd_kl_value_is_knn_graph_kl() {
         Ok((m, _)) => m,
         Err(r) => panic!("dcd.icon does not check: {:?}", r.len()),
     };
-    let (b, d, c, k) = (24usize, 3usize, 4usize, 10usize);
+    let (b, d, c, k) = (
+        24usize,
+        width(&method, "x"),
+        width(&method, "cluster"),
+        10usize,
+    );
     let mut rng = ChaCha8Rng::seed_from_u64(21);
     let x: Vec<f64> = (0..b * d)
         .map(|_| rng.random_range(-1.0f64..1.0) as f32 as f64)
@@ -142,4 +154,28 @@ fn dcd_kl_value_is_knn_graph_kl() {
         (got - want).abs() <= 1e-5 * want.abs().max(1.0),
         "kl_value {got} vs DCD KL(P/N‖Q/N) {want}"
     );
+}
+
+/// The fixed width of `key` in the checked method (its last dimension), so
+/// the batch matches what `inspect` expects of the std-lib file.
+fn width(m: &iconc::ir::Method, key: &str) -> usize {
+    m.keys
+        .iter()
+        .find(|k| k.name == key)
+        .and_then(|k| match k.shape.last() {
+            Some(iconc::ir::Dim::Fixed(n)) => Some(*n),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("{} has no fixed-width key `{key}`", m.name))
+}
+
+/// σ of the std-lib file's Gaussian p (the identity depends on it).
+fn gaussian_sigma(m: &iconc::ir::Method) -> f64 {
+    match &m.p {
+        iconc::ir::KernelExpr::Kernel {
+            kernel: iconc::ir::Kernel::Gaussian { sigma: Some(s), .. },
+            ..
+        } => *s,
+        other => panic!("{}: p is not a fixed-σ Gaussian: {other:?}", m.name),
+    }
 }

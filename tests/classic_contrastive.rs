@@ -87,7 +87,7 @@ fn logsumexp(v: impl Iterator<Item = f64> + Clone) -> f64 {
 #[test]
 fn simclr_is_nt_xent() {
     let m = load("simclr");
-    let (n, d, tau) = (8usize, 16usize, 0.5f64);
+    let (n, d, tau) = (8usize, width(&m, "embedding"), 0.5f64);
     let x = random(2 * n, d, 1);
     let index: Vec<i64> = (0..2 * n).map(|r| (r % n) as i64).collect();
     let mut a = NpzArrays::new();
@@ -111,7 +111,7 @@ fn simclr_is_nt_xent() {
 #[test]
 fn supervised_ce_is_softmax_ce() {
     let m = load("supervised_ce");
-    let (b, d, c) = (32usize, 16usize, 10usize);
+    let (b, d, c) = (32usize, width(&m, "embedding"), 10usize);
     let f = random(b, d, 2);
     let w = random(c, d, 3);
     let label: Vec<i64> = (0..b).map(|i| ((i * 7) % c) as i64).collect();
@@ -133,7 +133,7 @@ fn supervised_ce_is_softmax_ce() {
 #[test]
 fn supcon_is_l_sup_out() {
     let m = load("supcon");
-    let (b, d, tau) = (16usize, 8usize, 0.1f64);
+    let (b, d, tau) = (16usize, width(&m, "embedding"), 0.1f64);
     let x = random(b, d, 4);
     // label 5 appears once: an anchor with no positive.
     let label: Vec<i64> = (0..b)
@@ -163,7 +163,7 @@ fn supcon_is_l_sup_out() {
 #[test]
 fn tsne_q_is_normalized_cauchy() {
     let m = load("tsne");
-    let (b, f, d) = (12usize, 5usize, 2usize);
+    let (b, f, d) = (12usize, width(&m, "x"), width(&m, "embedding"));
     let x = random(b, f, 5);
     let y = random(b, d, 6);
     let mut a = NpzArrays::new();
@@ -202,7 +202,7 @@ fn tsne_q_is_normalized_cauchy() {
 #[test]
 fn clip_is_symmetric_ce() {
     let m = load("clip");
-    let (n, d) = (8usize, 16usize);
+    let (n, d) = (8usize, width(&m, "embedding"));
     let sigma: f64 = 0.1870829;
     let tau = (2.0 * sigma * sigma) as f32 as f64;
     let u = random(n, d, 8);
@@ -232,7 +232,7 @@ fn clip_is_symmetric_ce() {
 #[test]
 fn harmonic_is_harmonic_loss() {
     let m = load("harmonic");
-    let (b, d, c, eps) = (32usize, 16usize, 10usize, 0.1f64);
+    let (b, d, c, eps) = (32usize, width(&m, "embedding"), 10usize, 0.1f64);
     let f = random(b, d, 12);
     let w = random(c, d, 13);
     let label: Vec<i64> = (0..b).map(|i| ((i * 3) % c) as i64).collect();
@@ -254,4 +254,17 @@ fn harmonic_is_harmonic_loss() {
         total -= (k[y] / k.iter().sum::<f64>()).ln();
     }
     assert_close("harmonic", loss(&inspect(&m, &a)), total / b as f64);
+}
+
+/// The fixed width of `key` in the checked method (its last dimension), so
+/// the batch matches what `inspect` expects of the std-lib file.
+fn width(m: &iconc::ir::Method, key: &str) -> usize {
+    m.keys
+        .iter()
+        .find(|k| k.name == key)
+        .and_then(|k| match k.shape.last() {
+            Some(iconc::ir::Dim::Fixed(n)) => Some(*n),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("{} has no fixed-width key `{key}`", m.name))
 }

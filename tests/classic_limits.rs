@@ -20,7 +20,7 @@ fn vicreg_is_invariance_minus_twice_variance() {
         Ok((m, _)) => m,
         Err(r) => panic!("vicreg.icon does not check: {:?}", r.len()),
     };
-    let (n, d) = (8usize, 3usize);
+    let (n, d) = (8usize, width(&method, "embedding"));
     let rows = 2 * n;
     let mut rng = ChaCha8Rng::seed_from_u64(11);
     let f: Vec<f64> = (0..rows * d)
@@ -112,4 +112,17 @@ fn pca_is_minus_twice_population_variance() {
         (got - want).abs() <= 1e-5 * want.abs().max(1.0),
         "iconc L_inf {got} vs −2 tr Cov_pop {want}"
     );
+}
+
+/// The fixed width of `key` in the checked method (its last dimension), so
+/// the batch matches what `inspect` expects of the std-lib file.
+fn width(m: &iconc::ir::Method, key: &str) -> usize {
+    m.keys
+        .iter()
+        .find(|k| k.name == key)
+        .and_then(|k| match k.shape.last() {
+            Some(iconc::ir::Dim::Fixed(n)) => Some(*n),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("{} has no fixed-width key `{key}`", m.name))
 }

@@ -86,8 +86,6 @@ pub(crate) fn run(args: Args) -> i32 {
             .unwrap_or_else(|| PathBuf::from(".")),
         (None, None) => PathBuf::from("."),
     };
-    // `Graph(path = …)` is relative to the method file; the loss has no base dir.
-    crate::runtime::kernels::graph::resolve_graph_paths(&mut method, &base_dir);
     let options = RunOptions {
         out: args.out.clone(),
         resume: args.resume.clone(),

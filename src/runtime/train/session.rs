@@ -217,6 +217,12 @@ pub fn run_method<B: AutodiffBackend, L: LossFamily<B>>(
     opts: &RunOptions,
     device: &B::Device,
 ) -> Result<RunSummary, Diagnostic> {
+    // `Graph(path = …)` is relative to the method file; the loss has no base dir.
+    let mut resolved = method.clone();
+    // An absolute base keeps this idempotent when a resumed run resolves again.
+    let base = std::fs::canonicalize(&opts.base_dir).unwrap_or_else(|_| opts.base_dir.clone());
+    crate::runtime::kernels::graph::resolve_graph_paths(&mut resolved, &base);
+    let method = &resolved;
     let dataset = data::load(&method.data, &opts.base_dir)?;
     let (train_ds, test_ds) = data::split(dataset, method.data.holdout);
     if train_ds.n == 0 {
