@@ -6,21 +6,18 @@
 //! Decision: the reported `loss` is the row mean of KL(q_i‖p_i) (R = B rows),
 //! so the identity is checked on `B · loss`. Tolerance 1e-5 relative (f32 CPU).
 
-use iconc::check;
 use iconc::data::npz::{ArrayData, NpyArray, NpzArrays};
 use iconc::runtime::backend::BackendKind;
 use iconc::runtime::inspect::inspect_method;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use std::path::Path;
+
+mod classic_support;
+use classic_support::{load_stdlib, width};
 
 #[test]
 fn kmeans_is_soft_kmeans_with_entropy_bonus() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("methods/kmeans.icon");
-    let method = match check::load_method(&path) {
-        Ok((m, _)) => m,
-        Err(r) => panic!("kmeans.icon does not check: {:?}", r.len()),
-    };
+    let method = load_stdlib("kmeans");
     let (b, d, c, sigma) = (
         16usize,
         width(&method, "x"),
@@ -97,11 +94,7 @@ fn kmeans_is_soft_kmeans_with_entropy_bonus() {
 /// (self included, as in K-Means), `kl_value = (1/N) Σ_ij P_ij log(P_ij/Q_ij)`.
 #[test]
 fn dcd_kl_value_is_knn_graph_kl() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("methods/dcd.icon");
-    let method = match check::load_method(&path) {
-        Ok((m, _)) => m,
-        Err(r) => panic!("dcd.icon does not check: {:?}", r.len()),
-    };
+    let method = load_stdlib("dcd");
     let (b, d, c, k) = (
         24usize,
         width(&method, "x"),
@@ -154,19 +147,6 @@ fn dcd_kl_value_is_knn_graph_kl() {
         (got - want).abs() <= 1e-5 * want.abs().max(1.0),
         "kl_value {got} vs DCD KL(P/N‖Q/N) {want}"
     );
-}
-
-/// The fixed width of `key` in the checked method (its last dimension), so
-/// the batch matches what `inspect` expects of the std-lib file.
-fn width(m: &iconc::ir::Method, key: &str) -> usize {
-    m.keys
-        .iter()
-        .find(|k| k.name == key)
-        .and_then(|k| match k.shape.last() {
-            Some(iconc::ir::Dim::Fixed(n)) => Some(*n),
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("{} has no fixed-width key `{key}`", m.name))
 }
 
 /// σ of the std-lib file's Gaussian p (the identity depends on it).

@@ -5,28 +5,20 @@
 //!
 //! Tolerance: 1e-5 relative — inspect runs on the CPU backend in f32 (§7).
 
-use iconc::check;
 use iconc::data::npz::{ArrayData, NpyArray, NpzArrays};
 use iconc::ir;
 use iconc::runtime::backend::BackendKind;
 use iconc::runtime::inspect::inspect_method;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use std::path::Path;
+
+mod classic_support;
+use classic_support::{load_stdlib, width};
 
 const RTOL: f64 = 1e-5;
 
 fn load(name: &str) -> ir::Method {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("methods")
-        .join(format!("{name}.icon"));
-    match check::load_method(&path) {
-        Ok((m, _)) => m,
-        Err(r) => panic!(
-            "{name}.icon does not check: {:?}",
-            r.iter().map(|r| &r.diagnostic.message).collect::<Vec<_>>()
-        ),
-    }
+    load_stdlib(name)
 }
 
 /// Row-major rows×cols matrix, uniform in [-1, 1), values rounded to f32 so
@@ -254,17 +246,4 @@ fn harmonic_is_harmonic_loss() {
         total -= (k[y] / k.iter().sum::<f64>()).ln();
     }
     assert_close("harmonic", loss(&inspect(&m, &a)), total / b as f64);
-}
-
-/// The fixed width of `key` in the checked method (its last dimension), so
-/// the batch matches what `inspect` expects of the std-lib file.
-fn width(m: &iconc::ir::Method, key: &str) -> usize {
-    m.keys
-        .iter()
-        .find(|k| k.name == key)
-        .and_then(|k| match k.shape.last() {
-            Some(iconc::ir::Dim::Fixed(n)) => Some(*n),
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("{} has no fixed-width key `{key}`", m.name))
 }

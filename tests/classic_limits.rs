@@ -5,21 +5,18 @@
 //! mappers), so the Normalize() stage of the file is not applied; the identity
 //! holds for any f. Tolerance 1e-5 relative (f32 CPU backend).
 
-use iconc::check;
 use iconc::data::npz::{ArrayData, NpyArray, NpzArrays};
 use iconc::runtime::backend::BackendKind;
 use iconc::runtime::inspect::inspect_method;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use std::path::Path;
+
+mod classic_support;
+use classic_support::{load_stdlib, width};
 
 #[test]
 fn vicreg_is_invariance_minus_twice_variance() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("methods/vicreg.icon");
-    let method = match check::load_method(&path) {
-        Ok((m, _)) => m,
-        Err(r) => panic!("vicreg.icon does not check: {:?}", r.len()),
-    };
+    let method = load_stdlib("vicreg");
     let (n, d) = (8usize, width(&method, "embedding"));
     let rows = 2 * n;
     let mut rng = ChaCha8Rng::seed_from_u64(11);
@@ -74,11 +71,7 @@ fn vicreg_is_invariance_minus_twice_variance() {
 /// `L_∞ = −2 tr Cov_pop(f)`, i.e. `−2 tr(Wᵀ Σ_pop W)` for `f = x W` on centred x.
 #[test]
 fn pca_is_minus_twice_population_variance() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("methods/pca.icon");
-    let method = match check::load_method(&path) {
-        Ok((m, _)) => m,
-        Err(r) => panic!("pca.icon does not check: {:?}", r.len()),
-    };
+    let method = load_stdlib("pca");
     let (rows, d) = (16usize, 2usize);
     let mut rng = ChaCha8Rng::seed_from_u64(12);
     let f: Vec<f64> = (0..rows * d)
@@ -112,17 +105,4 @@ fn pca_is_minus_twice_population_variance() {
         (got - want).abs() <= 1e-5 * want.abs().max(1.0),
         "iconc L_inf {got} vs −2 tr Cov_pop {want}"
     );
-}
-
-/// The fixed width of `key` in the checked method (its last dimension), so
-/// the batch matches what `inspect` expects of the std-lib file.
-fn width(m: &iconc::ir::Method, key: &str) -> usize {
-    m.keys
-        .iter()
-        .find(|k| k.name == key)
-        .and_then(|k| match k.shape.last() {
-            Some(iconc::ir::Dim::Fixed(n)) => Some(*n),
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("{} has no fixed-width key `{key}`", m.name))
 }
