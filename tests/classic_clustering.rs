@@ -30,22 +30,8 @@ fn kmeans_is_soft_kmeans_with_entropy_bonus() {
     let x: Vec<f64> = (0..b * d)
         .map(|_| (rng.random_range(-1.0f64..1.0) * 0.1) as f32 as f64)
         .collect();
-    // φ: softmax of random logits, rounded to f32 then renormalized in f64
-    let mut phi: Vec<f64> = Vec::with_capacity(b * c);
-    for _ in 0..b {
-        let e: Vec<f64> = (0..c)
-            .map(|_| rng.random_range(-2.0f64..2.0).exp())
-            .collect();
-        let s: f64 = e.iter().sum();
-        phi.extend(e.iter().map(|v| (v / s) as f32 as f64));
-    }
-    let mut arrays = NpzArrays::new();
-    arrays.insert("x", NpyArray::f64(vec![b, d], x.clone()));
-    arrays.insert("cluster", NpyArray::f64(vec![b, c], phi.clone()));
-    let out = match inspect_method(&method, &arrays, BackendKind::Cpu) {
-        Ok(o) => o,
-        Err(e) => panic!("inspect failed: {} {}", e.code, e.message),
-    };
+    let phi = random_phi(&mut rng, b, c);
+    let out = inspect_batch(&method, &x, d, &phi, c);
     let loss = match out.get("loss").map(|a| &a.data) {
         Some(ArrayData::F64(v)) => v[0],
         other => panic!("no loss: {other:?}"),
@@ -105,21 +91,8 @@ fn dcd_kl_value_is_knn_graph_kl() {
     let x: Vec<f64> = (0..b * d)
         .map(|_| rng.random_range(-1.0f64..1.0) as f32 as f64)
         .collect();
-    let mut phi: Vec<f64> = Vec::with_capacity(b * c);
-    for _ in 0..b {
-        let e: Vec<f64> = (0..c)
-            .map(|_| rng.random_range(-2.0f64..2.0).exp())
-            .collect();
-        let s: f64 = e.iter().sum();
-        phi.extend(e.iter().map(|v| (v / s) as f32 as f64));
-    }
-    let mut arrays = NpzArrays::new();
-    arrays.insert("x", NpyArray::f64(vec![b, d], x.clone()));
-    arrays.insert("cluster", NpyArray::f64(vec![b, c], phi.clone()));
-    let out = match inspect_method(&method, &arrays, BackendKind::Cpu) {
-        Ok(o) => o,
-        Err(e) => panic!("inspect failed: {} {}", e.code, e.message),
-    };
+    let phi = random_phi(&mut rng, b, c);
+    let out = inspect_batch(&method, &x, d, &phi, c);
     let got = match out.get("kl_value").map(|a| &a.data) {
         Some(ArrayData::F64(v)) => v[0],
         other => panic!("no kl_value: {other:?}"),
@@ -157,5 +130,36 @@ fn gaussian_sigma(m: &iconc::ir::Method) -> f64 {
             ..
         } => *s,
         other => panic!("{}: p is not a fixed-σ Gaussian: {other:?}", m.name),
+    }
+}
+
+/// φ: b rows of a softmax of random logits, rounded to f32 (as the backend sees them).
+fn random_phi(rng: &mut ChaCha8Rng, b: usize, c: usize) -> Vec<f64> {
+    let mut phi = Vec::with_capacity(b * c);
+    for _ in 0..b {
+        let e: Vec<f64> = (0..c)
+            .map(|_| rng.random_range(-2.0f64..2.0).exp())
+            .collect();
+        let s: f64 = e.iter().sum();
+        phi.extend(e.iter().map(|v| (v / s) as f32 as f64));
+    }
+    phi
+}
+
+/// `inspect` of the method on `x` (b×d) and cluster probabilities `phi` (b×c).
+fn inspect_batch(
+    method: &iconc::ir::Method,
+    x: &[f64],
+    d: usize,
+    phi: &[f64],
+    c: usize,
+) -> NpzArrays {
+    let b = phi.len() / c;
+    let mut arrays = NpzArrays::new();
+    arrays.insert("x", NpyArray::f64(vec![b, d], x.to_vec()));
+    arrays.insert("cluster", NpyArray::f64(vec![b, c], phi.to_vec()));
+    match inspect_method(method, &arrays, BackendKind::Cpu) {
+        Ok(o) => o,
+        Err(e) => panic!("inspect failed: {} {}", e.code, e.message),
     }
 }
