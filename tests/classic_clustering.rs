@@ -1,19 +1,21 @@
-//! The K-Means std-lib file (`methods/kmeans.icon`) satisfies the spec §5
-//! cell 32 identity on a fixed random batch through `inspect_method`:
+//! The clustering std-lib files (spec §5 row 5) through `inspect_method` on a
+//! fixed random batch, against their identities written out in plain f64:
+//! K-Means (cell 32)
 //! `Σ_i KL(q_i‖p_i) = (1/σ²) Σ_ic φ_ic‖x_i − μ_c‖² − Σ_i H(q_i) + Σ_i log Z_i`,
-//! with the right side computed here in plain f64.
+//! Normalized Cuts (cell 34), DCD (cell 35) and InfoNCE clustering (cell 36).
 //!
 //! Decision: the reported `loss` is the row mean of KL(q_i‖p_i) (R = B rows),
-//! so the identity is checked on `B · loss`. Tolerance 1e-5 relative (f32 CPU).
+//! so the rkl identities are checked on `B · loss`. Tolerance 1e-5 relative
+//! (f32 CPU).
 
-use iconc::data::npz::{ArrayData, NpyArray, NpzArrays};
-use iconc::runtime::backend::BackendKind;
-use iconc::runtime::inspect::inspect_method;
+use iconc::data::npz::{NpyArray, NpzArrays};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 mod classic_support;
-use classic_support::{load_stdlib, width};
+use classic_support::{
+    assert_all_close, assert_close, inspect, load_stdlib, loss, read_edges, sq_dist, values, width,
+};
 
 #[test]
 fn kmeans_is_soft_kmeans_with_entropy_bonus() {
@@ -31,14 +33,9 @@ fn kmeans_is_soft_kmeans_with_entropy_bonus() {
         .map(|_| (rng.random_range(-1.0f64..1.0) * 0.1) as f32 as f64)
         .collect();
     let phi = random_phi(&mut rng, b, c);
-    let out = inspect_batch(&method, &x, d, &phi, c);
-    let loss = match out.get("loss").map(|a| &a.data) {
-        Some(ArrayData::F64(v)) => v[0],
-        other => panic!("no loss: {other:?}"),
-    };
+    let loss = loss(&inspect_batch(&method, &x, d, &phi, c));
 
     let row = |i: usize| &x[i * d..(i + 1) * d];
-    let sq = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(p, q)| (p - q) * (p - q)).sum::<f64>();
     let n: Vec<f64> = (0..c)
         .map(|k| (0..b).map(|i| phi[i * c + k]).sum())
         .collect();
@@ -51,7 +48,7 @@ fn kmeans_is_soft_kmeans_with_entropy_bonus() {
         .collect();
     let within: f64 = (0..b)
         .flat_map(|i| (0..c).map(move |k| (i, k)))
-        .map(|(i, k)| phi[i * c + k] * sq(row(i), &mu[k]))
+        .map(|(i, k)| phi[i * c + k] * sq_dist(row(i), &mu[k]))
         .sum();
     let mut entropy = 0.0;
     let mut log_z = 0.0;
@@ -63,16 +60,12 @@ fn kmeans_is_soft_kmeans_with_entropy_bonus() {
             }
         }
         log_z += (0..b)
-            .map(|j| (-sq(row(i), row(j)) / (2.0 * sigma * sigma)).exp())
+            .map(|j| (-sq_dist(row(i), row(j)) / (2.0 * sigma * sigma)).exp())
             .sum::<f64>()
             .ln();
     }
     let want = within / (sigma * sigma) - entropy + log_z;
-    let got = loss * b as f64;
-    assert!(
-        (got - want).abs() <= 1e-5 * want.abs().max(1.0),
-        "B·loss {got} vs identity {want}"
-    );
+    assert_close("kmeans B·loss", loss * b as f64, want);
 }
 
 /// DCD (spec §5 cell 35): with p the directed 10-NN graph (uniform 1/k over
@@ -92,13 +85,8 @@ fn dcd_kl_value_is_knn_graph_kl() {
         .map(|_| rng.random_range(-1.0f64..1.0) as f32 as f64)
         .collect();
     let phi = random_phi(&mut rng, b, c);
-    let out = inspect_batch(&method, &x, d, &phi, c);
-    let got = match out.get("kl_value").map(|a| &a.data) {
-        Some(ArrayData::F64(v)) => v[0],
-        other => panic!("no kl_value: {other:?}"),
-    };
+    let got = values(&inspect_batch(&method, &x, d, &phi, c), "kl_value")[0];
     let row = |i: usize| &x[i * d..(i + 1) * d];
-    let sq = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(p, q)| (p - q) * (p - q)).sum::<f64>();
     let n: Vec<f64> = (0..c)
         .map(|t| (0..b).map(|i| phi[i * c + t]).sum())
         .collect();
@@ -106,7 +94,7 @@ fn dcd_kl_value_is_knn_graph_kl() {
     for i in 0..b {
         let mut others: Vec<(f64, usize)> = (0..b)
             .filter(|&j| j != i)
-            .map(|j| (sq(row(i), row(j)), j))
+            .map(|j| (sq_dist(row(i), row(j)), j))
             .collect();
         others.sort_by(|a, b| a.0.total_cmp(&b.0));
         for &(_, j) in others.iter().take(k) {
@@ -115,11 +103,93 @@ fn dcd_kl_value_is_knn_graph_kl() {
             total += p * (p / q).ln();
         }
     }
-    let want = total / b as f64;
-    assert!(
-        (got - want).abs() <= 1e-5 * want.abs().max(1.0),
-        "kl_value {got} vs DCD KL(P/N‖Q/N) {want}"
+    assert_close("dcd kl_value = KL(P/N‖Q/N)", got, total / b as f64);
+}
+
+/// Normalized Cuts (Shi 2000, cell 34): with p_ij = softmax_j(w_ij/deg_j)
+/// (self included) and the degree-weighted q_ij = Σ_c φ_ic φ_jc deg_j / vol_c,
+/// `Σ_i KL(q_i‖p_i) = NCut_soft − C − Σ_i H(q_i) + Σ_i log Z_i`, where
+/// `NCut_soft = Σ_c (1 − φ_cᵀWφ_c / vol_c)`, `vol_c = Σ_k φ_kc deg_k`. W is
+/// the batch block of the file's graph; deg are its global degrees (§2.4).
+#[test]
+fn ncuts_is_soft_normalized_cut() {
+    let method = load_stdlib("ncuts");
+    let c = width(&method, "cluster");
+    let g = read_edges("digits_knn10.edges");
+    let idx = g.connected_batch(7, 30);
+    let b = idx.len();
+    let mut rng = ChaCha8Rng::seed_from_u64(23);
+    let phi = random_phi(&mut rng, b, c);
+    let mut arrays = NpzArrays::new();
+    arrays.insert(
+        "index",
+        NpyArray::i64(vec![b], idx.iter().map(|&i| i as i64).collect()),
     );
+    arrays.insert("cluster", NpyArray::f64(vec![b, c], phi.clone()));
+    let out = inspect(&method, &arrays);
+    let w = |i: usize, j: usize| g.w(idx[i], idx[j]);
+    let deg: Vec<f64> = idx.iter().map(|&i| g.degree[i]).collect();
+    let f = |i: usize, t: usize| phi[i * c + t];
+    let mut p = vec![0.0; b * b];
+    let mut log_z = 0.0;
+    for i in 0..b {
+        let e: Vec<f64> = (0..b).map(|j| (w(i, j) / deg[j]).exp()).collect();
+        let z: f64 = e.iter().sum();
+        log_z += z.ln();
+        (0..b).for_each(|j| p[i * b + j] = e[j] / z);
+    }
+    assert_all_close("ncuts p", &values(&out, "p"), &p);
+    let vol: Vec<f64> = (0..c)
+        .map(|t| (0..b).map(|k| f(k, t) * deg[k]).sum())
+        .collect();
+    let ncut: f64 = (0..c)
+        .map(|t| {
+            let assoc: f64 = (0..b * b)
+                .map(|ij| f(ij / b, t) * w(ij / b, ij % b) * f(ij % b, t))
+                .sum();
+            1.0 - assoc / vol[t]
+        })
+        .sum();
+    let entropy: f64 = (0..b * b)
+        .map(|ij| {
+            let (i, j) = (ij / b, ij % b);
+            let q: f64 = (0..c).map(|t| f(i, t) * f(j, t) * deg[j] / vol[t]).sum();
+            -q * q.ln()
+        })
+        .sum();
+    let want = ncut - c as f64 - entropy + log_z;
+    assert_close("ncuts B·loss", loss(&out) * b as f64, want);
+}
+
+/// InfoNCE clustering (cell 36): augmented views should share clusters,
+/// `L = −(1/B) Σ_i log Σ_c φ_ic φ_{i⁺c} / n_c`, `n_c = Σ_k φ_kc` (self kept in q).
+#[test]
+fn infonce_clustering_is_view_co_membership() {
+    let method = load_stdlib("infonce_clustering");
+    let (n, c) = (8usize, width(&method, "cluster"));
+    let b = 2 * n;
+    let mut rng = ChaCha8Rng::seed_from_u64(25);
+    let phi = random_phi(&mut rng, b, c);
+    let mut arrays = NpzArrays::new();
+    arrays.insert(
+        "index",
+        NpyArray::i64(vec![b], (0..b).map(|r| (r % n) as i64).collect()),
+    );
+    arrays.insert("cluster", NpyArray::f64(vec![b, c], phi.clone()));
+    let mass: Vec<f64> = (0..c)
+        .map(|t| (0..b).map(|k| phi[k * c + t]).sum())
+        .collect();
+    let want = -(0..b)
+        .map(|i| {
+            let pos = (i + n) % b;
+            (0..c)
+                .map(|t| phi[i * c + t] * phi[pos * c + t] / mass[t])
+                .sum::<f64>()
+                .ln()
+        })
+        .sum::<f64>()
+        / b as f64;
+    assert_close("infonce_clustering", loss(&inspect(&method, &arrays)), want);
 }
 
 /// σ of the std-lib file's Gaussian p (the identity depends on it).
@@ -158,8 +228,5 @@ fn inspect_batch(
     let mut arrays = NpzArrays::new();
     arrays.insert("x", NpyArray::f64(vec![b, d], x.to_vec()));
     arrays.insert("cluster", NpyArray::f64(vec![b, c], phi.to_vec()));
-    match inspect_method(method, &arrays, BackendKind::Cpu) {
-        Ok(o) => o,
-        Err(e) => panic!("inspect failed: {} {}", e.code, e.message),
-    }
+    inspect(method, &arrays)
 }
