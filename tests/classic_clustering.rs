@@ -14,7 +14,8 @@ use rand_chacha::ChaCha8Rng;
 
 mod classic_support;
 use classic_support::{
-    assert_all_close, assert_close, inspect, load_stdlib, loss, read_edges, sq_dist, values, width,
+    assert_all_close, assert_close, inspect, load_stdlib, loss, matrix, normalize_rows, read_edges,
+    sq_dist, values, width,
 };
 
 #[test]
@@ -130,14 +131,9 @@ fn ncuts_is_soft_normalized_cut() {
     let w = |i: usize, j: usize| g.w(idx[i], idx[j]);
     let deg: Vec<f64> = idx.iter().map(|&i| g.degree[i]).collect();
     let f = |i: usize, t: usize| phi[i * c + t];
-    let mut p = vec![0.0; b * b];
-    let mut log_z = 0.0;
-    for i in 0..b {
-        let e: Vec<f64> = (0..b).map(|j| (w(i, j) / deg[j]).exp()).collect();
-        let z: f64 = e.iter().sum();
-        log_z += z.ln();
-        (0..b).for_each(|j| p[i * b + j] = e[j] / z);
-    }
+    let mut p = matrix(b, |i, j| (w(i, j) / deg[j]).exp());
+    let log_z: f64 = p.chunks(b).map(|z| z.iter().sum::<f64>().ln()).sum();
+    normalize_rows(&mut p, b);
     assert_all_close("ncuts p", &values(&out, "p"), &p);
     let vol: Vec<f64> = (0..c)
         .map(|t| (0..b).map(|k| f(k, t) * deg[k]).sum())

@@ -15,23 +15,20 @@ use iconc::data::npz::{NpyArray, NpzArrays};
 mod classic_support;
 use classic_support::{
     assert_close, assert_close_tol, contrastive, cosine, dot, inspect, load_stdlib as load,
-    logsumexp, loss, normalized, random, rows, sq_dist, values, width,
+    logsumexp, loss, normalized, random, random_keys, rows, sq_dist, values, width,
 };
 
 /// `loss` of an Augmentation cell (p uniform over the other views of the same
 /// source) on V views of N sources in the §2.4 layout (`index` = r mod N),
 /// against the multi-positive CE with log-kernel `s` over C_i = {k ≠ i}.
 fn assert_views_loss(name: &str, views: usize, n: usize, seed: u64, s: fn(&[f64], &[f64]) -> f64) {
-    let m = load(name);
-    let (b, d) = (views * n, width(&m, "embedding"));
-    let x = random(b, d, seed);
-    let mut a = NpzArrays::new();
-    a.insert("embedding", NpyArray::f64(vec![b, d], x.clone()));
+    let (m, b) = (load(name), views * n);
+    let (mut a, f) = random_keys(&m, &["embedding"], b, seed);
     a.insert(
         "index",
         NpyArray::i64(vec![b], (0..b).map(|r| (r % n) as i64).collect()),
     );
-    let f = rows(&x, d);
+    let f = &f[0];
     let want = contrastive(
         b,
         |i, k| s(&f[i], &f[k]),
@@ -166,21 +163,17 @@ fn tsne_q_is_normalized_cauchy() {
 /// `(CE(Λ) + CE(Λᵀ))/2` with `Λ = û v̂ᵀ/τ` for a two-key cross-modal cell
 /// (rows of `keys[0]` paired with the same row of `keys[1]`).
 fn assert_cross_modal_ce(name: &str, keys: [&str; 2], tau: f64, seed: u64, rtol: f64) {
-    let m = load(name);
-    let (n, d) = (8usize, width(&m, keys[0]));
-    let (u, v) = (random(n, d, seed), random(n, d, seed + 1));
-    let mut a = NpzArrays::new();
-    a.insert(keys[0], NpyArray::f64(vec![n, d], u.clone()));
-    a.insert(keys[1], NpyArray::f64(vec![n, d], v.clone()));
+    let (m, n) = (load(name), 8usize);
+    let (mut a, uv) = random_keys(&m, &keys, n, seed);
     a.insert("index", NpyArray::i64(vec![n], (0..n as i64).collect()));
-    let (u, v) = (normalized(&u, d), normalized(&v, d));
     let ce = |a: &[Vec<f64>], b: &[Vec<f64>]| -> f64 {
+        let logit = |i: usize, j: usize| cosine(&a[i], &b[j]) / tau;
         (0..n)
-            .map(|i| logsumexp((0..n).map(|j| dot(&a[i], &b[j]) / tau)) - dot(&a[i], &b[i]) / tau)
+            .map(|i| logsumexp((0..n).map(|j| logit(i, j))) - logit(i, i))
             .sum::<f64>()
             / n as f64
     };
-    let want = (ce(&u, &v) + ce(&v, &u)) / 2.0;
+    let want = (ce(&uv[0], &uv[1]) + ce(&uv[1], &uv[0])) / 2.0;
     assert_close_tol(name, loss(&inspect(&m, &a)), want, rtol);
 }
 

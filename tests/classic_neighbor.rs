@@ -13,8 +13,8 @@ use iconc::ir::Method;
 
 mod classic_support;
 use classic_support::{
-    assert_all_close, assert_close, contrastive, cosine, inspect, load_stdlib, loss, mean_entropy,
-    random, read_edges, rows, soft_ce, sq_dist, values, width,
+    assert_all_close, assert_close, contrastive, cosine, inspect, load_stdlib, loss, matrix,
+    mean_entropy, normalize_rows, random_keys, read_edges, soft_ce, sq_dist, values,
 };
 
 /// log of SNE's Gaussian q kernel with σ = 1/√2: `−‖f_i − f_j‖²`.
@@ -130,15 +130,16 @@ fn knn_p(x: &[Vec<f64>], k: usize) -> Vec<f64> {
     p
 }
 
-/// An N×`width(x)` random `x` and N×2 random `embedding` for the table-based
-/// neighbor embeddings (p on x, q on embedding).
-fn x_and_embedding(m: &Method, n: usize, seed: u64) -> (NpzArrays, Vec<Vec<f64>>, Vec<Vec<f64>>) {
-    let (fx, d) = (width(m, "x"), width(m, "embedding"));
-    let (x, f) = (random(n, fx, seed), random(n, d, seed + 1));
-    let mut a = NpzArrays::new();
-    a.insert("x", NpyArray::f64(vec![n, fx], x.clone()));
-    a.insert("embedding", NpyArray::f64(vec![n, d], f.clone()));
-    (a, rows(&x, fx), rows(&f, d))
+/// A random batch of `n` rows for the keys p and q read, p's first.
+fn batch(
+    m: &Method,
+    keys: [&str; 2],
+    n: usize,
+    seed: u64,
+) -> (NpzArrays, Vec<Vec<f64>>, Vec<Vec<f64>>) {
+    let (a, mut r) = random_keys(m, &keys, n, seed);
+    let f = r.pop().unwrap_or_default();
+    (a, r.pop().unwrap_or_default(), f)
 }
 
 /// SNE (Hinton 2002): the conditional SNE cost with perplexity-30 P and a
@@ -146,7 +147,7 @@ fn x_and_embedding(m: &Method, n: usize, seed: u64) -> (NpzArrays, Vec<Vec<f64>>
 #[test]
 fn sne_is_conditional_sne_cost() {
     let m = load_stdlib("sne");
-    let (a, x, f) = x_and_embedding(&m, 40, 31);
+    let (a, x, f) = batch(&m, ["x", "embedding"], 40, 31);
     assert_conditional_kl(&m, &a, &f, &perplexity_p(&x, 30.0), gaussian);
 }
 
@@ -155,7 +156,7 @@ fn sne_is_conditional_sne_cost() {
 #[test]
 fn tsne_is_conditional_tsne_cost() {
     let m = load_stdlib("tsne");
-    let (a, x, f) = x_and_embedding(&m, 40, 33);
+    let (a, x, f) = batch(&m, ["x", "embedding"], 40, 33);
     assert_conditional_kl(&m, &a, &f, &perplexity_p(&x, 30.0), cauchy);
 }
 
@@ -163,7 +164,7 @@ fn tsne_is_conditional_tsne_cost() {
 #[test]
 fn sne_uniform_is_knn_cross_entropy() {
     let m = load_stdlib("sne_uniform");
-    let (a, x, f) = x_and_embedding(&m, 24, 35);
+    let (a, x, f) = batch(&m, ["x", "embedding"], 24, 35);
     assert_conditional_kl(&m, &a, &f, &knn_p(&x, 15), gaussian);
 }
 
@@ -171,7 +172,7 @@ fn sne_uniform_is_knn_cross_entropy() {
 #[test]
 fn tsne_uniform_is_knn_cross_entropy() {
     let m = load_stdlib("tsne_uniform");
-    let (a, x, f) = x_and_embedding(&m, 24, 37);
+    let (a, x, f) = batch(&m, ["x", "embedding"], 24, 37);
     assert_conditional_kl(&m, &a, &f, &knn_p(&x, 15), cauchy);
 }
 
@@ -181,25 +182,15 @@ fn tsne_uniform_is_knn_cross_entropy() {
 fn graph_batch(m: &Method, seed: u64) -> (NpzArrays, Vec<Vec<f64>>, Vec<f64>) {
     let g = read_edges("digits_knn10.edges");
     let idx = g.connected_batch(seed as usize, 30);
-    let (n, d) = (idx.len(), width(m, "embedding"));
-    let f = random(n, d, seed);
-    let mut a = NpzArrays::new();
+    let n = idx.len();
+    let (mut a, mut f) = random_keys(m, &["embedding"], n, seed);
     a.insert(
         "index",
         NpyArray::i64(vec![n], idx.iter().map(|&i| i as i64).collect()),
     );
-    a.insert("embedding", NpyArray::f64(vec![n, d], f.clone()));
-    let mut p = vec![0.0; n * n];
-    for i in 0..n {
-        let deg: f64 = (0..n)
-            .filter(|&k| k != i)
-            .map(|k| g.w(idx[i], idx[k]))
-            .sum();
-        for j in (0..n).filter(|&j| j != i) {
-            p[i * n + j] = g.w(idx[i], idx[j]) / deg;
-        }
-    }
-    (a, rows(&f, d), p)
+    let mut p = matrix(n, |i, j| if i == j { 0.0 } else { g.w(idx[i], idx[j]) });
+    normalize_rows(&mut p, n);
+    (a, f.pop().unwrap_or_default(), p)
 }
 
 /// SNE graph embedding: random-walk transitions of the graph, Gaussian q.
@@ -223,20 +214,9 @@ fn tsne_graph_is_two_step_walk_kl() {
             let two: f64 = (0..n).map(|k| p1[i * n + k] * p1[k * n + j]).sum();
             p[i * n + j] = p1[i * n + j] + two;
         }
-        let z: f64 = p[i * n..(i + 1) * n].iter().sum();
-        p[i * n..(i + 1) * n].iter_mut().for_each(|v| *v /= z);
     }
+    normalize_rows(&mut p, n);
     assert_conditional_kl(&m, &a, &f, &p, cauchy);
-}
-
-/// A batch with a frozen side embedding `side` (g) and `embedding` (f).
-fn side_batch(m: &Method, b: usize, seed: u64) -> (NpzArrays, Vec<Vec<f64>>, Vec<Vec<f64>>) {
-    let (dg, df) = (width(m, "side"), width(m, "embedding"));
-    let (g, f) = (random(b, dg, seed), random(b, df, seed + 1));
-    let mut a = NpzArrays::new();
-    a.insert("side", NpyArray::f64(vec![b, dg], g.clone()));
-    a.insert("embedding", NpyArray::f64(vec![b, df], f.clone()));
-    (a, rows(&g, dg), rows(&f, df))
 }
 
 /// LGSimCLR (El Banani 2023): InfoNCE (τ = 0.1) whose positive is each row's
@@ -245,7 +225,7 @@ fn side_batch(m: &Method, b: usize, seed: u64) -> (NpzArrays, Vec<Vec<f64>>, Vec
 fn lgsimclr_is_side_neighbour_nce() {
     let m = load_stdlib("lgsimclr");
     let (b, tau) = (16usize, 0.1f64);
-    let (a, g, f) = side_batch(&m, b, 43);
+    let (a, g, f) = batch(&m, ["side", "embedding"], b, 43);
     let nn: Vec<usize> = (0..b)
         .map(|i| {
             let others = (0..b).filter(|&j| j != i);
@@ -274,7 +254,7 @@ fn lgsimclr_is_side_neighbour_nce() {
 fn xsample_cl_is_soft_target_ce() {
     let m = load_stdlib("xsample_cl");
     let (b, tau) = (16usize, 0.1f64);
-    let (a, g, f) = side_batch(&m, b, 45);
+    let (a, g, f) = batch(&m, ["side", "embedding"], b, 45);
     let mut p = vec![0.0; b * b];
     for i in 0..b {
         let w: Vec<f64> = (0..b)

@@ -6,7 +6,7 @@
 #![allow(dead_code)] // each test binary uses a subset
 
 use iconc::check;
-use iconc::data::npz::{ArrayData, NpzArrays};
+use iconc::data::npz::{ArrayData, NpyArray, NpzArrays};
 use iconc::ir::{Dim, Method};
 use iconc::runtime::backend::BackendKind;
 use iconc::runtime::inspect::inspect_method;
@@ -93,6 +93,39 @@ pub fn random(rows: usize, cols: usize, seed: u64) -> Vec<f64> {
     (0..rows * cols)
         .map(|_| rng.random_range(-1.0f64..1.0) as f32 as f64)
         .collect()
+}
+
+/// A batch of `n` rows with one random float array per key (key t is
+/// n × `width(m, key)`, drawn with [`random`] from `seed + t`); returns the
+/// arrays and each key's rows.
+pub fn random_keys(
+    m: &Method,
+    keys: &[&str],
+    n: usize,
+    seed: u64,
+) -> (NpzArrays, Vec<Vec<Vec<f64>>>) {
+    let mut arrays = NpzArrays::new();
+    let mut out = Vec::new();
+    for (t, key) in keys.iter().enumerate() {
+        let d = width(m, key);
+        let x = random(n, d, seed + t as u64);
+        arrays.insert(*key, NpyArray::f64(vec![n, d], x.clone()));
+        out.push(rows(&x, d));
+    }
+    (arrays, out)
+}
+
+/// Row-major n×n matrix of `f(i, j)`.
+pub fn matrix(n: usize, f: impl Fn(usize, usize) -> f64) -> Vec<f64> {
+    (0..n * n).map(|ij| f(ij / n, ij % n)).collect()
+}
+
+/// Scales each row of a row-major matrix with `m` columns to sum to 1.
+pub fn normalize_rows(p: &mut [f64], m: usize) {
+    for row in p.chunks_mut(m) {
+        let z: f64 = row.iter().sum();
+        row.iter_mut().for_each(|v| *v /= z);
+    }
 }
 
 /// Unit rows of a rows×dim matrix.
