@@ -8,8 +8,10 @@ use crate::diag::Diagnostic;
 use burn::tensor::backend::AutodiffBackend;
 
 /// The default CPU backend (f32).
-// Decision: NdArray until the flex-vs-ndarray measurement says otherwise (see README).
-pub type CpuBackend = burn::backend::NdArray<f32>;
+// Decision: Flex (f32) with `simd` + `rayon`: 23-26k samples/s against
+// NdArray's 18k on the SimCLR-like step, 17x on SimpleCNN, deterministic
+// (`examples/backend_bench.rs`, README "Backends").
+pub type CpuBackend = burn::backend::Flex;
 
 /// A backend the user can ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
