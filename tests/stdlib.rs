@@ -183,3 +183,24 @@ fn every_file_is_canonically_formatted() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The MNIST examples the quality report trains (`examples/methods/`) stay
+/// checked and formatted like the std lib.
+#[test]
+fn example_methods_check_and_format_clean() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/methods");
+    for args in [&["check"][..], &["fmt", "--check"][..]] {
+        let out = Command::new(env!("CARGO_BIN_EXE_iconc"))
+            .args(args)
+            .arg(&dir)
+            .output()
+            .expect("run iconc");
+        assert!(
+            out.status.success(),
+            "`iconc {} examples/methods` failed:\n{}{}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

@@ -1,6 +1,8 @@
-//! Quality report: trains std-lib methods on their bundled data with their
-//! fixed seed and writes a markdown table (metrics, wall time, samples/s,
-//! embedding plot) to `docs/quality.md`.
+//! Quality report: trains the std-lib methods (`methods/`) and the MNIST
+//! examples (`examples/methods/`) on their bundled data with their fixed seed
+//! and writes `docs/quality.md`: the issue-5 targets checked against the
+//! Python baselines, then a table of metrics, wall time, samples/s and the
+//! embedding plot (copied next to the report, into `docs/quality/`).
 //!
 //! ```text
 //! cargo run --release --example quality -- [--epochs N] [--only a,b,...] [--out FILE] [--runs DIR]
@@ -8,12 +10,16 @@
 //! `--epochs` overrides every method's `Train(epochs = …)` (a reduced budget);
 //! without it each method trains its full schedule. If
 //! `docs/quality_baselines.md` exists (written by `scripts/quality_baselines.py`)
-//! it is appended to the report.
+//! it is appended to the report, and `docs/quality_baselines.json` supplies
+//! the baseline bars of the targets.
+
+mod targets;
 
 use iconc::check;
 use iconc::runtime::backend::CpuBackend;
 use iconc::runtime::train::session::{run_method, IconLoss, RunOptions, RunSummary};
 use iconc::runtime::train::ProgressMode;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -57,6 +63,12 @@ struct Row {
     name: String,
     epochs: usize,
     result: Result<(RunSummary, f64), String>,
+}
+
+/// The folders whose `.icon` files the report trains, in report order.
+fn method_dirs() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    vec![root.join("methods"), root.join("examples/methods")]
 }
 
 fn method_names(dir: &Path) -> Vec<String> {
@@ -140,6 +152,25 @@ fn report(rows: &[Row], args: &Args, total_s: f64) -> String {
             let _ = writeln!(s, "Every method trained its own full schedule.\n");
         }
     }
+    let mut scores: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
+    for r in rows {
+        if let Ok((sum, _)) = &r.result {
+            let e = sum
+                .eval
+                .as_ref()
+                .map(|e| e.scores.clone())
+                .unwrap_or_default();
+            scores.insert(r.name.clone(), e.into_iter().collect());
+        }
+    }
+    let baselines = targets::read_baselines(Path::new("docs/quality_baselines.json"));
+    let _ = writeln!(
+        s,
+        "## Issue-5 targets (MNIST-10k, held-out 2k) and same-data comparisons\n\n\
+         The best of the listed methods is compared with the bar.\n\n{}",
+        targets::table(&scores, &baselines)
+    );
+    let _ = writeln!(s, "## All methods\n");
     let _ = writeln!(
         s,
         "| method | epochs | steps | final loss | metrics | wall s | samples/s | embedding |"
@@ -162,12 +193,12 @@ fn report(rows: &[Row], args: &Args, total_s: f64) -> String {
                 let last = sum.step_losses.last().copied().unwrap_or(f64::NAN);
                 let _ = writeln!(
                     s,
-                    "| {} | {} | {} | {last:.4} | {metrics} | {wall:.1} | {:.0} | `{}` |",
+                    "| {} | {} | {} | {last:.4} | {metrics} | {wall:.1} | {:.0} | {} |",
                     r.name,
                     r.epochs,
                     sum.step_losses.len(),
                     sum.samples_per_s,
-                    sum.dir.join("embedding.png").display()
+                    copy_plot(&sum.dir, &r.name, &args.out)
                 );
             }
             Err(e) => {
@@ -188,6 +219,18 @@ fn report(rows: &[Row], args: &Args, total_s: f64) -> String {
     s
 }
 
+/// Copies the run's `embedding.png` to `quality/NAME.png` beside the report
+/// and returns a markdown link to it (or `-` when there is no plot).
+fn copy_plot(run_dir: &Path, name: &str, out: &Path) -> String {
+    let src = run_dir.join("embedding.png");
+    let dir = out.parent().unwrap_or(Path::new(".")).join("quality");
+    let dst = dir.join(format!("{name}.png"));
+    match std::fs::create_dir_all(&dir).and_then(|_| std::fs::copy(&src, &dst)) {
+        Ok(_) => format!("[png](quality/{name}.png)"),
+        Err(_) => "-".to_owned(),
+    }
+}
+
 fn main() {
     let args = match parse_args() {
         Ok(a) => a,
@@ -198,16 +241,31 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("methods");
-    let names: Vec<String> = match &args.only {
-        Some(list) => list.clone(),
-        None => method_names(&dir),
+    let all: Vec<(PathBuf, String)> = method_dirs()
+        .into_iter()
+        .flat_map(|d| method_names(&d).into_iter().map(move |n| (d.clone(), n)))
+        .collect();
+    let chosen: Vec<(PathBuf, String)> = match &args.only {
+        Some(list) => {
+            let missing: Vec<&String> = list
+                .iter()
+                .filter(|n| !all.iter().any(|(_, m)| m == *n))
+                .collect();
+            if !missing.is_empty() {
+                eprintln!(
+                    "error: no method file named {missing:?} in methods/ or examples/methods/"
+                );
+                std::process::exit(2);
+            }
+            all.into_iter().filter(|(_, n)| list.contains(n)).collect()
+        }
+        None => all,
     };
     let start = Instant::now();
     let mut rows = Vec::new();
-    for name in &names {
+    for (dir, name) in &chosen {
         eprintln!("training {name} ...");
-        let row = train_one(&dir, name, &args);
+        let row = train_one(dir, name, &args);
         match &row.result {
             Ok((s, wall)) => eprintln!("  {} steps in {wall:.1} s", s.step_losses.len()),
             Err(e) => eprintln!("  failed: {e}"),
