@@ -6,6 +6,7 @@ use super::host::{float_pairing, HostBatch, HostMatrix};
 use super::perplexity::{calibrate_row, effective_perplexity};
 use crate::diag::Diagnostic;
 use crate::ir::{DistanceMetric, Layout, StudentForm};
+use rayon::prelude::*;
 
 /// What a smooth host kernel produced besides p.
 #[derive(Debug, Clone, Default)]
@@ -131,20 +132,32 @@ fn calibrate_into(
         return Err(bad_param("`perplexity` must be greater than 1"));
     }
     let m = out.cols;
+    // Rows are independent: calibrate them in parallel (each row's result is
+    // the same as sequentially, so runs stay bit-identical), then write.
+    let rows: Vec<Option<(f64, Vec<f64>, bool, bool)>> = (0..out.rows)
+        .into_par_iter()
+        .map(|i| {
+            let cand = &out.cand[i * m..(i + 1) * m];
+            let row_d: Vec<f64> = (0..m).filter(|&j| cand[j]).map(|j| d[i * m + j]).collect();
+            if row_d.is_empty() {
+                return None;
+            }
+            let target = effective_perplexity(perplexity, row_d.len());
+            let c = calibrate_row(&row_d, target);
+            Some((c.beta, c.probs, c.converged, target != perplexity))
+        })
+        .collect();
     let mut beta = vec![1.0; out.rows];
     let (mut unconverged, mut clamped) = (0, 0);
-    for (i, b) in beta.iter_mut().enumerate() {
-        let idx: Vec<usize> = (0..m).filter(|&j| out.cand[i * m + j]).collect();
-        if idx.is_empty() {
+    for (i, row) in rows.into_iter().enumerate() {
+        let Some((b, probs, converged, was_clamped)) = row else {
             continue;
-        }
-        let row_d: Vec<f64> = idx.iter().map(|&j| d[i * m + j]).collect();
-        let target = effective_perplexity(perplexity, idx.len());
-        clamped += usize::from(target != perplexity);
-        let c = calibrate_row(&row_d, target);
-        unconverged += usize::from(!c.converged);
-        *b = c.beta;
-        for (&j, p) in idx.iter().zip(c.probs) {
+        };
+        unconverged += usize::from(!converged);
+        clamped += usize::from(was_clamped);
+        beta[i] = b;
+        let idx = (0..m).filter(|&j| out.cand[i * m + j]);
+        for (j, p) in idx.zip(probs) {
             out.values[i * m + j] = p;
         }
     }
