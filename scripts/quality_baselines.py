@@ -105,6 +105,12 @@ def main():
             "knn2d": knn_acc(z[:cut], ys[:cut], z[cut:], ys[cut:], "euclidean"),
         }
 
+    def sk_tsne(xs):
+        return TSNE(perplexity=30, random_state=0, init="pca").fit_transform(xs)
+
+    def open_tsne(xs):
+        return openTSNE.TSNE(perplexity=30, random_state=0, n_jobs=2).fit(xs)
+
     def clusters(xs, ys):
         pred = KMeans(n_clusters=10, n_init=10, random_state=0).fit_predict(xs)
         return {"hungarian": hungarian_acc(ys, pred), "nmi": normalized_mutual_info_score(ys, pred)}
@@ -117,15 +123,14 @@ def main():
           lambda: map_scores(PCA(n_components=2, random_state=0).fit(xtr).transform(xte), xte, yte),
           "fit on train 8k, test 2k")
     timed("t-SNE(2), perplexity 30", "mnist_tsne",
-          lambda: map_scores(TSNE(perplexity=30, random_state=0, init="pca").fit_transform(xte), xte, yte),
+          lambda: map_scores(sk_tsne(xte), xte, yte),
           "fit on test 2k")
     if openTSNE is not None:
         timed("openTSNE(2), perplexity 30", "mnist_opentsne",
-              lambda: map_scores(openTSNE.TSNE(perplexity=30, random_state=0, n_jobs=2).fit(xte), xte, yte),
+              lambda: map_scores(open_tsne(xte), xte, yte),
               "fit on test 2k")
         timed("openTSNE(2), perplexity 30, transform", "mnist_opentsne_transform",
-              lambda: map_scores(
-                  openTSNE.TSNE(perplexity=30, random_state=0, n_jobs=2).fit(xtr).transform(xte), xte, yte),
+              lambda: map_scores(open_tsne(xtr).transform(xte), xte, yte),
               "fit on train 8k, transform test 2k")
     timed("KMeans(10) on raw pixels", "mnist_kmeans", lambda: clusters(xte, yte), "test 2k")
 
@@ -135,11 +140,11 @@ def main():
     dx = read_idx(ROOT / "data" / "digits-images-idx3-ubyte.gz").reshape(-1, 64).astype(np.float64)
     dy = read_idx(ROOT / "data" / "digits-labels-idx1-ubyte.gz").astype(np.int64)
     timed("digits: t-SNE(2), perplexity 30", "digits_tsne",
-          lambda: map_scores(TSNE(perplexity=30, random_state=0, init="pca").fit_transform(dx), dx, dy),
+          lambda: map_scores(sk_tsne(dx), dx, dy),
           "all 1,797")
     if openTSNE is not None:
         timed("digits: openTSNE(2), perplexity 30", "digits_opentsne",
-              lambda: map_scores(openTSNE.TSNE(perplexity=30, random_state=0, n_jobs=2).fit(dx), dx, dy),
+              lambda: map_scores(open_tsne(dx), dx, dy),
               "all 1,797")
     timed("digits: KMeans(10) on pixels", "digits_kmeans", lambda: clusters(dx[-297:], dy[-297:]), "last 297")
 

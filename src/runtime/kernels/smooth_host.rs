@@ -3,7 +3,7 @@
 
 use super::distance::host_distances;
 use super::host::{float_pairing, HostBatch, HostMatrix};
-use super::perplexity::{calibrate_row, effective_perplexity};
+use super::perplexity::{calibrate_row, effective_perplexity, Calibrated};
 use crate::diag::Diagnostic;
 use crate::ir::{DistanceMetric, Layout, StudentForm};
 use rayon::prelude::*;
@@ -134,7 +134,7 @@ fn calibrate_into(
     let m = out.cols;
     // Rows are independent: calibrate them in parallel (each row's result is
     // the same as sequentially, so runs stay bit-identical), then write.
-    let rows: Vec<Option<(f64, Vec<f64>, bool, bool)>> = (0..out.rows)
+    let rows: Vec<Option<(Calibrated, bool)>> = (0..out.rows)
         .into_par_iter()
         .map(|i| {
             let cand = &out.cand[i * m..(i + 1) * m];
@@ -143,21 +143,20 @@ fn calibrate_into(
                 return None;
             }
             let target = effective_perplexity(perplexity, row_d.len());
-            let c = calibrate_row(&row_d, target);
-            Some((c.beta, c.probs, c.converged, target != perplexity))
+            Some((calibrate_row(&row_d, target), target != perplexity))
         })
         .collect();
     let mut beta = vec![1.0; out.rows];
     let (mut unconverged, mut clamped) = (0, 0);
     for (i, row) in rows.into_iter().enumerate() {
-        let Some((b, probs, converged, was_clamped)) = row else {
+        let Some((c, was_clamped)) = row else {
             continue;
         };
-        unconverged += usize::from(!converged);
+        unconverged += usize::from(!c.converged);
         clamped += usize::from(was_clamped);
-        beta[i] = b;
+        beta[i] = c.beta;
         let idx = (0..m).filter(|&j| out.cand[i * m + j]);
-        for (j, p) in idx.zip(probs) {
+        for (j, p) in idx.zip(c.probs) {
             out.values[i * m + j] = p;
         }
     }
