@@ -497,6 +497,24 @@ pub enum Kernel {
     Identity,
 }
 
+impl Kernel {
+    /// The `.icon` name of the kernel, for messages and the periodic table.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Kernel::Gaussian { .. } => "Gaussian",
+            Kernel::GaussianLimit { .. } => "GaussianLimit",
+            Kernel::StudentT { .. } => "StudentT",
+            Kernel::Label { .. } => "Label",
+            Kernel::Augmentation => "Augmentation",
+            Kernel::CrossModal => "CrossModal",
+            Kernel::UniformKnn { .. } => "UniformKNN",
+            Kernel::Graph { .. } => "Graph",
+            Kernel::UniformCluster { .. } => "UniformCluster",
+            Kernel::Identity => "Identity",
+        }
+    }
+}
+
 /// `divergence = …` (§1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Divergence {

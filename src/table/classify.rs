@@ -133,22 +133,6 @@ fn weighted_leaves<'a>(expr: &'a KernelExpr, weight: f64, out: &mut Vec<(&'a Ker
     }
 }
 
-/// The `.icon` name of a leaf kernel, for messages.
-fn kernel_name(kernel: &Kernel) -> &'static str {
-    match kernel {
-        Kernel::Gaussian { .. } => "Gaussian",
-        Kernel::GaussianLimit { .. } => "GaussianLimit",
-        Kernel::StudentT { .. } => "StudentT",
-        Kernel::Label { .. } => "Label",
-        Kernel::Augmentation => "Augmentation",
-        Kernel::CrossModal => "CrossModal",
-        Kernel::UniformKnn { .. } => "UniformKNN",
-        Kernel::Graph { .. } => "Graph",
-        Kernel::UniformCluster { .. } => "UniformCluster",
-        Kernel::Identity => "Identity",
-    }
-}
-
 /// The p family of a leaf.
 fn column_of(kernel: &Kernel) -> Result<Column, Unclassified> {
     Ok(match kernel {
@@ -163,7 +147,7 @@ fn column_of(kernel: &Kernel) -> Result<Column, Unclassified> {
         Kernel::Label { table: true, .. } => Column::DataLabel,
         Kernel::GaussianLimit { .. } | Kernel::UniformCluster { .. } => {
             return Err(Unclassified::NotAColumn {
-                kernel: kernel_name(kernel),
+                kernel: kernel.name(),
             })
         }
     })
@@ -190,7 +174,7 @@ fn row_of(kernel: &Kernel) -> Result<Row, Unclassified> {
         | Kernel::Graph { .. }
         | Kernel::Identity => {
             return Err(Unclassified::NotARow {
-                kernel: kernel_name(kernel),
+                kernel: kernel.name(),
             })
         }
     })

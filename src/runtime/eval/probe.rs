@@ -185,22 +185,9 @@ fn logits(z: &[f64], w: &[f64], classes: usize) -> Vec<f64> {
         .collect()
 }
 
-/// Dot product with 4 accumulators (vectorises).
+/// Dot product with 4 accumulators (the f64 twin of `rows::dot`).
 fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut acc = [0.0f64; 4];
-    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
-    let tail: f64 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for k in 0..4 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    acc.iter().sum::<f64>() + tail
+    super::rows::lane_sum::<f64, 4>(a, b, |x, y| x * y)
 }
 
 /// ∇ of mean CE + (λ/2)‖W_features‖² at W.

@@ -1,41 +1,38 @@
 //! Row-major helpers shared by the metrics: dot products, squared
 //! distances, L2 normalisation, and neighbour selection with index tie-breaks.
 
-/// Dot product with 8 independent accumulators (lets the compiler vectorise).
-pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ca
+/// `Σ_k term(a_k, b_k)` with `K` independent accumulators (lets the compiler
+/// vectorise); the summation order is fixed, so results are reproducible.
+pub(crate) fn lane_sum<T, const K: usize>(a: &[T], b: &[T], term: impl Fn(T, T) -> T) -> T
+where
+    T: Copy + Default + std::ops::AddAssign + std::iter::Sum,
+{
+    let mut acc = [T::default(); K];
+    let (ca, cb) = (a.chunks_exact(K), b.chunks_exact(K));
+    let tail: T = ca
         .remainder()
         .iter()
         .zip(cb.remainder())
-        .map(|(x, y)| x * y)
+        .map(|(&x, &y)| term(x, y))
         .sum();
     for (x, y) in ca.zip(cb) {
-        for k in 0..8 {
-            acc[k] += x[k] * y[k];
+        for k in 0..K {
+            acc[k] += term(x[k], y[k]);
         }
     }
-    acc.iter().sum::<f32>() + tail
+    let mut total: T = acc.into_iter().sum();
+    total += tail;
+    total
+}
+
+/// Dot product with 8 independent accumulators.
+pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
+    lane_sum::<f32, 8>(a, b, |x, y| x * y)
 }
 
 /// Squared euclidean distance.
 pub(crate) fn sq_dist(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| (x - y) * (x - y))
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for k in 0..8 {
-            let d = x[k] - y[k];
-            acc[k] += d * d;
-        }
-    }
-    acc.iter().sum::<f32>() + tail
+    lane_sum::<f32, 8>(a, b, |x, y| (x - y) * (x - y))
 }
 
 /// Rows scaled to unit L2 norm (`x / max(‖x‖, 1e-12)`, as in the spec's cosine).

@@ -337,7 +337,7 @@ fn q_leaf<B: Backend>(
         | Kernel::UniformKnn { .. }
         | Kernel::Graph { .. }
         | Kernel::Identity => Err(wrong_side(
-            kernel_name(kernel),
+            kernel.name(),
             "q",
             "q must be learned: Gaussian, GaussianLimit, StudentT or UniformCluster",
         )),
@@ -362,22 +362,6 @@ fn log_value<B: Backend>(logits: Tensor<B, 2>, cand: Vec<bool>) -> QValue<B> {
     let excl = learned::excluded_mask::<B>(&cand, r, m, &logits.device());
     let log_q = learned::masked_log_softmax(logits, excl);
     QValue::Log { log_q, cand }
-}
-
-/// The user-facing name of a leaf kernel.
-pub fn kernel_name(kernel: &Kernel) -> &'static str {
-    match kernel {
-        Kernel::Gaussian { .. } => "Gaussian",
-        Kernel::GaussianLimit { .. } => "GaussianLimit",
-        Kernel::StudentT { .. } => "StudentT",
-        Kernel::Label { .. } => "Label",
-        Kernel::Augmentation => "Augmentation",
-        Kernel::CrossModal => "CrossModal",
-        Kernel::UniformKnn { .. } => "UniformKNN",
-        Kernel::Graph { .. } => "Graph",
-        Kernel::UniformCluster { .. } => "UniformCluster",
-        Kernel::Identity => "Identity",
-    }
 }
 
 /// E0505: a kernel or transform used where it has no meaning.
