@@ -7,15 +7,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 fn icon_files(dir: &str) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|e| e == "icon"))
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    files
+    iconc::check::icon_files(std::path::Path::new(dir)).unwrap_or_default()
 }
 
 /// Codes produced by checking every file in `dir`.

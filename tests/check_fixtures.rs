@@ -9,15 +9,7 @@ use std::path::{Path, PathBuf};
 /// The `.icon` files of a fixture directory, sorted, relative to the crate
 /// root (so rendered paths are stable across machines; tests run there).
 fn fixtures(dir: &str) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|e| e == "icon"))
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    files
+    iconc::check::icon_files(std::path::Path::new(dir)).unwrap_or_default()
 }
 
 fn stem(path: &Path) -> String {

@@ -59,12 +59,7 @@ fn random_batch(m: &Method, rows: usize, seed: u64) -> NpzArrays {
 #[test]
 fn every_stdlib_method_evaluates() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("methods");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "icon"))
-        .collect();
-    files.sort();
+    let files: Vec<PathBuf> = iconc::check::icon_files(&dir).expect("methods/");
     assert!(!files.is_empty());
     let mut failures = vec![];
     for file in &files {

@@ -13,13 +13,7 @@ fn methods_dir() -> PathBuf {
 }
 
 fn icon_files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(methods_dir())
-        .expect("methods/ exists")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "icon"))
-        .collect();
-    files.sort();
-    files
+    iconc::check::icon_files(&methods_dir()).expect("methods/ exists")
 }
 
 fn stem(path: &Path) -> String {

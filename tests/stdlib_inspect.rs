@@ -5,7 +5,7 @@
 //! asserted. Running each method a few optimizer steps comes with `iconc run`.
 
 use iconc::data::npz::{NpyArray, NpzArrays};
-use iconc::ir::{DType, Dim, Kernel, KernelExpr, MapperStage, Method, Producer};
+use iconc::ir::{DType, Dim, MapperStage, Method, Producer};
 use iconc::runtime::backend::BackendKind;
 use rand::{Rng, SeedableRng};
 use std::path::{Path, PathBuf};
@@ -15,29 +15,6 @@ const ROWS: usize = 64;
 
 fn methods_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("methods")
-}
-
-/// Graph paths are relative to the method file (ir.rs); `inspect` reads them
-/// as given, so join them with the method's directory here.
-fn resolve_graph_paths(e: &mut KernelExpr, dir: &Path) {
-    match e {
-        KernelExpr::Kernel {
-            kernel: Kernel::Graph { path, .. },
-            ..
-        } => *path = dir.join(&*path).to_string_lossy().into_owned(),
-        KernelExpr::Kernel { .. } => {}
-        KernelExpr::Add(a, b) | KernelExpr::Sub(a, b) => {
-            resolve_graph_paths(a, dir);
-            resolve_graph_paths(b, dir);
-        }
-        KernelExpr::Scale(_, k)
-        | KernelExpr::Normalize(k)
-        | KernelExpr::Binarize(_, k)
-        | KernelExpr::Leak(_, k)
-        | KernelExpr::Symmetrize(k)
-        | KernelExpr::DebiasQ(_, k)
-        | KernelExpr::Propagate { inner: k, .. } => resolve_graph_paths(k, dir),
-    }
 }
 
 /// True when a mapper key holds rows on the simplex (cluster probabilities).
@@ -98,12 +75,7 @@ fn random_batch(m: &Method, seed: u64) -> NpzArrays {
 #[test]
 fn every_stdlib_method_evaluates_to_a_finite_loss() {
     let dir = methods_dir();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("methods/")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "icon"))
-        .collect();
-    files.sort();
+    let files: Vec<PathBuf> = iconc::check::icon_files(&dir).expect("methods/");
     assert_eq!(files.len(), 37);
     let mut failures = Vec::new();
     for file in files {
@@ -114,7 +86,8 @@ fn every_stdlib_method_evaluates_to_a_finite_loss() {
                 continue;
             }
         };
-        resolve_graph_paths(&mut m.p, &dir);
+        // Graph paths are relative to the method file; `inspect` reads them as given.
+        iconc::runtime::kernels::graph::resolve_graph_paths(&mut m, &dir);
         let batch = random_batch(&m, 7);
         match iconc::runtime::inspect::inspect_method(&m, &batch, BackendKind::Cpu) {
             Ok(out) => {

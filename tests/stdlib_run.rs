@@ -129,13 +129,11 @@ macro_rules! stdlib_methods {
         #[test]
         fn every_method_file_has_a_run_test() {
             let listed: Vec<&str> = vec![$(stringify!($name)),*];
-            let mut files: Vec<String> = std::fs::read_dir(methods_dir())
+            let files: Vec<String> = iconc::check::icon_files(&methods_dir())
                 .expect("methods/ exists")
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|e| e == "icon"))
+                .iter()
                 .filter_map(|p| p.file_stem().and_then(|s| s.to_str()).map(str::to_owned))
                 .collect();
-            files.sort();
             let mut listed: Vec<String> = listed.into_iter().map(str::to_owned).collect();
             listed.sort();
             assert_eq!(files, listed, "methods/*.icon and the run tests differ");

@@ -73,16 +73,11 @@ fn method_dirs() -> Vec<PathBuf> {
 }
 
 fn method_names(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|e| e == "icon"))
-                .filter_map(|p| p.file_stem().and_then(|s| s.to_str()).map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
+    check::icon_files(dir)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|p| p.file_stem().and_then(|s| s.to_str()).map(str::to_owned))
+        .collect()
 }
 
 fn train_one(dir: &Path, name: &str, args: &Args) -> Row {

@@ -131,6 +131,16 @@ pub fn load_method(path: &Path) -> Result<(ir::Method, Vec<Report>), Vec<Report>
     }
 }
 
+/// The `*.icon` files directly in `dir`, sorted by path.
+pub fn icon_files(dir: &Path) -> io::Result<Vec<std::path::PathBuf>> {
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "icon"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
 /// True when `report` says a file could not be read (exit code 2 in the CLI).
 pub fn is_io_error(report: &Report) -> bool {
     report.diagnostic.code == codes::FILE_NOT_FOUND && report.diagnostic.labels.is_empty()

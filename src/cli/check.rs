@@ -41,15 +41,7 @@ pub(crate) fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = vec![];
     for path in paths {
         if path.is_dir() {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-                .map(|rd| {
-                    rd.filter_map(|e| e.ok().map(|e| e.path()))
-                        .filter(|p| p.extension().is_some_and(|e| e == "icon"))
-                        .collect()
-                })
-                .unwrap_or_default();
-            files.sort();
-            out.extend(files);
+            out.extend(crate::check::icon_files(path).unwrap_or_default());
         } else {
             out.push(path.clone());
         }
