@@ -83,12 +83,22 @@ const TARGETS: &[Target] = &[
     },
 ];
 
-/// `name.metric` values of the baselines file; empty when it is missing.
+/// `name.metric` values of the baselines file; empty (with a warning when
+/// it is unreadable JSON) when it is missing.
 pub fn read_baselines(path: &Path) -> BTreeMap<String, f64> {
     let Ok(text) = std::fs::read_to_string(path) else {
         return BTreeMap::new();
     };
-    let json: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let json: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!(
+                "warning: {} is not valid JSON ({e}); targets get no baseline bars",
+                path.display()
+            );
+            return BTreeMap::new();
+        }
+    };
     json.get("values")
         .and_then(|v| v.as_object())
         .map(|o| {
