@@ -3,7 +3,7 @@
 
 use super::distance::host_distances;
 use super::host::{float_pairing, HostBatch, HostMatrix};
-use super::perplexity::{calibrate_row, effective_perplexity, Calibrated};
+use super::perplexity::{calibrate_row, effective_perplexity};
 use crate::diag::Diagnostic;
 use crate::ir::{DistanceMetric, Layout, StudentForm};
 use rayon::prelude::*;
@@ -132,34 +132,34 @@ fn calibrate_into(
         return Err(bad_param("`perplexity` must be greater than 1"));
     }
     let m = out.cols;
-    // Rows are independent: calibrate them in parallel (each row's result is
-    // the same as sequentially, so runs stay bit-identical), then write.
-    let rows: Vec<Option<(Calibrated, bool)>> = (0..out.rows)
-        .into_par_iter()
-        .map(|i| {
-            let cand = &out.cand[i * m..(i + 1) * m];
-            let row_d: Vec<f64> = (0..m).filter(|&j| cand[j]).map(|j| d[i * m + j]).collect();
-            if row_d.is_empty() {
-                return None;
+    // Rows are independent: calibrate and write them in parallel (each row's
+    // result is the same as sequentially, so runs stay bit-identical).
+    // Per row: (β_i, converged, perplexity clamped); empty rows keep β = 1.
+    let stats: Vec<(f64, bool, bool)> = out
+        .values
+        .par_chunks_mut(m.max(1))
+        .zip(out.cand.par_chunks(m.max(1)))
+        .enumerate()
+        .map(|(i, (values, cand))| {
+            let idx: Vec<usize> = (0..m).filter(|&j| cand[j]).collect();
+            if idx.is_empty() {
+                return (1.0, true, false);
             }
-            let target = effective_perplexity(perplexity, row_d.len());
-            Some((calibrate_row(&row_d, target), target != perplexity))
+            let row_d: Vec<f64> = idx.iter().map(|&j| d[i * m + j]).collect();
+            let target = effective_perplexity(perplexity, idx.len());
+            let c = calibrate_row(&row_d, target);
+            for (&j, p) in idx.iter().zip(c.probs) {
+                values[j] = p;
+            }
+            (c.beta, c.converged, target != perplexity)
         })
         .collect();
     let mut beta = vec![1.0; out.rows];
-    let (mut unconverged, mut clamped) = (0, 0);
-    for (i, row) in rows.into_iter().enumerate() {
-        let Some((c, was_clamped)) = row else {
-            continue;
-        };
-        unconverged += usize::from(!c.converged);
-        clamped += usize::from(was_clamped);
-        beta[i] = c.beta;
-        let idx = (0..m).filter(|&j| out.cand[i * m + j]);
-        for (j, p) in idx.zip(c.probs) {
-            out.values[i * m + j] = p;
-        }
+    for (b, &(row_beta, _, _)) in beta.iter_mut().zip(&stats) {
+        *b = row_beta;
     }
+    let unconverged = stats.iter().filter(|s| !s.1).count();
+    let clamped = stats.iter().filter(|s| s.2).count();
     Ok(Calibration {
         beta: Some(beta),
         unconverged,
