@@ -130,3 +130,59 @@ fn ctrl_c_saves_a_checkpoint_and_resume_finishes() {
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(out.join("embeddings.npy").is_file());
 }
+
+#[test]
+fn bench_reports_every_phase_as_text_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "m.icon", SIMCLR_BLOBS);
+    let (code, stdout, stderr) = iconc(&["bench", &file, "--steps", "3", "--warmup", "1"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    for phase in [
+        "data",
+        "forward",
+        "p ",
+        "q+divergence",
+        "backward",
+        "optimizer",
+    ] {
+        assert!(stdout.contains(phase), "no `{phase}` in:\n{stdout}");
+    }
+    assert!(stdout.contains("samples/s"), "{stdout}");
+    let (code, stdout, stderr) = iconc(&[
+        "bench", &file, "--steps", "4", "--warmup", "0", "--format", "json",
+    ]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["steps"], 4);
+    assert_eq!(report["rows_per_step"], 40);
+    assert!(report["steps_per_s"].as_f64().unwrap() > 0.0);
+    let phases = report["phases"].as_array().unwrap();
+    assert_eq!(phases.len(), 7, "six phases and `other`");
+    let claimed: f64 = phases.iter().map(|p| p["seconds"].as_f64().unwrap()).sum();
+    let wall = report["seconds"].as_f64().unwrap();
+    assert!(
+        (claimed - wall).abs() <= 1e-6 * wall.max(1.0) + 1e-9,
+        "{claimed} vs {wall}"
+    );
+    let forward = phases.iter().find(|p| p["phase"] == "forward").unwrap();
+    assert!(forward["seconds"].as_f64().unwrap() > 0.0, "{report}");
+    // bench writes no run directory
+    assert!(!dir.path().join("runs").exists());
+}
+
+#[test]
+fn a_batch_that_cannot_fit_is_refused_before_training() {
+    let dir = tempfile::tempdir().unwrap();
+    // 200,000² pairs × 48 bytes ≈ 1.7 TiB: never allocatable here.
+    let huge = SIMCLR_BLOBS
+        .replace("n = 300", "n = 400100")
+        .replace("batch = 40", "batch = 200000")
+        .replace("holdout = 60", "holdout = 100");
+    let file = write(dir.path(), "huge.icon", &huge);
+    let out = dir.path().join("run");
+    let (code, stdout, stderr) = iconc(&["run", &file, "--out", &out.display().to_string()]);
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(stderr.contains("E0706"), "{stderr}");
+    assert!(stderr.contains("largest batch that fits"), "{stderr}");
+    assert!(!out.exists(), "no run directory for a refused run");
+}

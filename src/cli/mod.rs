@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
+mod bench;
 mod check;
 pub(crate) mod explain;
 mod fmt;
@@ -35,6 +36,8 @@ enum Command {
     Run(run::Args),
     /// Compute p, log q and the loss of a method on one given batch (.npz).
     Inspect(inspect::Args),
+    /// Train a method for a few steps and report speed, memory and a per-phase time breakdown.
+    Bench(bench::Args),
     /// Print the I-Con periodic table of the given methods.
     Table(table::Args),
     /// Run the language server on stdin/stdout (for editors).
@@ -58,7 +61,23 @@ pub fn main() -> i32 {
         Command::Show(a) => show::run(a),
         Command::Run(a) => run::run(a),
         Command::Inspect(a) => inspect::run(a),
+        Command::Bench(a) => bench::run(a),
         Command::Table(a) => table::run(a),
         Command::Lsp(a) => lsp::run(a),
+    }
+}
+
+/// Writes `text` to stdout: exit 0 when done or when the reader went away
+/// (a closed pipe is not an error for a CLI), 2 on any other write failure.
+pub(crate) fn write_stdout(text: &str) -> i32 {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => 0,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        Err(e) => {
+            eprintln!("error: cannot write to stdout: {e}");
+            2
+        }
     }
 }

@@ -14,6 +14,7 @@ use crate::runtime::kernels::graph::Graph;
 use crate::runtime::kernels::host::{HostBatch, HostMatrix};
 use crate::runtime::kernels::learned::NEG;
 use crate::runtime::kernels::{self, limit, PContext, QContext, QValue};
+use crate::runtime::profile::{self, Phase};
 use burn::module::{Module, Param};
 use burn::prelude::*;
 use std::collections::BTreeMap;
@@ -123,6 +124,7 @@ pub fn evaluate<B: Backend>(
     batch: &Batch<B>,
     params: &KernelParams<B>,
 ) -> Result<Evaluation<B>, Diagnostic> {
+    let t_p = profile::start();
     let mut p_keys = std::collections::BTreeSet::new();
     kernels::expr_keys(&method.p, &mut p_keys);
     let hb = HostBatch::from_batch(batch, &p_keys)?;
@@ -134,14 +136,6 @@ pub fn evaluate<B: Backend>(
         clamped: 0,
     };
     let p = kernels::eval_p(&method.p, &mut pctx)?;
-    let mut qctx = QContext {
-        batch,
-        layout: method.layout,
-        params,
-        next_param: 0,
-        degree: graph_degrees(&method.p, &hb)?,
-    };
-    let q = kernels::eval_q(&method.q, &mut qctx)?;
     let (r, m) = (p.rows, p.cols);
     let device = batch
         .floats
@@ -151,6 +145,17 @@ pub fn evaluate<B: Backend>(
         .or_else(|| batch.ints.values().next().map(|t| t.device()))
         .unwrap_or_default();
     let p_tensor = float_tensor::<B>(&p.values, r, m, &device);
+    profile::sync::<B>(&device);
+    profile::stop(Phase::P, t_p);
+    let t_q = profile::start();
+    let mut qctx = QContext {
+        batch,
+        layout: method.layout,
+        params,
+        next_param: 0,
+        degree: graph_degrees(&method.p, &hb)?,
+    };
+    let q = kernels::eval_q(&method.q, &mut qctx)?;
     let (loss_rows, log_q, mean_h) = match q {
         QValue::Log { log_q, cand } => {
             check_shape(&p, &log_q)?;
@@ -179,6 +184,8 @@ pub fn evaluate<B: Backend>(
     let log_q = log_q.detach();
     let neg_mask = log_q.clone().lower_equal_elem(NEG / 2.0);
     let log_q = log_q.mask_fill(neg_mask, f32::NEG_INFINITY);
+    profile::sync::<B>(&device);
+    profile::stop(Phase::QDivergence, t_q);
     Ok(Evaluation {
         output: LossOutput {
             loss,

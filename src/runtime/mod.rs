@@ -9,9 +9,11 @@ pub mod inspect;
 pub mod kernels;
 pub mod loss;
 pub mod mappers;
+pub mod memory;
 pub mod model;
 pub mod output;
 pub mod plot;
+pub mod profile;
 pub mod train;
 
 /// This stage's diagnostic codes (joined in `diag::codes`); E05xx lowering,

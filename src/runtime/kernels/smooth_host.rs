@@ -106,20 +106,38 @@ pub fn softplus(z: f64) -> f64 {
 /// Writes `softmax_{C_i}(logits)` into the candidate entries of `out`.
 pub fn softmax_into(out: &mut HostMatrix, logits: &[f64]) {
     let m = out.cols;
-    for i in 0..out.rows {
-        let idx: Vec<usize> = (0..m).filter(|&j| out.cand[i * m + j]).collect();
-        let mx = idx
-            .iter()
-            .map(|&j| logits[i * m + j])
-            .fold(f64::NEG_INFINITY, f64::max);
-        if !mx.is_finite() {
-            continue;
-        }
-        let s: f64 = idx.iter().map(|&j| (logits[i * m + j] - mx).exp()).sum();
-        for &j in &idx {
-            out.values[i * m + j] = (logits[i * m + j] - mx).exp() / s;
-        }
+    if m == 0 {
+        return;
     }
+    // Rows in parallel; within a row the order of the sum is fixed, so the
+    // result does not depend on the thread count.
+    let HostMatrix { values, cand, .. } = out;
+    values
+        .par_chunks_mut(m)
+        .zip(cand.par_chunks(m))
+        .zip(logits.par_chunks(m))
+        .for_each(|((row, cand), logits)| {
+            let mx = logits
+                .iter()
+                .zip(cand)
+                .filter(|(_, &c)| c)
+                .fold(f64::NEG_INFINITY, |a, (&l, _)| a.max(l));
+            if !mx.is_finite() {
+                return;
+            }
+            let mut sum = 0.0;
+            for ((v, &c), &l) in row.iter_mut().zip(cand).zip(logits) {
+                if c {
+                    *v = (l - mx).exp();
+                    sum += *v;
+                }
+            }
+            for (v, &c) in row.iter_mut().zip(cand) {
+                if c {
+                    *v /= sum;
+                }
+            }
+        });
 }
 
 /// Per-row perplexity calibration of `exp(−β d)` over C_i into `out`.

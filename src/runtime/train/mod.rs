@@ -4,6 +4,7 @@
 //! The loop is generic over an [`Objective`] (model type, batch type, loss),
 //! so it runs the I-Con loss in `iconc run` and small closed-form losses in tests.
 
+pub mod bench;
 pub mod checkpoint;
 pub mod ema;
 pub mod evaluate;
@@ -18,6 +19,7 @@ pub mod session;
 use crate::diag::codes::CodeInfo;
 use crate::diag::Diagnostic;
 use crate::ir;
+use crate::runtime::profile::{self, Phase};
 use burn::module::{AutodiffModule, Module};
 use burn::optim::GradientsParams;
 use burn::record::{BinBytesRecorder, FullPrecisionSettings, Recorder};
@@ -61,6 +63,12 @@ pub const CODES: &[CodeInfo] = &[
         name: "too_little_training_data",
         summary: "the training split is empty or smaller than one batch",
         explain: "After holding out `holdout` samples for evaluation, the rest must fill at least one batch (`batch / views` source samples).\n\nWrong:\n    data = Blobs(n = 100, centers = 3, dim = 2, batch = 128, holdout = 20)\n\nRight:\n    data = Blobs(n = 1000, centers = 3, dim = 2, batch = 128, holdout = 200)",
+    },
+    CodeInfo {
+        code: "E0706",
+        name: "batch_does_not_fit",
+        summary: "one training step is estimated to need more memory than is available",
+        explain: "Before training, iconc estimates the memory of one step: the loss's R×M matrices (p, distances, log q and their gradients) grow as the square of the batch, the mappers' activations linearly. When the estimate exceeds what the machine has available, the run stops here instead of aborting inside the allocator. The help line gives the largest batch that fits.\n\nWrong:\n    data = Mnist(batch = 30000)          # 30000² pairs × 48 bytes ≈ 40 GiB\n\nRight:\n    data = Mnist(batch = 4096)",
     },
 ];
 
@@ -152,6 +160,10 @@ pub trait Hooks {
     /// Polled before each step; true stops the run with a checkpoint (Ctrl-C).
     fn should_stop(&mut self, _step: usize) -> bool {
         interrupt::interrupted()
+    }
+    /// False skips serializing checkpoints (`iconc bench` measures steps only).
+    fn wants_checkpoints(&self) -> bool {
+        true
     }
 }
 
@@ -247,7 +259,8 @@ where
         let mut rows = 0usize;
         let skip = state.batch_in_epoch;
         let first_step_of_epoch = state.step_losses.len() - skip.min(state.step_losses.len());
-        for batch in batches(epoch).into_iter().skip(skip) {
+        let mut epoch_batches = batches(epoch).into_iter().skip(skip);
+        loop {
             if state.step >= total {
                 break;
             }
@@ -255,6 +268,9 @@ where
                 stop = Stop::Interrupted;
                 break 'epochs;
             }
+            let Some(batch) = profile::time(Phase::Data, || epoch_batches.next()) else {
+                break;
+            };
             lr = schedule::learning_rate(
                 &config.schedule,
                 base_lr,
@@ -263,12 +279,18 @@ where
                 config.steps_per_epoch,
             );
             let out = objective.loss(&model, &batch)?;
-            let loss: f64 = out.loss.clone().into_scalar().elem();
+            let loss: f64 =
+                profile::time(Phase::QDivergence, || out.loss.clone().into_scalar().elem());
             if !loss.is_finite() {
                 return Err(non_finite_loss(state.step, epoch, loss, &out.terms));
             }
-            let grads = out.loss.backward();
-            let mut grads = GradientsParams::from_grads(grads, &model);
+            let mut grads = profile::time(Phase::Backward, || {
+                let grads = out.loss.backward();
+                let grads = GradientsParams::from_grads(grads, &model);
+                profile::sync::<B>(device);
+                grads
+            });
+            let t_opt = profile::start();
             objective.adjust_grads(&model, &mut grads);
             let norms = grads::grad_norms::<B, O::Model>(&model, &grads);
             if let Some(bad) = norms.iter().find(|p| !p.sq_norm.is_finite()) {
@@ -281,6 +303,8 @@ where
             if let Some(e) = ema.as_mut() {
                 e.update::<B, O::Model>(&model);
             }
+            profile::sync::<B>(device);
+            profile::stop(Phase::Optimizer, t_opt);
             rows += objective.rows(&batch);
             state.step += 1;
             state.batch_in_epoch += 1;
@@ -309,20 +333,10 @@ where
         };
         progress.epoch(epoch, config.epochs, mean, record.samples_per_s);
         hooks.epoch_end(&record)?;
-        hooks.checkpoint(&save_checkpoint::<B, O::Model>(
-            &state,
-            &model,
-            &optim,
-            ema.as_ref(),
-        )?)?;
+        persist(hooks, &state, &model, &optim, ema.as_ref())?;
     }
     if stop == Stop::Interrupted {
-        hooks.checkpoint(&save_checkpoint::<B, O::Model>(
-            &state,
-            &model,
-            &optim,
-            ema.as_ref(),
-        )?)?;
+        persist(hooks, &state, &model, &optim, ema.as_ref())?;
     }
     progress.finish();
     Ok(Trained {
@@ -331,6 +345,20 @@ where
         state,
         stop,
     })
+}
+
+/// Hands a checkpoint of the loop to `hooks`, unless they want none.
+fn persist<B: AutodiffBackend, M: AutodiffModule<B>>(
+    hooks: &mut dyn Hooks,
+    state: &TrainState,
+    model: &M,
+    optim: &AnyOptimizer<M, B>,
+    ema: Option<&Ema<M::InnerModule>>,
+) -> Result<(), Diagnostic> {
+    if !hooks.wants_checkpoints() {
+        return Ok(());
+    }
+    hooks.checkpoint(&save_checkpoint::<B, M>(state, model, optim, ema)?)
 }
 
 /// Serializes the loop state, model, optimizer and EMA.

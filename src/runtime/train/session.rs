@@ -14,6 +14,7 @@ use crate::runtime::loss::{icon_loss, Batch, KernelParams};
 use crate::runtime::mappers::PcaSource;
 use crate::runtime::model::{IconModel, Keys, Mappers};
 use crate::runtime::output::{self, MetricsLog};
+use crate::runtime::profile::{self, Phase};
 use burn::module::{AutodiffModule, ModuleDisplay};
 use burn::optim::GradientsParams;
 use burn::tensor::backend::{AutodiffBackend, Backend};
@@ -137,7 +138,11 @@ impl<B: AutodiffBackend, L: LossFamily<B>> Objective<B> for IconObjective<'_, B,
         batch.rows
     }
     fn loss(&self, model: &Self::Model, batch: &HostBatch) -> Result<StepOutput<B>, Diagnostic> {
-        let keys = model.mappers.forward(host_keys(batch, &self.device))?;
+        let keys = profile::time(Phase::Forward, || {
+            let keys = model.mappers.forward(host_keys(batch, &self.device));
+            profile::sync::<B>(&self.device);
+            keys
+        })?;
         self.loss.loss(self.method, keys, &model.kernel)
     }
     fn adjust_grads(&self, model: &Self::Model, grads: &mut GradientsParams) {
@@ -210,20 +215,38 @@ fn finite_or_null(v: f64) -> serde_json::Value {
     }
 }
 
-/// Runs `method` end to end on backend `B`.
-pub fn run_method<B: AutodiffBackend, L: LossFamily<B>>(
+/// A method ready to train: graph paths resolved, the data split, the
+/// initialised model, the batcher and the loop settings.
+pub struct Prepared<B: AutodiffBackend, L: LossFamily<B>> {
+    /// The method with absolute graph paths.
+    pub method: ir::Method,
+    /// The training split.
+    pub train_ds: Arc<data::Dataset>,
+    /// The held-out split.
+    pub test_ds: data::Dataset,
+    /// Mappers plus learnable kernel parameters, seeded by `Train(seed)`.
+    pub model: Model<B, L>,
+    /// Shuffled, augmented batches of the training split.
+    pub batcher: Batcher,
+    /// Loop settings from `Train(…)`.
+    pub config: LoopConfig,
+}
+
+/// Loads the data of `method` (paths relative to `base_dir`), seeds the
+/// backend and builds the model: everything `run` and `bench` share.
+pub fn prepare<B: AutodiffBackend, L: LossFamily<B>>(
     method: &ir::Method,
     loss: &L,
-    opts: &RunOptions,
+    base_dir: &Path,
+    progress: ProgressMode,
     device: &B::Device,
-) -> Result<RunSummary, Diagnostic> {
+) -> Result<Prepared<B, L>, Diagnostic> {
     // `Graph(path = …)` is relative to the method file; the loss has no base dir.
-    let mut resolved = method.clone();
+    let mut method = method.clone();
     // An absolute base keeps this idempotent when a resumed run resolves again.
-    let base = std::fs::canonicalize(&opts.base_dir).unwrap_or_else(|_| opts.base_dir.clone());
-    crate::runtime::kernels::graph::resolve_graph_paths(&mut resolved, &base);
-    let method = &resolved;
-    let dataset = data::load(&method.data, &opts.base_dir)?;
+    let base = std::fs::canonicalize(base_dir).unwrap_or_else(|_| base_dir.to_path_buf());
+    crate::runtime::kernels::graph::resolve_graph_paths(&mut method, &base);
+    let dataset = data::load(&method.data, base_dir)?;
     let (train_ds, test_ds) = data::split(dataset, method.data.holdout);
     if train_ds.n == 0 {
         return Err(Diagnostic::bare("E0705", "the training split is empty")
@@ -238,8 +261,8 @@ pub fn run_method<B: AutodiffBackend, L: LossFamily<B>>(
         seed,
     };
     let model: Model<B, L> = IconModel {
-        mappers: Mappers::init(method, Some(pca), device),
-        kernel: loss.init_kernel(method, device),
+        mappers: Mappers::init(&method, Some(pca), device),
+        kernel: loss.init_kernel(&method, device),
     };
     crate::runtime::model::materialize(&model);
 
@@ -256,6 +279,9 @@ pub fn run_method<B: AutodiffBackend, L: LossFamily<B>>(
         )
         .with_help("lower `batch` in `data = …(batch = …)` or `holdout`"));
     }
+    if let Some(available) = crate::runtime::memory::available_bytes() {
+        crate::runtime::memory::check_fits(&method, batcher.rows(), available)?;
+    }
     let config = LoopConfig {
         epochs: method.train.epochs,
         max_steps: method.train.steps,
@@ -265,9 +291,49 @@ pub fn run_method<B: AutodiffBackend, L: LossFamily<B>>(
         clip: method.train.clip,
         ema: method.train.ema,
         seed,
-        progress: opts.progress,
+        progress,
     };
+    Ok(Prepared {
+        method,
+        train_ds,
+        test_ds,
+        model,
+        batcher,
+        config,
+    })
+}
 
+/// The objective `train` optimizes for `method` with `model`'s mappers.
+pub(crate) fn objective<'a, B: AutodiffBackend, L: LossFamily<B>>(
+    method: &'a ir::Method,
+    model: &Model<B, L>,
+    loss: &'a L,
+    device: &B::Device,
+) -> impl Objective<B, Model = Model<B, L>, Batch = HostBatch> + 'a {
+    IconObjective::<B, L> {
+        method,
+        loss,
+        device: device.clone(),
+        orthonormal: model.mappers.has_orthonormal(),
+    }
+}
+
+/// Runs `method` end to end on backend `B`.
+pub fn run_method<B: AutodiffBackend, L: LossFamily<B>>(
+    method: &ir::Method,
+    loss: &L,
+    opts: &RunOptions,
+    device: &B::Device,
+) -> Result<RunSummary, Diagnostic> {
+    let Prepared {
+        method,
+        train_ds,
+        test_ds,
+        model,
+        batcher,
+        config,
+    } = prepare::<B, L>(method, loss, &opts.base_dir, opts.progress, device)?;
+    let method = &method;
     let dir = match &opts.resume {
         Some(d) => d.clone(),
         None => output::create_run_dir(opts.out.as_deref(), &method.name)?,
@@ -304,12 +370,7 @@ pub fn run_method<B: AutodiffBackend, L: LossFamily<B>>(
         None => hooks.metrics.truncate(0),
     }
 
-    let objective = IconObjective::<B, L> {
-        method,
-        loss,
-        device: device.clone(),
-        orthonormal: model.mappers.has_orthonormal(),
-    };
+    let objective = objective(method, &model, loss, device);
     super::interrupt::install();
     let trained = train(
         &objective,

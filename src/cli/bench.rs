@@ -1,0 +1,132 @@
+//! `iconc bench METHOD.icon [--steps N] [--warmup N] [--backend B] [--format human|json]`:
+//! trains N steps after a warm-up and prints steps/s, samples/s, peak memory
+//! and the time of each phase of a step. Writes no run directory.
+
+use super::check::Format;
+use crate::check::{self, Report};
+use crate::diag::render::human;
+use crate::diag::{Diagnostic, Source};
+use crate::ir;
+use crate::runtime::backend::{dispatch, BackendKind, BackendTask};
+use crate::runtime::train::bench::{bench_method, BenchOptions, BenchReport};
+use crate::runtime::train::session::IconLoss;
+use burn::tensor::backend::AutodiffBackend;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Arguments of `iconc bench`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The method file.
+    method: PathBuf,
+    /// Compute backend.
+    #[arg(long, value_enum, default_value_t = BackendKind::Cpu)]
+    backend: BackendKind,
+    /// Timed optimizer steps.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    steps: u64,
+    /// Untimed warm-up steps before them.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=1_000_000))]
+    warmup: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+struct BenchTask {
+    method: ir::Method,
+    options: BenchOptions,
+}
+
+impl BackendTask for BenchTask {
+    type Output = Result<BenchReport, Diagnostic>;
+    fn run<B: AutodiffBackend>(self, device: B::Device) -> Self::Output {
+        bench_method::<B, IconLoss>(&self.method, &IconLoss, &self.options, &device)
+    }
+}
+
+/// Runs `iconc bench`; returns the exit code.
+pub(crate) fn run(args: Args) -> i32 {
+    let text = std::fs::read_to_string(&args.method).unwrap_or_default();
+    let source = Arc::new(Source::new(args.method.display().to_string(), text));
+    let method = match check::load_method(&args.method) {
+        Ok((method, warnings)) => {
+            print_reports(&warnings);
+            method
+        }
+        Err(reports) => {
+            print_reports(&reports);
+            return if reports.iter().any(check::is_io_error) {
+                2
+            } else {
+                1
+            };
+        }
+    };
+    let options = BenchOptions {
+        steps: args.steps as usize,
+        warmup: args.warmup as usize,
+        base_dir: args
+            .method
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from(".")),
+    };
+    match dispatch(args.backend, BenchTask { method, options }).and_then(|r| r) {
+        Ok(mut report) => {
+            report.backend = args.backend.name().into();
+            let out = match args.format {
+                Format::Json => serde_json::to_string_pretty(&report).unwrap_or_default(),
+                Format::Human => render(&report),
+            };
+            super::write_stdout(&format!("{out}\n"))
+        }
+        Err(d) => {
+            let code = if matches!(d.code, "E0501" | "E0702") {
+                2
+            } else {
+                1
+            };
+            print_reports(&[Report {
+                source,
+                diagnostic: d,
+            }]);
+            code
+        }
+    }
+}
+
+fn print_reports(reports: &[Report]) {
+    if !reports.is_empty() {
+        eprint!(
+            "{}",
+            human::render(reports, super::check::human_options(false))
+        );
+    }
+}
+
+/// The human table: throughput, memory, then one line per phase.
+fn render(r: &BenchReport) -> String {
+    let mut s = format!(
+        "{} on {} ({} threads): {} steps of {} rows after {} warm-up\n",
+        r.method, r.backend, r.threads, r.steps, r.rows_per_step, r.warmup
+    );
+    s += &format!(
+        "  {:.2} steps/s, {:.0} samples/s, {:.2} s",
+        r.steps_per_s, r.samples_per_s, r.seconds
+    );
+    if let Some(b) = r.peak_rss_bytes {
+        s += &format!(", peak memory {:.1} MiB", b as f64 / (1024.0 * 1024.0));
+    }
+    s += &format!("\n  loss {:.5} -> {:.5}\n", r.loss_first, r.loss_last);
+    s += "  phase            ms/step   share\n";
+    for p in &r.phases {
+        s += &format!(
+            "  {:<14} {:>9.2} {:>6.1}%\n",
+            p.phase,
+            p.ms_per_step,
+            100.0 * p.share
+        );
+    }
+    s.trim_end().to_string()
+}

@@ -1,0 +1,162 @@
+//! A memory estimate of one training step, checked before training starts,
+//! so a batch that cannot fit is a diagnostic (E0706) instead of an
+//! allocator abort halfway through the first step.
+//!
+//! The estimate has two parts: the loss's R×M matrices (p on the host in f64,
+//! its f32 copy, distances, logits, log q and their gradients), which grow as
+//! B², and the mappers' activations, which grow as B.
+
+use crate::diag::Diagnostic;
+use crate::ir::{self, Layout, MapperStage};
+
+/// Bytes per entry of the loss's R×M matrices in a training step (forward and
+/// backward). Measured with `iconc bench` on a pairwise method: peak RSS rose
+/// by about this much per B² entry (see docs/performance.md, "Memory").
+pub const BYTES_PER_LOSS_ENTRY: u64 = 48;
+
+/// Fraction of the available memory a run may plan to use (the rest is
+/// headroom for the allocator, data and the estimate's error).
+const USABLE_FRACTION: f64 = 0.8;
+
+/// Entries of the loss matrices for `rows` batch rows under `layout`.
+pub fn loss_entries(layout: Layout, rows: usize) -> u128 {
+    let r = rows as u128;
+    match layout {
+        Layout::Pairwise => r * r,
+        Layout::Table { classes } => r * classes as u128,
+        // Rows and columns are the 2B stacked items.
+        Layout::CrossModal => 4 * r * r,
+    }
+}
+
+/// Bytes one batch row of activations costs across every mapper (f32 values
+/// and their gradients, kept for the backward pass).
+fn activation_bytes_per_row(method: &ir::Method) -> u128 {
+    let floats: u128 = method
+        .mappers
+        .iter()
+        .flat_map(|m| m.stages.iter())
+        .map(stage_floats_per_row)
+        .sum();
+    // Value + gradient, f32.
+    floats * 2 * 4
+}
+
+/// Activations one row leaves for backward in `stage` (a rough upper count).
+fn stage_floats_per_row(stage: &MapperStage) -> u128 {
+    match stage {
+        MapperStage::Identity | MapperStage::Normalize | MapperStage::Softmax => 0,
+        MapperStage::Linear { input, out, .. } => (*input + *out) as u128,
+        MapperStage::Mlp {
+            input, hidden, out, ..
+        } => (*input + 2 * hidden.iter().sum::<usize>() + *out) as u128,
+        MapperStage::SimpleCnn { image, out } => {
+            let (c, h, w) = *image;
+            let hw = (h * w) as u128;
+            // Two 16-channel full-size convs (value, ReLU, residual), two at
+            // quarter size, two 32-channel at a sixteenth, plus the head.
+            (c as u128) * hw + 16 * hw * 6 + 16 * hw / 4 * 6 + 32 * hw / 16 * 6 + 256 + *out as u128
+        }
+        MapperStage::ResNet18 { image, out } => {
+            let (c, h, w) = *image;
+            // 64 channels at full size through 2 blocks, then halving sizes.
+            let hw = (h * w) as u128;
+            (c as u128) * hw
+                + 64 * hw * 12
+                + 128 * hw / 4 * 12
+                + 256 * hw / 16 * 12
+                + 512 * hw / 64 * 12
+                + *out as u128
+        }
+        MapperStage::LookUpTable { dim, .. } => *dim as u128,
+        MapperStage::ClusterHead { clusters, .. } => 2 * *clusters as u128,
+    }
+}
+
+/// The estimated peak bytes of one training step with `rows` batch rows.
+pub fn estimate_bytes(method: &ir::Method, rows: usize) -> u128 {
+    loss_entries(method.layout, rows) * BYTES_PER_LOSS_ENTRY as u128
+        + rows as u128 * activation_bytes_per_row(method)
+}
+
+/// The largest batch (rows) whose estimate fits in `budget` bytes.
+pub fn largest_batch(method: &ir::Method, budget: u128) -> usize {
+    let (mut lo, mut hi) = (0usize, 1usize << 40);
+    while lo < hi {
+        let mid = lo + (hi - lo).div_ceil(2);
+        if estimate_bytes(method, mid) <= budget {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    lo
+}
+
+/// Memory the system can still give this process (`MemAvailable`, Linux).
+pub fn available_bytes() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Refuses a step that is estimated not to fit in `available` bytes.
+/// `what` names the batch (e.g. "a batch of 512 rows").
+pub fn check_fits(method: &ir::Method, rows: usize, available: u64) -> Result<(), Diagnostic> {
+    let need = estimate_bytes(method, rows);
+    let budget = (available as f64 * USABLE_FRACTION) as u128;
+    if need <= budget {
+        return Ok(());
+    }
+    let fits = largest_batch(method, budget);
+    let per_source = method.data.views.max(1);
+    Err(Diagnostic::bare(
+        "E0706",
+        format!(
+            "a batch of {rows} rows needs about {} for one training step, but only {} of memory is available",
+            human_bytes(need),
+            human_bytes(available as u128)
+        ),
+    )
+    .with_help(format!(
+        "the largest batch that fits is about {} rows (`batch = {}` in `data = …`); the loss matrices grow as rows², {} bytes per entry",
+        fits,
+        (fits / per_source) * per_source,
+        BYTES_PER_LOSS_ENTRY
+    )))
+}
+
+/// `1.5 GiB`-style sizes.
+pub fn human_bytes(b: u128) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut v = b as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < units.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{b} B")
+    } else {
+        format!("{v:.1} {}", units[u])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairwise_grows_as_rows_squared_and_tables_as_rows() {
+        assert_eq!(loss_entries(Layout::Pairwise, 1000), 1_000_000);
+        assert_eq!(loss_entries(Layout::Table { classes: 10 }, 1000), 10_000);
+        assert_eq!(loss_entries(Layout::CrossModal, 10), 400);
+    }
+
+    #[test]
+    fn sizes_read_like_people_write_them() {
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(3 * 1024 * 1024 * 1024 / 2), "1.5 GiB");
+    }
+}
