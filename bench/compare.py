@@ -105,6 +105,10 @@ def write_report(a, rows):
         mib = (r.get("peak_rss_bytes") or 0) / 2**20
         lines.append(f"| {c} | " + " | ".join(f"{p['ms_per_step']:.1f}" for p in r["phases"])
                      + f" | {mib:.0f} |")
+    notes = os.path.join(ROOT, "docs", "performance_notes.md")
+    if os.path.exists(notes):
+        with open(notes) as f:
+            lines += ["", f.read().rstrip()]
     with open(a.out, "w") as f:
         f.write("\n".join(lines) + "\n")
     print(f"wrote {a.out}")

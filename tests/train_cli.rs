@@ -173,7 +173,7 @@ fn bench_reports_every_phase_as_text_and_json() {
 #[test]
 fn a_batch_that_cannot_fit_is_refused_before_training() {
     let dir = tempfile::tempdir().unwrap();
-    // 200,000² pairs × 48 bytes ≈ 1.7 TiB: never allocatable here.
+    // 200,000² pairs × 44 bytes ≈ 1.7 TiB: never allocatable here.
     let huge = SIMCLR_BLOBS
         .replace("n = 300", "n = 400100")
         .replace("batch = 40", "batch = 200000")

@@ -11,8 +11,9 @@ use crate::ir::{self, Layout, MapperStage};
 
 /// Bytes per entry of the loss's R×M matrices in a training step (forward and
 /// backward). Measured with `iconc bench` on a pairwise method: peak RSS rose
-/// by about this much per B² entry (see docs/performance.md, "Memory").
-pub const BYTES_PER_LOSS_ENTRY: u64 = 48;
+/// by 40-41 bytes per B² entry from B = 2,048 to 6,144 (docs/performance.md,
+/// "Memory"); 44 leaves a margin.
+pub const BYTES_PER_LOSS_ENTRY: u64 = 44;
 
 /// Fraction of the available memory a run may plan to use (the rest is
 /// headroom for the allocator, data and the estimate's error).

@@ -68,7 +68,7 @@ pub const CODES: &[CodeInfo] = &[
         code: "E0706",
         name: "batch_does_not_fit",
         summary: "one training step is estimated to need more memory than is available",
-        explain: "Before training, iconc estimates the memory of one step: the loss's R×M matrices (p, distances, log q and their gradients) grow as the square of the batch, the mappers' activations linearly. When the estimate exceeds what the machine has available, the run stops here instead of aborting inside the allocator. The help line gives the largest batch that fits.\n\nWrong:\n    data = Mnist(batch = 30000)          # 30000² pairs × 48 bytes ≈ 40 GiB\n\nRight:\n    data = Mnist(batch = 4096)",
+        explain: "Before training, iconc estimates the memory of one step: the loss's R×M matrices (p, distances, log q and their gradients) grow as the square of the batch, the mappers' activations linearly. When the estimate exceeds what the machine has available, the run stops here instead of aborting inside the allocator. The help line gives the largest batch that fits.\n\nWrong:\n    data = Mnist(batch = 30000)          # 30000² pairs × 44 bytes ≈ 37 GiB\n\nRight:\n    data = Mnist(batch = 4096)",
     },
 ];
 
