@@ -3,15 +3,15 @@
 //! and the time of each phase of a step. Writes no run directory.
 
 use super::check::Format;
-use crate::check::{self, Report};
-use crate::diag::render::human;
-use crate::diag::{Diagnostic, Source};
+use super::run;
+use crate::check::Report;
+use crate::diag::Diagnostic;
 use crate::ir;
 use crate::runtime::backend::{dispatch, BackendKind, BackendTask};
 use crate::runtime::train::bench::{bench_method, BenchOptions, BenchReport};
 use crate::runtime::train::session::IconLoss;
 use burn::tensor::backend::AutodiffBackend;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Arguments of `iconc bench`.
@@ -47,30 +47,14 @@ impl BackendTask for BenchTask {
 
 /// Runs `iconc bench`; returns the exit code.
 pub(crate) fn run(args: Args) -> i32 {
-    let text = std::fs::read_to_string(&args.method).unwrap_or_default();
-    let source = Arc::new(Source::new(args.method.display().to_string(), text));
-    let method = match check::load_method(&args.method) {
-        Ok((method, warnings)) => {
-            print_reports(&warnings);
-            method
-        }
-        Err(reports) => {
-            print_reports(&reports);
-            return if reports.iter().any(check::is_io_error) {
-                2
-            } else {
-                1
-            };
-        }
+    let (method, source) = match run::load_file(&args.method) {
+        Ok(v) => v,
+        Err(code) => return code,
     };
     let options = BenchOptions {
         steps: args.steps as usize,
         warmup: args.warmup as usize,
-        base_dir: args
-            .method
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from(".")),
+        base_dir: run::method_dir(&args.method),
     };
     match dispatch(args.backend, BenchTask { method, options }).and_then(|r| r) {
         Ok(mut report) => {
@@ -82,26 +66,13 @@ pub(crate) fn run(args: Args) -> i32 {
             super::write_stdout(&format!("{out}\n"))
         }
         Err(d) => {
-            let code = if matches!(d.code, "E0501" | "E0702") {
-                2
-            } else {
-                1
-            };
-            print_reports(&[Report {
-                source,
+            let code = run::exit_code(&d);
+            run::print_reports(&[Report {
+                source: Arc::new(source),
                 diagnostic: d,
             }]);
             code
         }
-    }
-}
-
-fn print_reports(reports: &[Report]) {
-    if !reports.is_empty() {
-        eprint!(
-            "{}",
-            human::render(reports, super::check::human_options(false))
-        );
     }
 }
 

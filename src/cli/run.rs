@@ -80,10 +80,7 @@ pub(crate) fn run(args: Args) -> i32 {
         (Some(dir), _) => read_stored_method(dir)
             .map(|s| s.base_dir)
             .unwrap_or_else(|_| PathBuf::from(".")),
-        (None, Some(path)) => path
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from(".")),
+        (None, Some(path)) => method_dir(path),
         (None, None) => PathBuf::from("."),
     };
     let options = RunOptions {
@@ -118,6 +115,13 @@ pub(crate) fn run(args: Args) -> i32 {
     }
 }
 
+/// The folder a method file's relative paths start from.
+pub(super) fn method_dir(path: &Path) -> PathBuf {
+    path.parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
 /// The checked method and its source: from the file, or from the run directory on `--resume`.
 fn load(args: &Args) -> Result<(ir::Method, Source), i32> {
     if let Some(dir) = &args.resume {
@@ -146,6 +150,12 @@ fn load(args: &Args) -> Result<(ir::Method, Source), i32> {
     let Some(path) = &args.method else {
         return Err(2);
     };
+    load_file(path)
+}
+
+/// The checked method of `path` and its source; warnings and errors are
+/// printed, and an error becomes exit code 2 (I/O) or 1 (the method).
+pub(super) fn load_file(path: &Path) -> Result<(ir::Method, Source), i32> {
     match check::load_method(path) {
         Ok((method, warnings)) => {
             print_reports(&warnings);
@@ -163,7 +173,7 @@ fn load(args: &Args) -> Result<(ir::Method, Source), i32> {
     }
 }
 
-fn print_reports(reports: &[Report]) {
+pub(super) fn print_reports(reports: &[Report]) {
     if !reports.is_empty() {
         eprint!(
             "{}",
@@ -173,7 +183,7 @@ fn print_reports(reports: &[Report]) {
 }
 
 /// 2 for I/O, checkpoints and missing backends; 1 for everything the user's method or data caused.
-fn exit_code(d: &Diagnostic) -> i32 {
+pub(super) fn exit_code(d: &Diagnostic) -> i32 {
     match d.code {
         "E0501" | "E0702" | "E0704" => 2,
         _ => 1,

@@ -96,14 +96,29 @@ pub fn largest_batch(method: &ir::Method, budget: u128) -> usize {
 
 /// Memory the system can still give this process (`MemAvailable`, Linux).
 pub fn available_bytes() -> Option<u64> {
-    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    proc_bytes("/proc/meminfo", "MemAvailable:")
+}
+
+/// Peak resident set size since the last [`reset_peak_rss`] (`VmHWM`, Linux).
+pub fn peak_rss() -> Option<u64> {
+    proc_bytes("/proc/self/status", "VmHWM:")
+}
+
+/// Resets the kernel's peak-RSS mark (`VmHWM`) so it covers only what follows.
+pub fn reset_peak_rss() {
+    // Writing 5 to clear_refs resets VmHWM (Linux ≥ 4.0); elsewhere a no-op.
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// The `KEY: N kB` line of a `/proc` file, in bytes.
+fn proc_bytes(path: &str, key: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let line = text.lines().find(|l| l.starts_with(key))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
 }
 
 /// Refuses a step that is estimated not to fit in `available` bytes.
-/// `what` names the batch (e.g. "a batch of 512 rows").
 pub fn check_fits(method: &ir::Method, rows: usize, available: u64) -> Result<(), Diagnostic> {
     let need = estimate_bytes(method, rows);
     let budget = (available as f64 * USABLE_FRACTION) as u128;

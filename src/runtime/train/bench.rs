@@ -5,9 +5,10 @@
 //! off; the phases are the marks of `runtime::profile`.
 
 use super::session::{objective, prepare, LossFamily, Prepared};
-use super::{train, EpochRecord, Hooks, ProgressMode};
+use super::{train, Hooks, ProgressMode};
 use crate::diag::Diagnostic;
 use crate::ir;
+use crate::runtime::memory::{peak_rss, reset_peak_rss};
 use crate::runtime::profile::{self, Phase};
 use burn::tensor::backend::AutodiffBackend;
 use serde::Serialize;
@@ -84,9 +85,6 @@ impl Hooks for BenchHooks {
         }
         false
     }
-    fn epoch_end(&mut self, _record: &EpochRecord) -> Result<(), Diagnostic> {
-        Ok(())
-    }
     fn wants_checkpoints(&self) -> bool {
         false
     }
@@ -109,7 +107,6 @@ pub fn bench_method<B: AutodiffBackend, L: LossFamily<B>>(
     let total = opts.warmup + opts.steps.max(1);
     config.max_steps = Some(total);
     config.epochs = config.epochs.max(total.div_ceil(config.steps_per_epoch));
-    config.ema = method.train.ema;
     let objective = objective(&method, &model, loss, device);
     let mut hooks = BenchHooks {
         warmup: opts.warmup,
@@ -172,20 +169,6 @@ fn phase_times(totals: &[(Phase, f64)], wall: f64, steps: usize) -> Vec<PhaseTim
         share: other / wall,
     });
     out
-}
-
-/// Resets the kernel's peak-RSS mark (`VmHWM`) so it covers only what follows.
-fn reset_peak_rss() {
-    // Writing 5 to clear_refs resets VmHWM (Linux ≥ 4.0); elsewhere a no-op.
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-/// Peak resident set size since the last reset, from `/proc/self/status`.
-pub fn peak_rss() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
 }
 
 #[cfg(test)]
