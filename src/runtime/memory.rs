@@ -95,6 +95,25 @@ pub fn largest_batch(method: &ir::Method, budget: u128) -> usize {
 }
 
 /// Memory the system can still give this process (`MemAvailable`, Linux).
+/// Keeps freed tensor buffers in the process heap for reuse, instead of
+/// handing each one back to the kernel and faulting fresh zeroed pages in at
+/// the next step.
+// Decision: glibc's default returns every freed block above the heap top
+// (and every mmapped one) to the kernel, so each training step paid page
+// faults for its ~100 MB of temporaries. With allocations up to 32 MiB served
+// from the heap and trimming only above 1 GiB, the supervised-CE CNN bench
+// went from 3.4–3.7 to 4.4–4.6 steps/s with the same peak RSS (139 MiB).
+// Larger blocks (B² loss matrices) are still mmapped and returned at once.
+pub fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes allocator parameters; called before any
+    // other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 30);
+    }
+}
+
 pub fn available_bytes() -> Option<u64> {
     proc_bytes("/proc/meminfo", "MemAvailable:")
 }
