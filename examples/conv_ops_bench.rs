@@ -44,6 +44,13 @@ fn main() {
         (32, 32, 7),
     ];
     let opts = ConvOptions::new([1, 1], [1, 1], [1, 1], 1);
+    let n = 2048;
+    let a = Tensor::<F, 2>::random([n, n], Distribution::Normal(0.0, 1.0), &device);
+    let b = Tensor::<F, 2>::random([n, n], Distribution::Normal(0.0, 1.0), &device);
+    let mm = best_ms(reps, || {
+        let _ = a.clone().matmul(b.clone());
+    });
+    println!("plain SGEMM {n}³: {mm:.1} ms, {:.1} GFLOP/s", 2.0 * (n as f64).powi(3) / mm / 1e6);
     println!("batch {batch}, best of {reps}; ms per op and GFLOP/s");
     let (mut total_f, mut total_x, mut total_w, mut flops) = (0.0, 0.0, 0.0, 0.0);
     for (cin, cout, hw) in layers {

@@ -146,8 +146,8 @@ impl Geometry {
         (lo, hi)
     }
 
-    /// Calls `f(k_row, oy, ox_lo..ox_hi, input_offset_of_ox_lo, input_step)` for
-    /// every stretch of valid taps; columns outside the stretches are padding.
+    /// Calls `f(k_row, oy, ox_lo, ox_hi, input_offset_of_ox_lo)` for every
+    /// stretch of valid taps; columns outside the stretches are padding.
     fn for_each_tap(&self, mut f: impl FnMut(usize, usize, usize, usize, usize)) {
         let [sh, sw] = self.stride;
         let [ph, pw] = self.pad;
@@ -172,19 +172,41 @@ impl Geometry {
     }
 
     /// Fills `col` (`[K, P]`) from one group of one image, `x` (`[C_in, H, W]`).
+    /// Each element is written once: padding taps get zeros, the rest a copy.
     fn im2col<T: Scalar>(&self, x: &[T], col: &mut [T]) {
-        let (p, ow, sw) = (self.p(), self.ow, self.stride[1]);
-        col.fill(T::zero());
-        self.for_each_tap(|row, oy, lo, hi, start| {
-            let dst = &mut col[row * p + oy * ow + lo..row * p + oy * ow + hi];
-            if sw == 1 {
-                dst.copy_from_slice(&x[start..start + dst.len()]);
-            } else {
-                for (i, d) in dst.iter_mut().enumerate() {
-                    *d = x[start + i * sw];
+        let [sh, sw] = self.stride;
+        let [ph, pw] = self.pad;
+        let [dh, dw] = self.dilation;
+        if self.p() == 0 {
+            return;
+        }
+        let mut rows = col.chunks_exact_mut(self.p());
+        for c in 0..self.c_in {
+            for ki in 0..self.kh {
+                for kj in 0..self.kw {
+                    let row = rows.next().expect("im2col: K rows");
+                    let (lo, hi) = Self::valid_cols(kj * dw, pw, sw, self.w, self.ow);
+                    for (oy, dst) in row.chunks_exact_mut(self.ow).enumerate() {
+                        let iy = (oy * sh + ki * dh) as isize - ph as isize;
+                        if iy < 0 || iy as usize >= self.h || lo == hi {
+                            dst.fill(T::zero());
+                            continue;
+                        }
+                        dst[..lo].fill(T::zero());
+                        dst[hi..].fill(T::zero());
+                        let start = (c * self.h + iy as usize) * self.w + lo * sw + kj * dw - pw;
+                        let dst = &mut dst[lo..hi];
+                        if sw == 1 {
+                            dst.copy_from_slice(&x[start..start + dst.len()]);
+                        } else {
+                            for (i, d) in dst.iter_mut().enumerate() {
+                                *d = x[start + i * sw];
+                            }
+                        }
+                    }
                 }
             }
-        });
+        }
     }
 
     /// Adds `col` (`[K, P]`) back onto one group of one image gradient, `dx` (`[C_in, H, W]`).
