@@ -50,7 +50,10 @@ fn main() {
     let mm = best_ms(reps, || {
         let _ = a.clone().matmul(b.clone());
     });
-    println!("plain SGEMM {n}³: {mm:.1} ms, {:.1} GFLOP/s", 2.0 * (n as f64).powi(3) / mm / 1e6);
+    println!(
+        "plain SGEMM {n}³: {mm:.1} ms, {:.1} GFLOP/s",
+        2.0 * (n as f64).powi(3) / mm / 1e6
+    );
     println!("batch {batch}, best of {reps}; ms per op and GFLOP/s");
     let (mut total_f, mut total_x, mut total_w, mut flops) = (0.0, 0.0, 0.0, 0.0);
     for (cin, cout, hw) in layers {

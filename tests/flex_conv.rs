@@ -212,6 +212,35 @@ fn dilated_kernel_larger_than_padding() {
 }
 
 #[test]
+fn same_size_outputs_copy_whole_shifted_rows() {
+    // stride 1 with W_out == W takes im2col/col2im's one-run-per-row path.
+    check::<f32>(
+        Case {
+            kernel: [3, 5],
+            pad: [1, 2],
+            ..case(2, 3, 3)
+        },
+        1e-5,
+    );
+    check::<f32>(
+        Case {
+            dilation: [2, 2],
+            pad: [2, 2],
+            ..case(2, 3, 3)
+        },
+        1e-5,
+    );
+    check::<f32>(
+        Case {
+            pad: [1, 1],
+            hw: [3, 2],
+            ..case(2, 2, 3)
+        },
+        1e-5,
+    );
+}
+
+#[test]
 fn grouped_and_depthwise_backward() {
     check::<f32>(
         Case {

@@ -171,6 +171,44 @@ impl Geometry {
         }
     }
 
+    /// With stride 1 and `W_out == W`, each im2col row is the input plane
+    /// shifted by a constant offset, so it can be copied (and added back) as
+    /// one run instead of `H_out` short ones.
+    fn is_flat(&self) -> bool {
+        self.stride == [1, 1] && self.ow == self.w
+    }
+
+    /// For im2col row `(c, ki, kj)` of a flat geometry: the valid output rows
+    /// and columns, the run `a..b` of `P` they span, and the input index of `a`.
+    /// `None` when every tap of the row is padding.
+    fn flat_span(&self, c: usize, ki: usize, kj: usize) -> Option<FlatSpan> {
+        let (ki, kj) = (ki * self.dilation[0], kj * self.dilation[1]);
+        let [ph, pw] = self.pad;
+        let rows = Self::valid_cols(ki, ph, 1, self.h, self.oh);
+        let cols = Self::valid_cols(kj, pw, 1, self.w, self.ow);
+        if rows.0 == rows.1 || cols.0 == cols.1 {
+            return None;
+        }
+        let a = rows.0 * self.ow + cols.0;
+        let b = (rows.1 - 1) * self.ow + cols.1;
+        let src = (c * self.h + rows.0 + ki - ph) * self.w + cols.0 + kj - pw;
+        Some(FlatSpan { rows, cols, a, b, src })
+    }
+
+    /// Zeroes the entries of `row` inside `span.a..span.b` that wrap around a
+    /// row edge (output columns outside `span.cols`).
+    fn zero_wrapped<T: Scalar>(&self, row: &mut [T], span: &FlatSpan) {
+        let (lo, hi) = span.cols;
+        if lo == 0 && hi == self.ow {
+            return;
+        }
+        for oy in span.rows.0..span.rows.1 {
+            let line = &mut row[oy * self.ow..(oy + 1) * self.ow];
+            line[..lo].fill(T::zero());
+            line[hi..].fill(T::zero());
+        }
+    }
+
     /// Fills `col` (`[K, P]`) from one group of one image, `x` (`[C_in, H, W]`).
     /// Each element is written once: padding taps get zeros, the rest a copy.
     fn im2col<T: Scalar>(&self, x: &[T], col: &mut [T]) {
@@ -179,6 +217,9 @@ impl Geometry {
         let [dh, dw] = self.dilation;
         if self.p() == 0 {
             return;
+        }
+        if self.is_flat() {
+            return self.im2col_flat(x, col);
         }
         let mut rows = col.chunks_exact_mut(self.p());
         for c in 0..self.c_in {
@@ -209,8 +250,49 @@ impl Geometry {
         }
     }
 
-    /// Adds `col` (`[K, P]`) back onto one group of one image gradient, `dx` (`[C_in, H, W]`).
-    fn col2im<T: Scalar>(&self, col: &[T], dx: &mut [T]) {
+    fn im2col_flat<T: Scalar>(&self, x: &[T], col: &mut [T]) {
+        let mut rows = col.chunks_exact_mut(self.p());
+        for c in 0..self.c_in {
+            for ki in 0..self.kh {
+                for kj in 0..self.kw {
+                    let row = rows.next().expect("im2col: K rows");
+                    let Some(span) = self.flat_span(c, ki, kj) else {
+                        row.fill(T::zero());
+                        continue;
+                    };
+                    row[..span.a].fill(T::zero());
+                    row[span.a..span.b].copy_from_slice(&x[span.src..span.src + span.b - span.a]);
+                    row[span.b..].fill(T::zero());
+                    self.zero_wrapped(row, &span);
+                }
+            }
+        }
+    }
+
+    /// Adds `col` (`[K, P]`) back onto one group of one image gradient, `dx`
+    /// (`[C_in, H, W]`). `col` is scratch: the flat path zeroes its padding taps.
+    fn col2im<T: Scalar>(&self, col: &mut [T], dx: &mut [T]) {
+        if self.is_flat() && self.p() > 0 {
+            let mut rows = col.chunks_exact_mut(self.p());
+            for c in 0..self.c_in {
+                for ki in 0..self.kh {
+                    for kj in 0..self.kw {
+                        let row = rows.next().expect("col2im: K rows");
+                        let Some(span) = self.flat_span(c, ki, kj) else {
+                            continue;
+                        };
+                        // Padding taps are zeroed so one run adds only real ones
+                        // (x + 0 = x, so the result matches the per-row loop).
+                        self.zero_wrapped(row, &span);
+                        let dst = &mut dx[span.src..span.src + span.b - span.a];
+                        for (d, &v) in dst.iter_mut().zip(&row[span.a..span.b]) {
+                            *d = *d + v;
+                        }
+                    }
+                }
+            }
+            return;
+        }
         let (p, ow, sw) = (self.p(), self.ow, self.stride[1]);
         self.for_each_tap(|row, oy, lo, hi, start| {
             let src = &col[row * p + oy * ow + lo..row * p + oy * ow + hi];
@@ -225,6 +307,15 @@ impl Geometry {
             }
         });
     }
+}
+
+/// See [`Geometry::flat_span`].
+struct FlatSpan {
+    rows: (usize, usize),
+    cols: (usize, usize),
+    a: usize,
+    b: usize,
+    src: usize,
 }
 
 /// A row-major matrix view for [`sgemm`]: pointer, row stride, column stride.
@@ -440,7 +531,7 @@ fn x_backward<T: Scalar>(
                     sgemm(k, p, cog, dxg, false, wt, dyg);
                 } else {
                     sgemm(k, p, cog, &mut col, false, wt, dyg);
-                    g.col2im(&col, dxg);
+                    g.col2im(&mut col, dxg);
                 }
             }
         }
@@ -521,9 +612,21 @@ fn bias_backward<T: Scalar>(output_grad: FlexTensor) -> FlexTensor {
     let mut db = vec![T::zero(); c_out];
     for b in 0..batch {
         for (co, d) in db.iter_mut().enumerate() {
-            let row = &dys[(b * c_out + co) * p..][..p];
-            *d = row.iter().fold(*d, |acc, &v| acc + v);
+            *d = *d + lane_sum(&dys[(b * c_out + co) * p..][..p]);
         }
     }
     tensor(db, &[c_out])
+}
+
+/// Sum in eight interleaved lanes (vectorizes; fixed order, so deterministic).
+fn lane_sum<T: Scalar>(v: &[T]) -> T {
+    let mut lanes = [T::zero(); 8];
+    let mut chunks = v.chunks_exact(8);
+    for chunk in &mut chunks {
+        for (l, &x) in lanes.iter_mut().zip(chunk) {
+            *l = *l + x;
+        }
+    }
+    let tail = chunks.remainder().iter().fold(T::zero(), |acc, &x| acc + x);
+    lanes.iter().fold(tail, |acc, &l| acc + l)
 }
