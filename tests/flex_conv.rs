@@ -56,6 +56,8 @@ struct Reference {
     db: Vec<f64>,
 }
 
+// Explicit index loops: the reference mirrors the definition, not the kernel.
+#[allow(clippy::needless_range_loop)]
 fn reference(c: &Case, x: &[f64], w: &[f64], b: &[f64], r: &[f64]) -> Reference {
     let [h, wd] = c.hw;
     let [oh, ow] = c.out();
