@@ -512,7 +512,7 @@ fn divergences_match_brute_force() {
         );
         let e = eval(&method_with(pk, q, Layout::Pairwise, div, 0), &inputs);
         let lq = vec2(e.output.log_q.clone());
-        let p = &e.p.values;
+        let p = &e.host.p.values;
         let mut expected = 0.0;
         for (&pij, &l) in p.iter().zip(&lq) {
             let (ph, qh) = (pij.max(eps), l.exp().max(eps));
@@ -577,7 +577,7 @@ fn augmentation_views_and_normalization() {
     let e = eval(&m, &inputs);
     let lq = vec2(e.output.log_q);
     for i in 0..b {
-        let row = e.p.row(i);
+        let row = e.host.p.row(i);
         let nz: Vec<f64> = row.iter().copied().filter(|&x| x > 0.0).collect();
         assert_eq!(nz.len(), v - 1);
         assert!(nz.iter().all(|&x| (x - 0.5).abs() < 1e-15));

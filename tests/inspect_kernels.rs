@@ -106,9 +106,9 @@ fn graph_transition_rows() {
             .sum();
         for &b in &others {
             let expect = w[i as usize * n + idx[b] as usize] / z;
-            assert!((e.p.values[a * 3 + b] - expect).abs() < 1e-12);
+            assert!((e.host.p.values[a * 3 + b] - expect).abs() < 1e-12);
         }
-        assert_eq!(e.p.values[a * 3 + a], 0.0);
+        assert_eq!(e.host.p.values[a * 3 + a], 0.0);
     }
 }
 
@@ -238,8 +238,8 @@ fn student_p_uses_gaussian_calibrated_gamma() {
         0,
     );
     let floats = [("x", b, dim, x.clone())];
-    let beta = eval(&gauss, &floats, &[]).beta.unwrap();
-    let p = eval(&student, &floats, &[]).p;
+    let beta = eval(&gauss, &floats, &[]).host.beta.clone().unwrap();
+    let p = eval(&student, &floats, &[]).host.p.clone();
     for i in 0..b {
         let d = |j: usize| {
             (0..dim)

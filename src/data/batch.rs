@@ -85,6 +85,12 @@ impl Batcher {
 
     /// The dataset order of `epoch`: a permutation seeded by (seed, epoch).
     pub fn order(&self, epoch: usize) -> Vec<usize> {
+        // Decision: a batch that holds the whole data set is taken in dataset
+        // order. Shuffling its rows changes nothing but float summation order,
+        // and a fixed order lets `p_cache` reuse p across steps.
+        if self.sources >= self.ds.n {
+            return (0..self.ds.n).collect();
+        }
         let mut r = rng::stream(self.seed, &[TAG_SHUFFLE, epoch as u64]);
         rng::permutation(&mut r, self.ds.n)
     }

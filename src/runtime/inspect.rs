@@ -57,9 +57,9 @@ impl BackendTask for InspectTask<'_> {
         let batch = to_batch::<B>(self.arrays, &self.keys, &device)?;
         let params = KernelParams::<B>::init(self.method, &device);
         let eval = evaluate(self.method, &batch, &params)?;
-        let (r, m) = (eval.p.rows, eval.p.cols);
+        let (r, m) = (eval.host.p.rows, eval.host.p.cols);
         let mut out = NpzArrays::new();
-        out.insert("p", NpyArray::f64(vec![r, m], eval.p.values.clone()));
+        out.insert("p", NpyArray::f64(vec![r, m], eval.host.p.values.clone()));
         out.insert(
             "log_q",
             NpyArray::f64(vec![r, m], to_f64(eval.output.log_q)?),
@@ -72,7 +72,7 @@ impl BackendTask for InspectTask<'_> {
         if let Some(kl) = eval.output.kl_value {
             out.insert("kl_value", NpyArray::f64(vec![], to_f64(kl)?));
         }
-        if let Some(beta) = eval.beta {
+        if let Some(beta) = eval.host.beta.clone() {
             out.insert("beta", NpyArray::f64(vec![beta.len()], beta));
         }
         Ok(out)

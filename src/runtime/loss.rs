@@ -14,10 +14,12 @@ use crate::runtime::kernels::graph::Graph;
 use crate::runtime::kernels::host::{HostBatch, HostMatrix};
 use crate::runtime::kernels::learned::NEG;
 use crate::runtime::kernels::{self, limit, PContext, QContext, QValue};
+use crate::runtime::p_cache::{self, HostP};
 use crate::runtime::profile::{self, Phase};
 use burn::module::{Module, Param};
 use burn::prelude::*;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// Every key the IR's p and q read, already computed by the data source and
 /// the mappers.
@@ -93,16 +95,11 @@ pub struct LossOutput<B: Backend> {
 pub struct Evaluation<B: Backend> {
     /// The tensors.
     pub output: LossOutput<B>,
-    /// p in f64 on the host.
-    pub p: HostMatrix,
-    /// β_i of the first perplexity-calibrated p kernel.
-    pub beta: Option<Vec<f64>>,
+    /// p in f64 on the host, with its calibration's β and counts (shared with
+    /// [`p_cache`] when the batch's p inputs repeat).
+    pub host: Rc<HostP>,
     /// `mean_i H(p_i)` (f64), when `kl_value` is defined.
     pub mean_entropy: Option<f64>,
-    /// Rows whose perplexity search hit its cap (the caller may warn once).
-    pub unconverged_rows: usize,
-    /// Rows whose perplexity was clamped for a short batch (warn once).
-    pub clamped_rows: usize,
 }
 
 /// The I-Con loss of `batch` under `method` (§1): `icon_loss = L_ce` for `kl`.
@@ -128,14 +125,24 @@ pub fn evaluate<B: Backend>(
     let mut p_keys = std::collections::BTreeSet::new();
     kernels::expr_keys(&method.p, &mut p_keys);
     let hb = HostBatch::from_batch(batch, &p_keys)?;
-    let mut pctx = PContext {
-        hb: &hb,
-        layout: method.layout,
-        beta: None,
-        unconverged: 0,
-        clamped: 0,
-    };
-    let p = kernels::eval_p(&method.p, &mut pctx)?;
+    let degree = graph_degrees(&method.p, &hb)?;
+    let host = p_cache::host_p(&method.p, method.layout, hb, |hb| {
+        let mut pctx = PContext {
+            hb,
+            layout: method.layout,
+            beta: None,
+            unconverged: 0,
+            clamped: 0,
+        };
+        let p = kernels::eval_p(&method.p, &mut pctx)?;
+        Ok(HostP {
+            p,
+            beta: pctx.beta,
+            unconverged: pctx.unconverged,
+            clamped: pctx.clamped,
+        })
+    })?;
+    let p = &host.p;
     let (r, m) = (p.rows, p.cols);
     let device = batch
         .floats
@@ -153,20 +160,19 @@ pub fn evaluate<B: Backend>(
         layout: method.layout,
         params,
         next_param: 0,
-        degree: graph_degrees(&method.p, &hb)?,
+        degree,
     };
     let q = kernels::eval_q(&method.q, &mut qctx)?;
     let (loss_rows, log_q, mean_h) = match q {
         QValue::Log { log_q, cand } => {
-            check_shape(&p, &log_q)?;
-            divergence::check_support(&p, &cand)?;
-            let rows = divergence::loss_rows(method.divergence, &p, log_q.clone());
-            let mean_h =
-                (method.divergence == Divergence::Kl).then(|| divergence::mean_entropy(&p));
+            check_shape(p, &log_q)?;
+            divergence::check_support(p, &cand)?;
+            let rows = divergence::loss_rows(method.divergence, p, log_q.clone());
+            let mean_h = (method.divergence == Divergence::Kl).then(|| divergence::mean_entropy(p));
             (rows, log_q, mean_h)
         }
         QValue::Limit { kind, d, cand } => {
-            check_shape(&p, &d)?;
+            check_shape(p, &d)?;
             if method.divergence != Divergence::Kl {
                 return Err(kernels::wrong_side(
                     "GaussianLimit",
@@ -174,9 +180,9 @@ pub fn evaluate<B: Backend>(
                     "a Gaussian limit is the closed form of the `kl` loss; use `divergence = kl`",
                 ));
             }
-            divergence::check_support(&p, &cand)?;
+            divergence::check_support(p, &cand)?;
             let log_q = limit::limit_log_q(kind, d.clone(), &cand);
-            (limit::limit_rows(kind, &p, d, &cand), log_q, None)
+            (limit::limit_rows(kind, p, d, &cand), log_q, None)
         }
     };
     let loss = loss_rows.clone().mean();
@@ -194,11 +200,8 @@ pub fn evaluate<B: Backend>(
             log_q,
             kl_value,
         },
-        p,
-        beta: pctx.beta,
+        host: Rc::clone(&host),
         mean_entropy: mean_h,
-        unconverged_rows: pctx.unconverged,
-        clamped_rows: pctx.clamped,
     })
 }
 

@@ -12,6 +12,7 @@ pub mod mappers;
 pub mod memory;
 pub mod model;
 pub mod output;
+pub mod p_cache;
 pub mod plot;
 pub mod profile;
 pub mod train;

@@ -42,7 +42,7 @@ impl FloatArray {
 }
 
 /// The batch keys p needs, copied to the host in f64.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct HostBatch {
     /// Float keys (2-D).
     pub floats: BTreeMap<String, FloatArray>,
