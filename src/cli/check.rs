@@ -66,7 +66,7 @@ pub(crate) fn check_all(paths: &[PathBuf]) -> (Vec<Report>, bool, usize) {
 pub(crate) fn run(args: Args) -> i32 {
     let (reports, io_error, count) = check_all(&args.paths);
     match args.format {
-        Format::Json => println!("{}", json::render(&reports)),
+        Format::Json => outln!("{}", json::render(&reports)),
         Format::Human => {
             eprint!("{}", human::render(&reports, human_options(args.no_color)));
             if reports.is_empty() {

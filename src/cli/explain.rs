@@ -19,7 +19,7 @@ pub(crate) struct Args {
 pub(crate) fn run(args: Args) -> i32 {
     if args.list {
         for info in codes::all() {
-            println!(
+            outln!(
                 "{}  {:<34} {}",
                 info.code,
                 format!("icon::{}", info.name),
@@ -33,14 +33,17 @@ pub(crate) fn run(args: Args) -> i32 {
         return 2;
     };
     if let Some(info) = codes::lookup(&code) {
-        println!(
+        outln!(
             "{} icon::{}: {}\n\n{}",
-            info.code, info.name, info.summary, info.explain
+            info.code,
+            info.name,
+            info.summary,
+            info.explain
         );
         return 0;
     }
     if let Some(sig) = signatures::all().find(|s| s.name == code) {
-        print!("{}", describe_signature(sig));
+        out!("{}", describe_signature(sig));
         return 0;
     }
     let mut candidates: Vec<&str> = codes::all().flat_map(|c| [c.code, c.name]).collect();

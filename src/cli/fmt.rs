@@ -39,10 +39,10 @@ pub(crate) fn run(args: Args) -> i32 {
         match format_file(file, args.check) {
             Outcome::Unchanged => {}
             Outcome::Changed if args.check => {
-                println!("would reformat {}", file.display());
+                outln!("would reformat {}", file.display());
                 user_error = true;
             }
-            Outcome::Changed => println!("reformatted {}", file.display()),
+            Outcome::Changed => outln!("reformatted {}", file.display()),
             Outcome::SyntaxErrors => user_error = true,
             Outcome::IoError => io_error = true,
         }

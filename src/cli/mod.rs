@@ -3,6 +3,19 @@
 
 use clap::{Parser, Subcommand};
 
+/// `print!` to stdout without panicking (see [`stdout`]).
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::cli::stdout::write(&format!($($arg)*)) };
+}
+
+/// `println!` to stdout without panicking (see [`stdout`]).
+macro_rules! outln {
+    () => { $crate::cli::stdout::write("\n") };
+    ($($arg:tt)*) => { $crate::cli::stdout::write(&format!("{}\n", format_args!($($arg)*))) };
+}
+
+pub(crate) mod stdout;
+
 mod bench;
 mod check;
 pub(crate) mod explain;
@@ -54,7 +67,7 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    match cli.command {
+    let code = match cli.command {
         Command::Check(a) => check::run(a),
         Command::Fmt(a) => fmt::run(a),
         Command::Explain(a) => explain::run(a),
@@ -64,20 +77,12 @@ pub fn main() -> i32 {
         Command::Bench(a) => bench::run(a),
         Command::Table(a) => table::run(a),
         Command::Lsp(a) => lsp::run(a),
-    }
+    };
+    stdout::exit_code(code)
 }
 
-/// Writes `text` to stdout: exit 0 when done or when the reader went away
-/// (a closed pipe is not an error for a CLI), 2 on any other write failure.
+/// Writes `text` to stdout (see [`stdout`]); 0, or 2 once stdout failed.
 pub(crate) fn write_stdout(text: &str) -> i32 {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => 0,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
-        Err(e) => {
-            eprintln!("error: cannot write to stdout: {e}");
-            2
-        }
-    }
+    stdout::write(text);
+    stdout::exit_code(0)
 }

@@ -28,11 +28,11 @@ pub(crate) struct Args {
     /// Compute backend.
     #[arg(long, value_enum, default_value_t = BackendKind::Cpu)]
     backend: BackendKind,
-    /// Override `Train(epochs = …)`.
-    #[arg(long)]
+    /// Override `Train(epochs = …)` (at least 1, as the checker requires).
+    #[arg(long, value_parser = at_least_one)]
     epochs: Option<usize>,
-    /// Override `Train(steps = …)` (a cap on optimizer steps).
-    #[arg(long)]
+    /// Override `Train(steps = …)` (a cap on optimizer steps; at least 1).
+    #[arg(long, value_parser = at_least_one)]
     steps: Option<usize>,
     /// Override `Train(seed = …)`.
     #[arg(long)]
@@ -183,6 +183,15 @@ pub(super) fn print_reports(reports: &[Report]) {
 }
 
 /// 2 for I/O, checkpoints and missing backends; 1 for everything the user's method or data caused.
+/// `--epochs`/`--steps`: the checker's `≥ 1` rule for the same settings.
+fn at_least_one(v: &str) -> Result<usize, String> {
+    match v.parse::<usize>() {
+        Ok(0) => Err("must be at least 1 (the checker's rule for `Train(epochs|steps)`)".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 pub(super) fn exit_code(d: &Diagnostic) -> i32 {
     match d.code {
         "E0501" | "E0702" | "E0704" => 2,
@@ -200,7 +209,7 @@ fn print_summary(s: &RunSummary, quiet: bool) {
         return;
     }
     if let Some(last) = s.step_losses.last() {
-        println!(
+        outln!(
             "trained {} steps, final loss {last:.5}, {:.0} samples/s",
             s.step_losses.len(),
             s.samples_per_s
@@ -210,16 +219,18 @@ fn print_summary(s: &RunSummary, quiet: bool) {
         print_eval(r);
     }
     if !quiet {
-        println!("outputs in {}", s.dir.display());
+        outln!("outputs in {}", s.dir.display());
     }
 }
 
 fn print_eval(r: &EvalReport) {
-    println!(
+    outln!(
         "evaluation on the {} split ({} samples, key `{}`):",
-        r.split, r.rows, r.key
+        r.split,
+        r.rows,
+        r.key
     );
     for (name, v) in &r.scores {
-        println!("  {name:<16} {v:.4}");
+        outln!("  {name:<16} {v:.4}");
     }
 }

@@ -28,7 +28,7 @@ pub(crate) fn run(args: Args) -> i32 {
     let io_error = checked.reports.iter().any(check::is_io_error);
     let Some(method) = checked.method else {
         match args.format {
-            Format::Json => println!("{}", json::render(&checked.reports)),
+            Format::Json => outln!("{}", json::render(&checked.reports)),
             Format::Human => eprint!(
                 "{}",
                 human::render(&checked.reports, human_options(args.no_color))
@@ -44,13 +44,13 @@ pub(crate) fn run(args: Args) -> i32 {
     }
     match args.format {
         Format::Json => match serde_json::to_string_pretty(&method) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => outln!("{s}"),
             Err(e) => {
                 eprintln!("error: cannot serialize the method: {e}");
                 return 2;
             }
         },
-        Format::Human => print!("{}", describe(&method)),
+        Format::Human => out!("{}", describe(&method)),
     }
     0
 }

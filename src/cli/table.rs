@@ -78,9 +78,9 @@ pub(crate) fn run(args: Args) -> i32 {
         Format::Json => render::json(&table),
         Format::Md => render::markdown(&table),
     };
-    print!("{text}");
+    out!("{text}");
     if args.format == Format::Json && !text.ends_with('\n') {
-        println!();
+        outln!();
     }
     if failed > 0 {
         eprintln!(
