@@ -333,6 +333,15 @@ fn inspect_reports_bad_batches() {
         iconc::data::npz::NpyArray::f32(vec![2, 2, 2], vec![0.0; 8]),
     );
     assert_eq!(code(&aug, &a), "E0509");
+    // Zero rows (masked_log_softmax used to panic on them).
+    let mut a = small_batch();
+    a.insert("x", iconc::data::npz::NpyArray::f32(vec![0, 2], vec![]));
+    a.insert(
+        "embedding",
+        iconc::data::npz::NpyArray::f32(vec![0, 2], vec![]),
+    );
+    a.insert("index", iconc::data::npz::NpyArray::i64(vec![0], vec![]));
+    assert_eq!(code(&aug, &a), "E0509");
     // Wrong kind: an int kernel on a float key.
     let wrong = simple(leaf(Kernel::Augmentation, &["x"]), Layout::Pairwise);
     assert_eq!(code(&wrong, &small_batch()), "E0503");

@@ -178,6 +178,13 @@ fn to_batch<B: Backend>(
     let mut batch = Batch::new();
     for key in keys {
         let Some(a) = arrays.get(key) else { continue };
+        if a.shape.first() == Some(&0) {
+            return Err(Diagnostic::bare(
+                "E0509",
+                format!("array `{key}` has no rows (shape {:?})", a.shape),
+            )
+            .with_help("a batch needs at least one row; p and q are distributions over rows"));
+        }
         let bad_shape = || {
             Diagnostic::bare(
                 "E0509",
