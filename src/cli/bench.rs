@@ -63,7 +63,8 @@ pub(crate) fn run(args: Args) -> i32 {
                 Format::Json => serde_json::to_string_pretty(&report).unwrap_or_default(),
                 Format::Human => render(&report),
             };
-            super::write_stdout(&format!("{out}\n"))
+            outln!("{out}");
+            0
         }
         Err(d) => {
             let code = run::exit_code(&d);

@@ -80,9 +80,3 @@ pub fn main() -> i32 {
     };
     stdout::exit_code(code)
 }
-
-/// Writes `text` to stdout (see [`stdout`]); 0, or 2 once stdout failed.
-pub(crate) fn write_stdout(text: &str) -> i32 {
-    stdout::write(text);
-    stdout::exit_code(0)
-}

@@ -209,89 +209,74 @@ impl Geometry {
         }
     }
 
-    /// Fills `col` (`[K, P]`) from one group of one image, `x` (`[C_in, H, W]`).
-    /// Each element is written once: padding taps get zeros, the rest a copy.
-    fn im2col<T: Scalar>(&self, x: &[T], col: &mut [T]) {
-        let [sh, sw] = self.stride;
-        let [ph, pw] = self.pad;
-        let [dh, dw] = self.dilation;
-        if self.p() == 0 {
-            return;
-        }
-        if self.is_flat() {
-            return self.im2col_flat(x, col);
-        }
+    /// Calls `f(row, span)` for every im2col row of a flat geometry, with the
+    /// row's [`FlatSpan`] (`None` when every tap of the row is padding).
+    fn for_each_flat_row<T: Scalar>(
+        &self,
+        col: &mut [T],
+        mut f: impl FnMut(&mut [T], Option<FlatSpan>),
+    ) {
         let mut rows = col.chunks_exact_mut(self.p());
         for c in 0..self.c_in {
             for ki in 0..self.kh {
                 for kj in 0..self.kw {
                     let row = rows.next().expect("im2col: K rows");
-                    let (lo, hi) = Self::valid_cols(kj * dw, pw, sw, self.w, self.ow);
-                    for (oy, dst) in row.chunks_exact_mut(self.ow).enumerate() {
-                        let iy = (oy * sh + ki * dh) as isize - ph as isize;
-                        if iy < 0 || iy as usize >= self.h || lo == hi {
-                            dst.fill(T::zero());
-                            continue;
-                        }
-                        dst[..lo].fill(T::zero());
-                        dst[hi..].fill(T::zero());
-                        let start = (c * self.h + iy as usize) * self.w + lo * sw + kj * dw - pw;
-                        let dst = &mut dst[lo..hi];
-                        if sw == 1 {
-                            dst.copy_from_slice(&x[start..start + dst.len()]);
-                        } else {
-                            for (i, d) in dst.iter_mut().enumerate() {
-                                *d = x[start + i * sw];
-                            }
-                        }
-                    }
+                    f(row, self.flat_span(c, ki, kj));
                 }
             }
         }
     }
 
-    fn im2col_flat<T: Scalar>(&self, x: &[T], col: &mut [T]) {
-        let mut rows = col.chunks_exact_mut(self.p());
-        for c in 0..self.c_in {
-            for ki in 0..self.kh {
-                for kj in 0..self.kw {
-                    let row = rows.next().expect("im2col: K rows");
-                    let Some(span) = self.flat_span(c, ki, kj) else {
-                        row.fill(T::zero());
-                        continue;
-                    };
-                    row[..span.a].fill(T::zero());
-                    row[span.a..span.b].copy_from_slice(&x[span.src..span.src + span.b - span.a]);
-                    row[span.b..].fill(T::zero());
-                    self.zero_wrapped(row, &span);
+    /// Fills `col` (`[K, P]`) from one group of one image, `x` (`[C_in, H, W]`).
+    fn im2col<T: Scalar>(&self, x: &[T], col: &mut [T]) {
+        if self.p() == 0 {
+            return;
+        }
+        if self.is_flat() {
+            // Each element is written once: padding taps get zeros, the rest
+            // one shifted copy per row.
+            return self.for_each_flat_row(col, |row, span| {
+                let Some(span) = span else {
+                    row.fill(T::zero());
+                    return;
+                };
+                row[..span.a].fill(T::zero());
+                row[span.a..span.b].copy_from_slice(&x[span.src..span.src + span.b - span.a]);
+                row[span.b..].fill(T::zero());
+                self.zero_wrapped(row, &span);
+            });
+        }
+        let (p, ow, sw) = (self.p(), self.ow, self.stride[1]);
+        col.fill(T::zero());
+        self.for_each_tap(|row, oy, lo, hi, start| {
+            let dst = &mut col[row * p + oy * ow + lo..row * p + oy * ow + hi];
+            if sw == 1 {
+                dst.copy_from_slice(&x[start..start + dst.len()]);
+            } else {
+                for (i, d) in dst.iter_mut().enumerate() {
+                    *d = x[start + i * sw];
                 }
             }
-        }
+        });
     }
 
     /// Adds `col` (`[K, P]`) back onto one group of one image gradient, `dx`
     /// (`[C_in, H, W]`). `col` is scratch: the flat path zeroes its padding taps.
     fn col2im<T: Scalar>(&self, col: &mut [T], dx: &mut [T]) {
-        if self.is_flat() && self.p() > 0 {
-            let mut rows = col.chunks_exact_mut(self.p());
-            for c in 0..self.c_in {
-                for ki in 0..self.kh {
-                    for kj in 0..self.kw {
-                        let row = rows.next().expect("col2im: K rows");
-                        let Some(span) = self.flat_span(c, ki, kj) else {
-                            continue;
-                        };
-                        // Padding taps are zeroed so one run adds only real ones
-                        // (x + 0 = x, so the result matches the per-row loop).
-                        self.zero_wrapped(row, &span);
-                        let dst = &mut dx[span.src..span.src + span.b - span.a];
-                        for (d, &v) in dst.iter_mut().zip(&row[span.a..span.b]) {
-                            *d = *d + v;
-                        }
-                    }
-                }
-            }
+        if self.p() == 0 {
             return;
+        }
+        if self.is_flat() {
+            return self.for_each_flat_row(col, |row, span| {
+                let Some(span) = span else { return };
+                // Padding taps are zeroed so one run adds only real ones
+                // (x + 0 = x, so the result matches the per-row loop).
+                self.zero_wrapped(row, &span);
+                let dst = &mut dx[span.src..span.src + span.b - span.a];
+                for (d, &v) in dst.iter_mut().zip(&row[span.a..span.b]) {
+                    *d = *d + v;
+                }
+            });
         }
         let (p, ow, sw) = (self.p(), self.ow, self.stride[1]);
         self.for_each_tap(|row, oy, lo, hi, start| {
