@@ -342,6 +342,15 @@ fn inspect_reports_bad_batches() {
     );
     a.insert("index", iconc::data::npz::NpyArray::i64(vec![0], vec![]));
     assert_eq!(code(&aug, &a), "E0509");
+    // Non-finite inputs (the loss used to come back as NaN with exit 0).
+    for bad in [f32::NAN, f32::INFINITY] {
+        let mut a = small_batch();
+        let rows = a.get("embedding").unwrap().shape.clone();
+        let mut v = vec![0.5f32; rows.iter().product()];
+        v[1] = bad;
+        a.insert("embedding", iconc::data::npz::NpyArray::f32(rows, v));
+        assert_eq!(code(&aug, &a), "E0509", "{bad}");
+    }
     // Wrong kind: an int kernel on a float key.
     let wrong = simple(leaf(Kernel::Augmentation, &["x"]), Layout::Pairwise);
     assert_eq!(code(&wrong, &small_batch()), "E0503");

@@ -76,7 +76,7 @@ fn run(m: &ir::Method, steps: usize, out: &Path) -> RunSummary {
         base_dir: methods_dir(),
     };
     let device = Default::default();
-    match run_method::<B, IconLoss>(&m, &IconLoss, &opts, &device) {
+    match run_method::<B, IconLoss>(&m, &IconLoss::default(), &opts, &device) {
         Ok(s) => s,
         Err(d) => panic!(
             "{} ({steps} steps) failed: {} {}\nhelp: {}",

@@ -173,16 +173,110 @@ fn bench_reports_every_phase_as_text_and_json() {
 #[test]
 fn a_batch_that_cannot_fit_is_refused_before_training() {
     let dir = tempfile::tempdir().unwrap();
-    // 200,000² pairs × 44 bytes ≈ 1.7 TiB: never allocatable here.
+    // 200,000² pairs × 44 bytes ≈ 1.7 TiB: never allocatable here, whole.
     let huge = SIMCLR_BLOBS
         .replace("n = 300", "n = 400100")
         .replace("batch = 40", "batch = 200000")
         .replace("holdout = 60", "holdout = 100");
-    let file = write(dir.path(), "huge.icon", &huge);
+    // Untiled by request, and row-mixing p that cannot be tiled.
+    let mixing = huge.replace(
+        "p = Augmentation() on index",
+        "p = Augmentation() on index -> symmetrize",
+    );
+    for (name, text, flags, hint) in [
+        (
+            "untiled",
+            &huge,
+            &["--loss-tile", "off"][..],
+            "--loss-tile auto",
+        ),
+        ("mixing", &mixing, &[][..], "need them whole"),
+    ] {
+        let file = write(dir.path(), &format!("{name}.icon"), text);
+        let out = dir.path().join(name);
+        let mut args = vec!["run", &file, "--out"];
+        let out_s = out.display().to_string();
+        args.push(&out_s);
+        args.extend_from_slice(flags);
+        let (code, stdout, stderr) = iconc(&args);
+        assert_eq!(code, 1, "{name}: {stdout}\n{stderr}");
+        assert!(stderr.contains("E0706"), "{name}: {stderr}");
+        assert!(
+            stderr.contains("largest batch that fits"),
+            "{name}: {stderr}"
+        );
+        assert!(stderr.contains(hint), "{name}: {stderr}");
+        assert!(!out.exists(), "{name}: no run directory for a refused run");
+    }
+}
+
+/// A tiny t-SNE-like method on Blobs with `p` replaced.
+fn with_p(p: &str) -> String {
+    format!(
+        "method \"m\"\ndata = Blobs(n = 80, centers = 2, dim = 3, batch = 40, holdout = 0)\nembedding = Linear(out = 2) on x\np = {p}\nq = StudentT(gamma = 1) on embedding\ntrain = Train(epochs = 1, seed = 1)\n"
+    )
+}
+
+#[test]
+fn a_p_that_is_not_a_distribution_stops_training() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, p, says) in [
+        (
+            "signed",
+            "Gaussian(sigma = 1) on x - UniformKNN(k = 5) on x",
+            "not a distribution",
+        ),
+        (
+            "zero",
+            "Gaussian(sigma = 1) on x - Gaussian(sigma = 1) on x",
+            "zero everywhere",
+        ),
+    ] {
+        let file = write(dir.path(), &format!("{name}.icon"), &with_p(p));
+        let out = dir.path().join(name);
+        let (code, stdout, stderr) =
+            iconc(&["run", &file, "--quiet", "--out", &out.display().to_string()]);
+        assert_eq!(code, 1, "{name}: {stdout}\n{stderr}");
+        assert!(stderr.contains("E0515"), "{name}: {stderr}");
+        assert!(stderr.contains(says), "{name}: {stderr}");
+    }
+}
+
+#[test]
+fn a_graph_with_nodes_past_the_data_set_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("g.edges"), "0 1\n1 2\n2 500\n").unwrap();
+    let file = write(
+        dir.path(),
+        "g.icon",
+        &with_p("Graph(path = \"g.edges\", mode = transition) on index"),
+    );
     let out = dir.path().join("run");
-    let (code, stdout, stderr) = iconc(&["run", &file, "--out", &out.display().to_string()]);
+    let (code, stdout, stderr) =
+        iconc(&["run", &file, "--quiet", "--out", &out.display().to_string()]);
     assert_eq!(code, 1, "{stdout}\n{stderr}");
-    assert!(stderr.contains("E0706"), "{stderr}");
-    assert!(stderr.contains("largest batch that fits"), "{stderr}");
-    assert!(!out.exists(), "no run directory for a refused run");
+    assert!(
+        stderr.contains("E0508") && stderr.contains("node 500"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "refused before a run directory exists");
+}
+
+#[test]
+fn out_never_reuses_a_run_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "m.icon", &with_p("Gaussian(sigma = 1) on x"));
+    let out = dir.path().join("run").display().to_string();
+    let (code, _, stderr) = iconc(&["run", &file, "--quiet", "--steps", "1", "--out", &out]);
+    assert_eq!(code, 0, "{stderr}");
+    let before = std::fs::read(dir.path().join("run/method.json")).unwrap();
+    let (code, _, stderr) = iconc(&["run", &file, "--quiet", "--steps", "1", "--out", &out]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("E0707"), "{stderr}");
+    let after = std::fs::read(dir.path().join("run/method.json")).unwrap();
+    assert_eq!(before, after, "the first run's files are untouched");
+    // A resumed run keeps its seed.
+    let (code, _, stderr) = iconc(&["run", "--resume", &out, "--seed", "7"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--seed"), "{stderr}");
 }

@@ -90,7 +90,7 @@ fn orthonormal_linear_reaches_the_top_eigenspace() {
         source_text: PCA.into(),
         base_dir: dir.path().to_path_buf(),
     };
-    let s = run_method::<B, _>(&method, &IconLoss, &opts, &Default::default()).unwrap();
+    let s = run_method::<B, _>(&method, &IconLoss::default(), &opts, &Default::default()).unwrap();
     let last = *s.step_losses.last().unwrap();
     // one batch of all 200 training rows per epoch: the loss is −2 tr(WᵀΣ_pop W) exactly
     assert!(

@@ -108,9 +108,10 @@ fn train_one(dir: &Path, name: &str, args: &Args) -> Row {
         base_dir: dir.to_path_buf(),
     };
     let start = Instant::now();
-    let result = run_method::<B, IconLoss>(&method, &IconLoss, &opts, &Default::default())
-        .map(|s| (s, start.elapsed().as_secs_f64()))
-        .map_err(|d| format!("{} {}", d.code, d.message));
+    let result =
+        run_method::<B, IconLoss>(&method, &IconLoss::default(), &opts, &Default::default())
+            .map(|s| (s, start.elapsed().as_secs_f64()))
+            .map_err(|d| format!("{} {}", d.code, d.message));
     Row {
         name: name.into(),
         epochs: method.train.epochs,

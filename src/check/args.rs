@@ -448,7 +448,7 @@ fn check_range<'a>(
     let mut ok = true;
     for (v, span) in numbers {
         if !param.range.contains(v) {
-            let want = param.range.describe().unwrap_or_default();
+            let want = param.range.requirement(v).unwrap_or_default();
             let d = Diagnostic::error(
                 c::OUT_OF_RANGE,
                 format!("`{}` of `{}` must be {want}", param.name, sig.name),

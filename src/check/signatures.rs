@@ -145,6 +145,9 @@ impl Default {
     }
 }
 
+/// The largest size, width or count a parameter may take (2²⁴ = 16,777,216).
+pub const MAX_SIZE: u64 = 1 << 24;
+
 /// A numeric range check (`lo`/`hi` with inclusiveness).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Range {
@@ -171,6 +174,17 @@ impl Range {
     pub const AT_LEAST_ONE: Range = Range {
         lo: Some((1.0, true)),
         hi: None,
+    };
+    /// A size, width or count: `[1, 2²⁴]`. The cap turns a typo such as
+    /// `dim = 4294967296` into a diagnostic instead of an allocation abort.
+    pub const SIZE: Range = Range {
+        lo: Some((1.0, true)),
+        hi: Some((MAX_SIZE as f64, true)),
+    };
+    /// `propagate(steps = …)`: `[1, 100]` (each step is a B×B product).
+    pub const PROPAGATE_STEPS: Range = Range {
+        lo: Some((1.0, true)),
+        hi: Some((100.0, true)),
     };
     /// `> 1`.
     pub const ABOVE_ONE: Range = Range {
@@ -206,6 +220,24 @@ impl Range {
             Some((hi, false)) => v < hi,
         };
         lo_ok && hi_ok && !v.is_nan()
+    }
+
+    /// What `v` breaks, as the message says it: the whole range ("in [0, 1]"),
+    /// or for a size with its large cap only the side that `v` is on
+    /// ("≥ 1" for 0, "≤ 16777216" for 2³²).
+    pub fn requirement(self, v: f64) -> Option<String> {
+        match self.hi {
+            Some((hi, _)) if hi >= 1e6 => {
+                let above_lo = Range { hi: None, ..self }.contains(v);
+                let side = if above_lo {
+                    Range { lo: None, ..self }
+                } else {
+                    Range { hi: None, ..self }
+                };
+                side.describe()
+            }
+            _ => self.describe(),
+        }
     }
 
     /// How the range reads ("> 0", "in [0, 1]").

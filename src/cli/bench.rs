@@ -8,6 +8,7 @@ use crate::check::Report;
 use crate::diag::Diagnostic;
 use crate::ir;
 use crate::runtime::backend::{dispatch, BackendKind, BackendTask};
+use crate::runtime::loss_tiles::Tiling;
 use crate::runtime::train::bench::{bench_method, BenchOptions, BenchReport};
 use crate::runtime::train::session::IconLoss;
 use burn::tensor::backend::AutodiffBackend;
@@ -31,17 +32,30 @@ pub(crate) struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+    /// Row tiles of the loss: `auto` (when its B² matrices would pass
+    /// 512 MiB), `off`, or a tile height in rows. Bounds loss memory by the
+    /// tile instead of the batch.
+    #[arg(long, value_name = "auto|off|ROWS", default_value = "auto")]
+    loss_tile: Tiling,
 }
 
 struct BenchTask {
     method: ir::Method,
     options: BenchOptions,
+    tiling: Tiling,
 }
 
 impl BackendTask for BenchTask {
     type Output = Result<BenchReport, Diagnostic>;
     fn run<B: AutodiffBackend>(self, device: B::Device) -> Self::Output {
-        bench_method::<B, IconLoss>(&self.method, &IconLoss, &self.options, &device)
+        bench_method::<B, IconLoss>(
+            &self.method,
+            &IconLoss {
+                tiling: self.tiling,
+            },
+            &self.options,
+            &device,
+        )
     }
 }
 
@@ -56,7 +70,16 @@ pub(crate) fn run(args: Args) -> i32 {
         warmup: args.warmup as usize,
         base_dir: run::method_dir(&args.method),
     };
-    match dispatch(args.backend, BenchTask { method, options }).and_then(|r| r) {
+    match dispatch(
+        args.backend,
+        BenchTask {
+            method,
+            options,
+            tiling: args.loss_tile,
+        },
+    )
+    .and_then(|r| r)
+    {
         Ok(mut report) => {
             report.backend = args.backend.name().into();
             let out = match args.format {

@@ -10,6 +10,7 @@ use crate::diag::render::human;
 use crate::diag::{Diagnostic, Source};
 use crate::ir;
 use crate::runtime::backend::{dispatch, BackendKind, BackendTask};
+use crate::runtime::loss_tiles::Tiling;
 use crate::runtime::train::evaluate::EvalReport;
 use crate::runtime::train::session::{
     read_stored_method, run_method, IconLoss, RunOptions, RunSummary,
@@ -34,8 +35,8 @@ pub(crate) struct Args {
     /// Override `Train(steps = …)` (a cap on optimizer steps; at least 1).
     #[arg(long, value_parser = at_least_one)]
     steps: Option<usize>,
-    /// Override `Train(seed = …)`.
-    #[arg(long)]
+    /// Override `Train(seed = …)` (not with `--resume`: a run keeps its seed).
+    #[arg(long, conflicts_with = "resume")]
     seed: Option<u64>,
     /// Run directory (default `runs/<method>-<timestamp>`).
     #[arg(long, conflicts_with = "resume")]
@@ -46,18 +47,31 @@ pub(crate) struct Args {
     /// No progress output.
     #[arg(long)]
     quiet: bool,
+    /// Row tiles of the loss: `auto` (when its B² matrices would pass
+    /// 512 MiB), `off`, or a tile height in rows. Bounds loss memory by the
+    /// tile instead of the batch.
+    #[arg(long, value_name = "auto|off|ROWS", default_value = "auto")]
+    loss_tile: Tiling,
 }
 
 /// What one run needs, handed to the backend dispatcher.
 struct RunTask {
     method: ir::Method,
     options: RunOptions,
+    tiling: Tiling,
 }
 
 impl BackendTask for RunTask {
     type Output = Result<RunSummary, Diagnostic>;
     fn run<B: AutodiffBackend>(self, device: B::Device) -> Self::Output {
-        run_method::<B, IconLoss>(&self.method, &IconLoss, &self.options, &device)
+        run_method::<B, IconLoss>(
+            &self.method,
+            &IconLoss {
+                tiling: self.tiling,
+            },
+            &self.options,
+            &device,
+        )
     }
 }
 
@@ -94,7 +108,11 @@ pub(crate) fn run(args: Args) -> i32 {
         source_text: source.text.clone(),
         base_dir,
     };
-    let task = RunTask { method, options };
+    let task = RunTask {
+        method,
+        options,
+        tiling: args.loss_tile,
+    };
     match dispatch(args.backend, task).and_then(|r| r) {
         Ok(summary) => {
             print_summary(&summary, args.quiet);

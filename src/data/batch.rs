@@ -77,7 +77,21 @@ impl Batcher {
             self.views * self.sources
         }
     }
+}
 
+/// The rows of each batch `spec` makes (what [`Batcher::rows`] returns), known
+/// before any data is read.
+pub fn rows_per_batch(spec: &DataSpec) -> usize {
+    let views = spec.views.max(1);
+    let sources = (spec.batch / views).max(1);
+    if spec.modalities.is_some() {
+        sources
+    } else {
+        views * sources
+    }
+}
+
+impl Batcher {
     /// Full batches per epoch (the last incomplete batch is dropped).
     pub fn batches_per_epoch(&self) -> usize {
         self.ds.n / self.sources

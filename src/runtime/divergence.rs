@@ -74,8 +74,9 @@ pub fn loss_rows<B: Backend>(
     rows.reshape([r])
 }
 
-/// §1.1 support check: p puts mass (> ε) where q excludes the column.
-pub fn check_support(p: &HostMatrix, q_cand: &[bool]) -> Result<(), Diagnostic> {
+/// §1.1 support check: p puts mass (> ε) where q excludes the column. Row
+/// `k` of `p` is batch row `row0 + k` (a row tile), which the message names.
+pub fn check_support(p: &HostMatrix, q_cand: &[bool], row0: usize) -> Result<(), Diagnostic> {
     let bad = p
         .values
         .iter()
@@ -84,7 +85,7 @@ pub fn check_support(p: &HostMatrix, q_cand: &[bool]) -> Result<(), Diagnostic> 
     match bad {
         None => Ok(()),
         Some(ij) => {
-            let (i, j) = (ij / p.cols.max(1), ij % p.cols.max(1));
+            let (i, j) = (row0 + ij / p.cols.max(1), ij % p.cols.max(1));
             Err(Diagnostic::bare(
                 "E0502",
                 format!("p puts mass on ({i}, {j}) where q excludes it (support mismatch)"),
@@ -96,6 +97,35 @@ pub fn check_support(p: &HostMatrix, q_cand: &[bool]) -> Result<(), Diagnostic> 
             }))
         }
     }
+}
+
+/// Refuses a p that is not a distribution: a negative entry (a difference
+/// of kernels gone below zero, §2.7) is E0515. Returns whether p has any
+/// mass, so the caller can refuse a batch whose p is zero everywhere. Row
+/// `k` of `p` is batch row `row0 + k`.
+pub fn check_distribution(p: &HostMatrix, row0: usize) -> Result<bool, Diagnostic> {
+    let mut mass = false;
+    for (ij, &v) in p.values.iter().enumerate() {
+        if v < -EPS || v.is_nan() {
+            let (i, j) = (row0 + ij / p.cols.max(1), ij % p.cols.max(1));
+            return Err(Diagnostic::bare(
+                "E0515",
+                format!("p is not a distribution: p({j}|{i}) = {v}"),
+            )
+            .with_help(
+                "a difference of kernels (`K1 - K2`) can go negative; mix kernels with `+` and `leak(α)` instead",
+            ));
+        }
+        mass |= v > EPS;
+    }
+    Ok(mass)
+}
+
+/// E0515 for a batch whose p has no mass at all (nothing to match).
+pub fn zero_p() -> Diagnostic {
+    Diagnostic::bare("E0515", "p is zero everywhere in this batch".to_string()).with_help(
+        "every row of p is empty, so the loss is 0 and nothing trains: check for `0 * K`, `K - K`, one-view `Augmentation`, or a graph without edges among the batch's rows",
+    )
 }
 
 /// `mean_i H(p_i)` with H summed over p > 0 (natural logs).

@@ -13,6 +13,7 @@ use crate::runtime::backend::{dispatch, BackendKind, BackendTask};
 use crate::runtime::kernels::expr_keys;
 use crate::runtime::kernels::host::{float_data, int_data};
 use crate::runtime::loss::{evaluate, Batch, KernelParams};
+use crate::runtime::memory;
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
 use std::collections::BTreeSet;
@@ -34,6 +35,12 @@ pub fn inspect_method(
         }
     }
     check_shapes(method, arrays, &keys)?;
+    let rows = keys
+        .iter()
+        .find_map(|k| arrays.get(k).and_then(|a| a.shape.first().copied()));
+    if let (Some(rows), Some(available)) = (rows, memory::available_bytes()) {
+        memory::check_inspect_fits(method, rows, available)?;
+    }
     dispatch(
         backend,
         InspectTask {
@@ -206,6 +213,18 @@ fn to_batch<B: Backend>(
                 let v: Vec<f64> = a.as_f64().unwrap_or_default();
                 if v.len() != rows * cols {
                     return Err(bad_shape());
+                }
+                if let Some(i) = v.iter().position(|x| !x.is_finite()) {
+                    return Err(Diagnostic::bare(
+                        "E0509",
+                        format!(
+                            "array `{key}` holds {} at row {}, column {}",
+                            v[i],
+                            i / cols.max(1),
+                            i % cols.max(1)
+                        ),
+                    )
+                    .with_help("p, q and the loss are only defined for finite inputs; drop or fix that row"));
                 }
                 batch.floats.insert(
                     key.clone(),

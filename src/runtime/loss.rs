@@ -144,32 +144,86 @@ pub fn evaluate<B: Backend>(
     })?;
     let p = &host.p;
     let (r, m) = (p.rows, p.cols);
-    let device = batch
+    let device = batch_device(batch);
+    let p_tensor = float_tensor::<B>(&p.values, r, m, &device);
+    profile::sync::<B>(&device);
+    profile::stop(Phase::P, t_p);
+    let t_q = profile::start();
+    let rows = q_divergence(method, batch, params, p, degree, None)?;
+    let loss = rows.loss_rows.clone().mean();
+    let mean_h = rows.entropy_sum.map(|h| h / r.max(1) as f64);
+    let kl_value = mean_h.map(|h| loss.clone().sub_scalar(h));
+    let log_q = rows.log_q.detach();
+    let neg_mask = log_q.clone().lower_equal_elem(NEG / 2.0);
+    let log_q = log_q.mask_fill(neg_mask, f32::NEG_INFINITY);
+    profile::sync::<B>(&device);
+    profile::stop(Phase::QDivergence, t_q);
+    Ok(Evaluation {
+        output: LossOutput {
+            loss,
+            loss_rows: rows.loss_rows,
+            p: p_tensor,
+            log_q,
+            kl_value,
+        },
+        host: Rc::clone(&host),
+        mean_entropy: mean_h,
+    })
+}
+
+/// The device the batch's tensors live on.
+pub(crate) fn batch_device<B: Backend>(batch: &Batch<B>) -> B::Device {
+    batch
         .floats
         .values()
         .next()
         .map(|t| t.device())
         .or_else(|| batch.ints.values().next().map(|t| t.device()))
-        .unwrap_or_default();
-    let p_tensor = float_tensor::<B>(&p.values, r, m, &device);
-    profile::sync::<B>(&device);
-    profile::stop(Phase::P, t_p);
-    let t_q = profile::start();
+        .unwrap_or_default()
+}
+
+/// The divergence rows of the q rows in `window` (every row when `None`)
+/// against `p`, which holds exactly those rows.
+pub(crate) struct RowTerms<B: Backend> {
+    /// Per-row loss [R_window], differentiable.
+    pub loss_rows: Tensor<B, 1>,
+    /// log q [R_window, M] with [`NEG`] outside C_i (not detached).
+    pub log_q: Tensor<B, 2>,
+    /// `Σ_i H(p_i)` over the window's rows, for `kl`.
+    pub entropy_sum: Option<f64>,
+}
+
+/// q of the rows in `window` and their divergence from `p` (§1).
+pub(crate) fn q_divergence<B: Backend>(
+    method: &ir::Method,
+    batch: &Batch<B>,
+    params: &KernelParams<B>,
+    p: &HostMatrix,
+    degree: Option<Vec<f64>>,
+    window: Option<std::ops::Range<usize>>,
+) -> Result<RowTerms<B>, Diagnostic> {
+    let row0 = window.as_ref().map_or(0, |w| w.start);
     let mut qctx = QContext {
         batch,
         layout: method.layout,
         params,
         next_param: 0,
         degree,
+        window,
     };
     let q = kernels::eval_q(&method.q, &mut qctx)?;
-    let (loss_rows, log_q, mean_h) = match q {
+    match q {
         QValue::Log { log_q, cand } => {
             check_shape(p, &log_q)?;
-            divergence::check_support(p, &cand)?;
-            let rows = divergence::loss_rows(method.divergence, p, log_q.clone());
-            let mean_h = (method.divergence == Divergence::Kl).then(|| divergence::mean_entropy(p));
-            (rows, log_q, mean_h)
+            divergence::check_support(p, &cand, row0)?;
+            let loss_rows = divergence::loss_rows(method.divergence, p, log_q.clone());
+            let entropy_sum = (method.divergence == Divergence::Kl)
+                .then(|| divergence::mean_entropy(p) * p.rows as f64);
+            Ok(RowTerms {
+                loss_rows,
+                log_q,
+                entropy_sum,
+            })
         }
         QValue::Limit { kind, d, cand } => {
             check_shape(p, &d)?;
@@ -180,29 +234,15 @@ pub fn evaluate<B: Backend>(
                     "a Gaussian limit is the closed form of the `kl` loss; use `divergence = kl`",
                 ));
             }
-            divergence::check_support(p, &cand)?;
+            divergence::check_support(p, &cand, row0)?;
             let log_q = limit::limit_log_q(kind, d.clone(), &cand);
-            (limit::limit_rows(kind, p, d, &cand), log_q, None)
+            Ok(RowTerms {
+                loss_rows: limit::limit_rows(kind, p, d, &cand),
+                log_q,
+                entropy_sum: None,
+            })
         }
-    };
-    let loss = loss_rows.clone().mean();
-    let kl_value = mean_h.map(|h| loss.clone().sub_scalar(h));
-    let log_q = log_q.detach();
-    let neg_mask = log_q.clone().lower_equal_elem(NEG / 2.0);
-    let log_q = log_q.mask_fill(neg_mask, f32::NEG_INFINITY);
-    profile::sync::<B>(&device);
-    profile::stop(Phase::QDivergence, t_q);
-    Ok(Evaluation {
-        output: LossOutput {
-            loss,
-            loss_rows,
-            p: p_tensor,
-            log_q,
-            kl_value,
-        },
-        host: Rc::clone(&host),
-        mean_entropy: mean_h,
-    })
+    }
 }
 
 fn check_shape<B: Backend>(p: &HostMatrix, q: &Tensor<B, 2>) -> Result<(), Diagnostic> {
@@ -221,7 +261,10 @@ fn check_shape<B: Backend>(p: &HostMatrix, q: &Tensor<B, 2>) -> Result<(), Diagn
 }
 
 /// Global degrees of the batch items from the first `Graph` kernel of p.
-fn graph_degrees(p: &KernelExpr, hb: &HostBatch) -> Result<Option<Vec<f64>>, Diagnostic> {
+pub(crate) fn graph_degrees(
+    p: &KernelExpr,
+    hb: &HostBatch,
+) -> Result<Option<Vec<f64>>, Diagnostic> {
     let Some((path, key)) = first_graph(p) else {
         return Ok(None);
     };
@@ -325,6 +368,12 @@ pub const CODES: &[CodeInfo] = &[
         name: "degree_needs_graph",
         summary: "degree-weighted UniformCluster without a graph in p",
         explain: "NCuts weighting uses each item's global degree, which comes from the Graph kernel of p.\n\nWrong:\n    p = Gaussian(sigma = 1) on x\n    q = UniformCluster(degree_weighted = true) on phi\n\nRight:\n    p = Graph(path = \"g.txt\", mode = softmax_degree) on index\n    q = UniformCluster(degree_weighted = true) on phi",
+    },
+    CodeInfo {
+        code: "E0515",
+        name: "p_not_a_distribution",
+        summary: "p has a negative entry, or no mass at all, in a training batch",
+        explain: "The I-Con loss matches q to a distribution p over each row's candidates. A negative\np (a difference of kernels) makes the loss unbounded below, and a p that is zero\neverywhere makes it 0 whatever the embedding: training would report a number that\nmeans nothing, so it stops with this error instead.\n\nWrong:\n    p = Gaussian(sigma = 1) on x - UniformKNN(k = 5) on x\n\nRight:\n    p = Gaussian(sigma = 1) on x + UniformKNN(k = 5) on x -> normalize",
     },
     CodeInfo {
         code: "E0599",

@@ -8,6 +8,7 @@
 
 use crate::diag::Diagnostic;
 use crate::ir::{self, Layout, MapperStage};
+use crate::runtime::loss_tiles::{self, Tiling};
 
 /// Bytes per entry of the loss's R×M matrices in a training step (forward and
 /// backward). Measured with `iconc bench` on a pairwise method: peak RSS rose
@@ -74,18 +75,81 @@ fn stage_floats_per_row(stage: &MapperStage) -> u128 {
     }
 }
 
-/// The estimated peak bytes of one training step with `rows` batch rows.
-pub fn estimate_bytes(method: &ir::Method, rows: usize) -> u128 {
-    loss_entries(method.layout, rows) * BYTES_PER_LOSS_ENTRY as u128
+/// Entries of the loss matrices that are alive at once: one row tile's when
+/// the loss is tiled, else all of them.
+pub fn live_loss_entries(method: &ir::Method, rows: usize, tiling: Tiling) -> u128 {
+    match loss_tiles::tile_rows(method, rows, tiling) {
+        Some(tile) => tile as u128 * loss_tiles::loss_shape(method.layout, rows).1 as u128,
+        None => loss_entries(method.layout, rows),
+    }
+}
+
+/// The estimated peak bytes of one training step with `rows` batch rows,
+/// with the data set and the parameters (and their gradients and Adam
+/// moments) held beside it.
+pub fn estimate_bytes(method: &ir::Method, rows: usize, tiling: Tiling) -> u128 {
+    live_loss_entries(method, rows, tiling) * BYTES_PER_LOSS_ENTRY as u128
         + rows as u128 * activation_bytes_per_row(method)
+        + data_bytes(method)
+        + parameter_bytes(method)
+}
+
+/// The data set in memory: f32 rows, loaded and split (two copies), when
+/// the source knows its size before reading files.
+fn data_bytes(method: &ir::Method) -> u128 {
+    let d = &method.data;
+    let width = match d.image {
+        Some((c, h, w)) => c as u128 * h as u128 * w as u128,
+        None => d.features as u128,
+    };
+    d.samples.map_or(0, |n| n as u128 * width * 4 * 2)
+}
+
+/// Parameters, gradients and two optimizer moments, f32.
+fn parameter_bytes(method: &ir::Method) -> u128 {
+    let count: u128 = method
+        .mappers
+        .iter()
+        .flat_map(|m| m.stages.iter())
+        .map(stage_parameters)
+        .sum();
+    count * 4 * 4
+}
+
+/// Learnable values of `stage` (an upper count for the CNNs).
+fn stage_parameters(stage: &MapperStage) -> u128 {
+    let u = |v: usize| v as u128;
+    match stage {
+        MapperStage::Identity | MapperStage::Normalize | MapperStage::Softmax => 0,
+        MapperStage::Linear { input, out, .. } => u(*input) * u(*out) + u(*out),
+        MapperStage::Mlp {
+            input, hidden, out, ..
+        } => {
+            let mut widths = vec![*input];
+            widths.extend(hidden.iter().copied());
+            widths.push(*out);
+            widths
+                .windows(2)
+                .map(|w| u(w[0]) * u(w[1]) + 3 * u(w[1]))
+                .sum()
+        }
+        MapperStage::SimpleCnn { image, out } => {
+            let (_, h, w) = *image;
+            // Convolutions are ~30k; the head reads 32 × (H/4) × (W/4).
+            30_000 + 32 * u(h) * u(w) / 16 * u(*out)
+        }
+        MapperStage::ResNet18 { out, .. } => 11_200_000 + 512 * u(*out),
+        MapperStage::LookUpTable { n, dim, .. } => u(*n) * u(*dim),
+        MapperStage::ClusterHead { input, clusters } => u(*input) * u(*clusters) + u(*clusters),
+    }
 }
 
 /// The largest batch (rows) whose estimate fits in `budget` bytes.
-pub fn largest_batch(method: &ir::Method, budget: u128) -> usize {
+pub fn largest_batch(method: &ir::Method, budget: u128, tiling: Tiling) -> usize {
     let (mut lo, mut hi) = (0usize, 1usize << 40);
     while lo < hi {
         let mid = lo + (hi - lo).div_ceil(2);
-        if estimate_bytes(method, mid) <= budget {
+        if estimate_bytes(method, mid, tiling) <= budget {
             lo = mid;
         } else {
             hi = mid - 1;
@@ -138,13 +202,18 @@ fn proc_bytes(path: &str, key: &str) -> Option<u64> {
 }
 
 /// Refuses a step that is estimated not to fit in `available` bytes.
-pub fn check_fits(method: &ir::Method, rows: usize, available: u64) -> Result<(), Diagnostic> {
-    let need = estimate_bytes(method, rows);
+pub fn check_fits(
+    method: &ir::Method,
+    rows: usize,
+    tiling: Tiling,
+    available: u64,
+) -> Result<(), Diagnostic> {
+    let need = estimate_bytes(method, rows, tiling);
     let budget = (available as f64 * USABLE_FRACTION) as u128;
     if need <= budget {
         return Ok(());
     }
-    let fits = largest_batch(method, budget);
+    let fits = largest_batch(method, budget, tiling);
     let per_source = method.data.views.max(1);
     Err(Diagnostic::bare(
         "E0706",
@@ -155,10 +224,64 @@ pub fn check_fits(method: &ir::Method, rows: usize, available: u64) -> Result<()
         ),
     )
     .with_help(format!(
-        "the largest batch that fits is about {} rows (`batch = {}` in `data = …`); the loss matrices grow as rows², {} bytes per entry",
+        "the largest batch that fits is about {} rows (`batch = {}` in `data = …`); {}",
         fits,
         (fits / per_source) * per_source,
-        BYTES_PER_LOSS_ENTRY
+        growth(method, rows, tiling)
+    )))
+}
+
+/// Why the estimate grows with the batch, for the E0706 hint.
+fn growth(method: &ir::Method, rows: usize, tiling: Tiling) -> String {
+    if loss_tiles::tile_rows(method, rows, tiling).is_some() {
+        "the loss already runs in row tiles, so the mappers' activations set the limit".into()
+    } else if loss_tiles::row_separable(method) {
+        format!(
+            "the loss matrices grow as rows², {BYTES_PER_LOSS_ENTRY} bytes per entry; `--loss-tile auto` computes them in row tiles"
+        )
+    } else {
+        format!(
+            "the loss matrices grow as rows², {BYTES_PER_LOSS_ENTRY} bytes per entry (`propagate`, `symmetrize` and class tables need them whole)"
+        )
+    }
+}
+
+/// Bytes per p/log q entry of `iconc inspect`, which returns both matrices
+/// whole (f64) besides the loss's own. Measured: peak RSS 156 MB at B = 2,000
+/// and 560 MB at B = 4,000 on a pairwise method, about 35 bytes per entry.
+pub const INSPECT_BYTES_PER_ENTRY: u64 = 40;
+
+/// Refuses an `inspect` batch whose whole matrices cannot fit (E0706).
+pub fn check_inspect_fits(
+    method: &ir::Method,
+    rows: usize,
+    available: u64,
+) -> Result<(), Diagnostic> {
+    let per_entry = INSPECT_BYTES_PER_ENTRY as u128;
+    let need = loss_entries(method.layout, rows) * per_entry;
+    let budget = (available as f64 * USABLE_FRACTION) as u128;
+    if need <= budget {
+        return Ok(());
+    }
+    let (mut lo, mut hi) = (0usize, rows);
+    while lo < hi {
+        let mid = lo + (hi - lo).div_ceil(2);
+        if loss_entries(method.layout, mid) * per_entry <= budget {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    Err(Diagnostic::bare(
+        "E0706",
+        format!(
+            "inspecting a batch of {rows} rows needs about {} for its whole p and log q, but only {} of memory is available",
+            human_bytes(need),
+            human_bytes(available as u128)
+        ),
+    )
+    .with_help(format!(
+        "inspect at most about {lo} rows; `inspect` returns every entry ({INSPECT_BYTES_PER_ENTRY} bytes each), while training computes large batches in row tiles"
     )))
 }
 
@@ -187,6 +310,44 @@ mod tests {
         assert_eq!(loss_entries(Layout::Pairwise, 1000), 1_000_000);
         assert_eq!(loss_entries(Layout::Table { classes: 10 }, 1000), 10_000);
         assert_eq!(loss_entries(Layout::CrossModal, 10), 400);
+    }
+
+    fn pairwise(p: ir::KernelExpr) -> ir::Method {
+        let text = "method \"m\"\ndata = Blobs(n = 20000, dim = 128, views = 2, batch = 16384, holdout = 0)\nembedding = Linear(out = 128) on x\np = Augmentation() on index\nq = Gaussian(sigma = 0.5, metric = cosine) on embedding\n";
+        let source = crate::diag::Source::new("m.icon".to_string(), text.to_string());
+        let checked = crate::check::check_source(source, &crate::check::FsLoader);
+        let mut m = checked.method.expect("the test method checks");
+        m.p = p;
+        m
+    }
+
+    #[test]
+    fn tiling_bounds_the_estimate_of_a_16k_batch() {
+        let m = pairwise(ir::KernelExpr::Kernel {
+            kernel: ir::Kernel::Augmentation,
+            inputs: vec!["index".into()],
+        });
+        let untiled = estimate_bytes(&m, 16384, Tiling::Off);
+        let tiled = estimate_bytes(&m, 16384, Tiling::Auto);
+        assert!(untiled > 10 << 30, "{}", human_bytes(untiled));
+        assert!(tiled < 1 << 30, "{}", human_bytes(tiled));
+        let mixing = pairwise(ir::KernelExpr::Symmetrize(Box::new(m.p.clone())));
+        assert_eq!(estimate_bytes(&mixing, 16384, Tiling::Auto), untiled);
+    }
+
+    #[test]
+    fn inspect_refuses_matrices_that_cannot_fit() {
+        let m = pairwise(ir::KernelExpr::Kernel {
+            kernel: ir::Kernel::Augmentation,
+            inputs: vec!["index".into()],
+        });
+        let eight_gib = 8u64 << 30;
+        assert!(check_inspect_fits(&m, 1000, eight_gib).is_ok());
+        let err = check_inspect_fits(&m, 100_000, eight_gib).unwrap_err();
+        assert_eq!(err.code, "E0706");
+        // 0.8 × 8 GiB / 40 bytes = 171.8M entries: at most 13,107 rows.
+        let help = err.help.unwrap_or_default();
+        assert!(help.contains("at most about 13107 rows"), "{help}");
     }
 
     #[test]

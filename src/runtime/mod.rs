@@ -8,6 +8,7 @@ pub mod eval;
 pub mod inspect;
 pub mod kernels;
 pub mod loss;
+pub mod loss_tiles;
 pub mod mappers;
 pub mod memory;
 pub mod model;

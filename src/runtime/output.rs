@@ -47,11 +47,59 @@ pub fn create_run_dir(out: Option<&Path>, method: &str) -> Result<PathBuf, Diagn
                     }
                 })
                 .collect();
-            PathBuf::from("runs").join(format!("{safe}-{}", timestamp()))
+            let base = PathBuf::from("runs").join(format!("{safe}-{}", timestamp()));
+            return create_fresh(&base);
         }
     };
-    std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, &e))?;
-    Ok(dir)
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| io_error(parent, &e))?;
+    }
+    match std::fs::create_dir(&dir) {
+        Ok(()) => Ok(dir),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && is_empty_dir(&dir) => Ok(dir),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Diagnostic::bare(
+            "E0707",
+            format!(
+                "`{}` already exists and is not an empty directory",
+                dir.display()
+            ),
+        )
+        .with_help(format!(
+            "give `--out` a new directory, or continue that run with `iconc run --resume {}`",
+            dir.display()
+        ))),
+        Err(e) => Err(io_error(&dir, &e)),
+    }
+}
+
+/// Creates `base`, or `base-2`, `base-3`, … when it exists: `create_dir`
+/// fails on an existing directory, so two runs started in the same second
+/// never share one.
+fn create_fresh(base: &Path) -> Result<PathBuf, Diagnostic> {
+    if let Some(parent) = base.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| io_error(parent, &e))?;
+    }
+    for n in 1..10_000u32 {
+        let dir = if n == 1 {
+            base.to_path_buf()
+        } else {
+            PathBuf::from(format!("{}-{n}", base.display()))
+        };
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io_error(&dir, &e)),
+        }
+    }
+    Err(Diagnostic::bare(
+        "E0707",
+        format!("no free run directory next to `{}`", base.display()),
+    )
+    .with_help("clean up `runs/`, or give `--out` a new directory"))
+}
+
+fn is_empty_dir(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none())
 }
 
 /// `YYYYMMDD-HHMMSS` in UTC, from the system clock (no date crate needed).
@@ -155,6 +203,29 @@ impl MetricsLog {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn runs_started_in_the_same_second_get_their_own_directories() {
+        let tmp = std::env::temp_dir().join(format!("iconc-fresh-{}", std::process::id()));
+        let base = tmp.join("runs").join("m-20261202-120000");
+        let a = create_fresh(&base).unwrap();
+        let b = create_fresh(&base).unwrap();
+        assert_eq!(a, base);
+        assert_eq!(b, PathBuf::from(format!("{}-2", base.display())));
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+
+    #[test]
+    fn out_must_be_new_or_empty() {
+        let tmp = std::env::temp_dir().join(format!("iconc-out-{}", std::process::id()));
+        let dir = tmp.join("exp");
+        assert_eq!(create_run_dir(Some(&dir), "m").unwrap(), dir);
+        // Still empty: usable.
+        assert_eq!(create_run_dir(Some(&dir), "m").unwrap(), dir);
+        std::fs::write(dir.join("method.json"), "{}").unwrap();
+        assert_eq!(create_run_dir(Some(&dir), "m").unwrap_err().code, "E0707");
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
     use super::*;
 
     #[test]

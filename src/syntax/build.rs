@@ -234,6 +234,11 @@ impl Builder<'_> {
         }
         let mut stages = vec![self.expr(head, depth + 1)?];
         for stage in parts {
+            // Each stage wraps the expression before it in the IR, so a long
+            // pipeline is as deep as that many brackets for later passes.
+            if depth + stages.len() > MAX_DEPTH {
+                return Err(TooDeep);
+            }
             stages.push(self.expr(stage, depth + 1)?);
         }
         Ok(Expr {

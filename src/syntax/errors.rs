@@ -133,7 +133,7 @@ fn too_complex(span: Span) -> Diagnostic {
         "too deep to parse",
     )
     .with_help(format!(
-        "the parser accepts about {} levels of brackets and operators; simplify the expression",
+        "the parser accepts about {} levels of brackets, operators and `->` stages; simplify the expression",
         super::build::MAX_DEPTH
     ))
 }

@@ -8,7 +8,7 @@ const COMMON: [Param; 6] = [
         "views",
         Ty::Int,
         D::Int(1),
-        R::AT_LEAST_ONE,
+        R::SIZE,
         "augmented views per source sample (2 for contrastive methods)",
     ),
     p(
@@ -22,7 +22,7 @@ const COMMON: [Param; 6] = [
         "batch",
         Ty::Int,
         D::Int(256),
-        R::AT_LEAST_ONE,
+        R::SIZE,
         "rows per batch B (views × sources); must be divisible by views",
     ),
     // Decision: 20% of the samples when the count is known (the spec's 80/20 split), else 0.
@@ -37,7 +37,7 @@ const COMMON: [Param; 6] = [
         "limit",
         Ty::Int,
         D::Absent,
-        R::AT_LEAST_ONE,
+        R::SIZE,
         "use only the first `limit` samples",
     ),
     p(
@@ -68,30 +68,24 @@ const IMAGE: Param = p(
     "image",
     Ty::IntList,
     D::Absent,
-    R::AT_LEAST_ONE,
+    R::SIZE,
     "image geometry [channels, height, width] (give this or `features`)",
 );
 const FEATURES: Param = p(
     "features",
     Ty::Int,
     D::Absent,
-    R::AT_LEAST_ONE,
+    R::SIZE,
     "feature count F of each row (give this or `image`)",
 );
 const CLASSES: Param = p(
     "classes",
     Ty::Int,
     D::Required,
-    R::AT_LEAST_ONE,
+    R::SIZE,
     "number of classes in the labels",
 );
-const N: Param = p(
-    "n",
-    Ty::Int,
-    D::Int(1000),
-    R::AT_LEAST_ONE,
-    "samples to generate",
-);
+const N: Param = p("n", Ty::Int, D::Int(1000), R::SIZE, "samples to generate");
 const NOISE: Param = p(
     "noise",
     Ty::Float,
@@ -121,7 +115,7 @@ const IDX: [Param; 10] = with_common::<4, 10>([
         "image",
         Ty::IntList,
         D::Required,
-        R::AT_LEAST_ONE,
+        R::SIZE,
         "image geometry [channels, height, width]",
     ),
     CLASSES,
@@ -158,21 +152,15 @@ const CSV: [Param; 10] = with_common::<4, 10>([
         "features",
         Ty::Int,
         D::Required,
-        R::AT_LEAST_ONE,
+        R::SIZE,
         "feature columns F (all but the label column)",
     ),
     CLASSES,
 ]);
 const BLOBS: [Param; 11] = with_common::<5, 11>([
     N,
-    p(
-        "centers",
-        Ty::Int,
-        D::Int(3),
-        R::AT_LEAST_ONE,
-        "blobs (= classes)",
-    ),
-    p("dim", Ty::Int, D::Int(2), R::AT_LEAST_ONE, "dimension F"),
+    p("centers", Ty::Int, D::Int(3), R::SIZE, "blobs (= classes)"),
+    p("dim", Ty::Int, D::Int(2), R::SIZE, "dimension F"),
     p(
         "std",
         Ty::Float,
@@ -192,7 +180,7 @@ const ROLL: [Param; 10] = with_common::<4, 10>([
         "classes",
         Ty::Int,
         D::Int(4),
-        R::AT_LEAST_ONE,
+        R::SIZE,
         "position buckets along the roll (= classes)",
     ),
 ]);

@@ -34,13 +34,7 @@ pub(super) const MAPPERS: &[Signature] = &[
     mapper(
         "Linear",
         &[
-            p(
-                "out",
-                Ty::Int,
-                D::Required,
-                R::AT_LEAST_ONE,
-                "output width D",
-            ),
+            p("out", Ty::Int, D::Required, R::SIZE, "output width D"),
             p(
                 "bias",
                 Ty::Bool,
@@ -68,10 +62,10 @@ pub(super) const MAPPERS: &[Signature] = &[
                 "hidden",
                 Ty::IntList,
                 D::IntList(&[512, 512, 2000]),
-                R::AT_LEAST_ONE,
+                R::SIZE,
                 "hidden widths",
             ),
-            p("out", Ty::Int, D::Int(2), R::AT_LEAST_ONE, "output width D"),
+            p("out", Ty::Int, D::Int(2), R::SIZE, "output width D"),
             p(
                 "activation",
                 Ty::Enum(&["relu", "gelu", "tanh"]),
@@ -93,13 +87,7 @@ pub(super) const MAPPERS: &[Signature] = &[
     ),
     mapper(
         "SimpleCNN",
-        &[p(
-            "out",
-            Ty::Int,
-            D::Int(2),
-            R::AT_LEAST_ONE,
-            "output width D",
-        )],
+        &[p("out", Ty::Int, D::Int(2), R::SIZE, "output width D")],
         Reads::Image,
         "B×out",
         "the spec's small residual CNN for 28×28 images",
@@ -110,7 +98,7 @@ pub(super) const MAPPERS: &[Signature] = &[
             "out",
             Ty::Int,
             D::Int(256),
-            R::AT_LEAST_ONE,
+            R::SIZE,
             "output width D of the MLP head",
         )],
         Reads::Image,
@@ -124,10 +112,10 @@ pub(super) const MAPPERS: &[Signature] = &[
                 "n",
                 Ty::Int,
                 D::Derived("the number of samples (on index) or classes (on label, get_all)"),
-                R::AT_LEAST_ONE,
+                R::SIZE,
                 "rows of the table",
             ),
-            p("dim", Ty::Int, D::Int(2), R::AT_LEAST_ONE, "width D"),
+            p("dim", Ty::Int, D::Int(2), R::SIZE, "width D"),
             p(
                 "get_all",
                 Ty::Bool,
@@ -160,7 +148,7 @@ pub(super) const MAPPERS: &[Signature] = &[
             "clusters",
             Ty::Int,
             D::Derived("the number of classes"),
-            R::AT_LEAST_ONE,
+            R::SIZE,
             "clusters C",
         )],
         Reads::Float,
@@ -310,13 +298,7 @@ pub(super) const KERNELS: &[Signature] = &[
     kernel(
         "UniformKNN",
         &[
-            p(
-                "k",
-                Ty::Int,
-                D::Required,
-                R::AT_LEAST_ONE,
-                "neighbours (k < batch)",
-            ),
+            p("k", Ty::Int, D::Required, R::SIZE, "neighbours (k < batch)"),
             METRIC,
             EXCLUDE_SELF,
         ],
@@ -421,7 +403,7 @@ pub(super) const TRANSFORMS: &[Signature] = &[
                 "steps",
                 Ty::Int,
                 D::Int(2),
-                R::AT_LEAST_ONE,
+                R::PROPAGATE_STEPS,
                 "path length s",
             ),
             p(

@@ -2,8 +2,10 @@
 //! code shown as `icon::name [E0201]`, the primary label on the exact span,
 //! secondary labels and help.
 
+use super::long_lines;
 use super::Report;
 use crate::diag::{codes, Diagnostic, Severity};
+
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
 use std::fmt;
 
@@ -102,9 +104,14 @@ pub fn render_one(report: &Report, options: HumanOptions) -> String {
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(options.width)
         .with_links(false);
+    let shortened = long_lines::shorten(&report.source.text, &report.diagnostic);
+    let (text, diagnostic) = match &shortened {
+        Some((text, d)) => (text.clone(), d),
+        None => (report.source.text.clone(), &report.diagnostic),
+    };
     let view = View {
-        diagnostic: &report.diagnostic,
-        source: NamedSource::new(report.source.name.clone(), report.source.text.clone()),
+        diagnostic,
+        source: NamedSource::new(report.source.name.clone(), text),
         code: code_label(report.diagnostic.code),
     };
     let mut out = String::new();

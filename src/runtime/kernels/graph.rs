@@ -51,6 +51,18 @@ impl Graph {
                 )
                 .with_help("each line needs two node ids (integers ≥ 0) and an optional weight ≥ 0")
             })?;
+            if i.max(j) as u64 >= crate::check::signatures::MAX_SIZE {
+                return Err(Diagnostic::bare(
+                    "E0508",
+                    format!(
+                        "line {} of graph `{path}` names node {}, past the largest data set ({} samples)",
+                        n + 1,
+                        i.max(j),
+                        crate::check::signatures::MAX_SIZE
+                    ),
+                )
+                .with_help("node ids are data-set indices 0..n"));
+            }
             nodes = nodes.max(i + 1).max(j + 1);
             edges.push((i, j, w));
         }
@@ -146,6 +158,48 @@ pub fn graph_kernel(
             super::smooth_host::softmax_into(&mut out, &logits);
             Ok(out)
         }
+    }
+}
+
+/// Refuses a graph in `method.p` that names nodes past the data set's `n`
+/// samples: their edges would be dropped without a word (E0508).
+pub fn check_graph_nodes(method: &ir::Method, n: usize) -> Result<(), Diagnostic> {
+    let mut paths = Vec::new();
+    graph_paths(&method.p, &mut paths);
+    for path in paths {
+        let g = Graph::load(&path)?;
+        if g.adjacency.len() > n {
+            return Err(Diagnostic::bare(
+                "E0508",
+                format!(
+                    "graph `{path}` names node {} but the data set has {n} samples (ids 0..{n})",
+                    g.adjacency.len() - 1
+                ),
+            )
+            .with_help("node ids are data-set indices; build the graph over the same samples (and `limit`)"));
+        }
+    }
+    Ok(())
+}
+
+fn graph_paths(e: &KernelExpr, out: &mut Vec<String>) {
+    match e {
+        KernelExpr::Kernel {
+            kernel: Kernel::Graph { path, .. },
+            ..
+        } => out.push(path.clone()),
+        KernelExpr::Kernel { .. } => {}
+        KernelExpr::Add(a, b) | KernelExpr::Sub(a, b) => {
+            graph_paths(a, out);
+            graph_paths(b, out);
+        }
+        KernelExpr::Scale(_, k)
+        | KernelExpr::Normalize(k)
+        | KernelExpr::Binarize(_, k)
+        | KernelExpr::Leak(_, k)
+        | KernelExpr::Symmetrize(k)
+        | KernelExpr::DebiasQ(_, k) => graph_paths(k, out),
+        KernelExpr::Propagate { inner, .. } => graph_paths(inner, out),
     }
 }
 

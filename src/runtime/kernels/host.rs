@@ -8,6 +8,7 @@ use crate::ir::Layout;
 use crate::runtime::loss::Batch;
 use burn::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
 
 /// A row-major float array (R×F) copied off the device.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +25,15 @@ impl FloatArray {
     /// Row `i` (caller guarantees `i < rows`).
     pub fn row(&self, i: usize) -> &[f64] {
         &self.data[i * self.cols..(i + 1) * self.cols]
+    }
+
+    /// Rows `range` as a new array.
+    pub fn slice_rows(&self, range: Range<usize>) -> FloatArray {
+        FloatArray {
+            rows: range.len(),
+            cols: self.cols,
+            data: self.data[range.start * self.cols..range.end * self.cols].to_vec(),
+        }
     }
 
     /// `[self; other]` stacked by rows; widths must agree.
@@ -48,6 +58,9 @@ pub struct HostBatch {
     pub floats: BTreeMap<String, FloatArray>,
     /// Int keys (1-D).
     pub ints: BTreeMap<String, Vec<i64>>,
+    /// The kernel rows to compute (a row tile of the memory-bounded loss);
+    /// `None` computes every row. Columns always cover the whole batch.
+    pub window: Option<Range<usize>>,
 }
 
 impl HostBatch {
@@ -77,6 +90,11 @@ impl HostBatch {
             host.ints.insert(name.clone(), data);
         }
         Ok(host)
+    }
+
+    /// The rows of an `n`-row kernel this batch computes.
+    pub fn rows_window(&self, n: usize) -> Range<usize> {
+        window_of(&self.window, n)
     }
 
     /// A float key or a diagnostic naming it.
@@ -136,6 +154,17 @@ impl HostMatrix {
         }
     }
 
+    /// Rows `range` as a new matrix.
+    pub fn slice_rows(&self, range: Range<usize>) -> HostMatrix {
+        let m = self.cols;
+        HostMatrix {
+            rows: range.len(),
+            cols: m,
+            values: self.values[range.start * m..range.end * m].to_vec(),
+            cand: self.cand[range.start * m..range.end * m].to_vec(),
+        }
+    }
+
     /// Row `i` of the values.
     pub fn row(&self, i: usize) -> &[f64] {
         &self.values[i * self.cols..(i + 1) * self.cols]
@@ -188,23 +217,38 @@ pub struct Pairing<T> {
 
 /// The candidate mask for `r` rows and `m` columns.
 pub fn candidate_mask(r: usize, m: usize, shape: MaskShape) -> Vec<bool> {
+    candidate_rows(0..r, m, shape)
+}
+
+/// The candidate mask of rows `rows` (global row indices) of a kernel with
+/// `m` columns: row `k` of the result is global row `rows.start + k`.
+pub fn candidate_rows(rows: Range<usize>, m: usize, shape: MaskShape) -> Vec<bool> {
+    let r = rows.len();
     let mut cand = vec![true; r * m];
     match shape {
         MaskShape::All => {}
         MaskShape::NoDiagonal => {
-            for i in 0..r.min(m) {
-                cand[i * m + i] = false;
+            for (k, i) in rows.enumerate().filter(|&(_, i)| i < m) {
+                cand[k * m + i] = false;
             }
         }
         MaskShape::OtherModality(n) => {
-            for i in 0..r {
+            for (k, i) in rows.enumerate() {
                 for j in 0..m {
-                    cand[i * m + j] = (i < n) != (j < n);
+                    cand[k * m + j] = (i < n) != (j < n);
                 }
             }
         }
     }
     cand
+}
+
+/// `window` clamped to `0..n`, or all of `0..n` when there is none.
+pub fn window_of(window: &Option<Range<usize>>, n: usize) -> Range<usize> {
+    match window {
+        Some(w) => w.start.min(n)..w.end.min(n),
+        None => 0..n,
+    }
 }
 
 /// The shape of a candidate mask.
@@ -218,7 +262,8 @@ pub enum MaskShape {
     OtherModality(usize),
 }
 
-/// Resolves a float kernel's rows, columns and `C_i` under `layout`.
+/// Resolves a float kernel's rows, columns and `C_i` under `layout`; only
+/// the rows of `hb.window` when it has one.
 pub fn float_pairing(
     hb: &HostBatch,
     inputs: &[String],
@@ -228,7 +273,7 @@ pub fn float_pairing(
 ) -> Result<Pairing<FloatArray>, Diagnostic> {
     let (first, second) = split_inputs(inputs, kernel)?;
     let a = hb.float(first)?;
-    match (layout, second) {
+    let (cols, shape) = match (layout, second) {
         (Layout::CrossModal, Some(k2)) => {
             let b = hb.float(k2)?;
             if a.rows != b.rows {
@@ -237,43 +282,42 @@ pub fn float_pairing(
             let s = a
                 .stack(b)
                 .ok_or_else(|| width_mismatch(first, a.cols, k2, b.cols))?;
-            let n = a.rows;
-            let cand = candidate_mask(2 * n, 2 * n, MaskShape::OtherModality(n));
-            Ok(Pairing {
-                rows: s.clone(),
-                cols: s,
-                cand,
-            })
+            (s, MaskShape::OtherModality(a.rows))
         }
-        (Layout::CrossModal, None) => Err(cross_needs_two(kernel)),
+        (Layout::CrossModal, None) => return Err(cross_needs_two(kernel)),
         (_, Some(k2)) if k2 != first => {
             let b = hb.float(k2)?;
             if a.cols != b.cols {
                 return Err(width_mismatch(first, a.cols, k2, b.cols));
             }
-            let cand = candidate_mask(a.rows, b.rows, MaskShape::All);
-            Ok(Pairing {
-                rows: a.clone(),
+            let w = hb.rows_window(a.rows);
+            return Ok(Pairing {
+                rows: a.slice_rows(w.clone()),
                 cols: b.clone(),
-                cand,
-            })
+                cand: candidate_rows(w, b.rows, MaskShape::All),
+            });
         }
-        _ => {
-            let shape = if exclude_self {
-                MaskShape::NoDiagonal
-            } else {
-                MaskShape::All
-            };
-            Ok(Pairing {
-                rows: a.clone(),
-                cols: a.clone(),
-                cand: candidate_mask(a.rows, a.rows, shape),
-            })
-        }
+        _ => (a.clone(), self_shape(exclude_self)),
+    };
+    let w = hb.rows_window(cols.rows);
+    Ok(Pairing {
+        rows: cols.slice_rows(w.clone()),
+        cand: candidate_rows(w, cols.rows, shape),
+        cols,
+    })
+}
+
+/// The candidate shape of a kernel over one set of items.
+fn self_shape(exclude_self: bool) -> MaskShape {
+    if exclude_self {
+        MaskShape::NoDiagonal
+    } else {
+        MaskShape::All
     }
 }
 
-/// Resolves an id kernel's (label, index) rows, columns and `C_i` under `layout`.
+/// Resolves an id kernel's (label, index) rows, columns and `C_i` under
+/// `layout`; only the rows of `hb.window` when it has one.
 pub fn int_pairing(
     hb: &HostBatch,
     inputs: &[String],
@@ -287,7 +331,7 @@ pub fn int_pairing(
         Some(k2) if k2 != first => Some(hb.int(k2)?.to_vec()),
         _ => None,
     };
-    match (layout, b) {
+    let (rows, cols, shape) = match (layout, b) {
         (Layout::CrossModal, b) => {
             let b = b.unwrap_or_else(|| a.clone());
             if a.len() != b.len() {
@@ -301,34 +345,17 @@ pub fn int_pairing(
             let n = a.len();
             let mut s = a;
             s.extend(b);
-            Ok(Pairing {
-                rows: s.clone(),
-                cols: s,
-                cand: candidate_mask(2 * n, 2 * n, MaskShape::OtherModality(n)),
-            })
+            (s.clone(), s, MaskShape::OtherModality(n))
         }
-        (_, Some(b)) => {
-            let cand = candidate_mask(a.len(), b.len(), MaskShape::All);
-            Ok(Pairing {
-                rows: a,
-                cols: b,
-                cand,
-            })
-        }
-        (_, None) => {
-            let shape = if exclude_self {
-                MaskShape::NoDiagonal
-            } else {
-                MaskShape::All
-            };
-            let n = a.len();
-            Ok(Pairing {
-                rows: a.clone(),
-                cols: a,
-                cand: candidate_mask(n, n, shape),
-            })
-        }
-    }
+        (_, Some(b)) => (a, b, MaskShape::All),
+        (_, None) => (a.clone(), a, self_shape(exclude_self)),
+    };
+    let w = hb.rows_window(rows.len());
+    Ok(Pairing {
+        rows: rows[w.clone()].to_vec(),
+        cand: candidate_rows(w, cols.len(), shape),
+        cols,
+    })
 }
 
 fn split_inputs<'a>(

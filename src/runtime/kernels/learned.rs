@@ -7,12 +7,15 @@
 //! turns them into −∞ for reporting.
 
 use super::distance::distances;
-use super::host::{candidate_mask, missing_key, shape_mismatch, width_mismatch, MaskShape};
+use super::host::{
+    candidate_rows, missing_key, shape_mismatch, width_mismatch, window_of, MaskShape,
+};
 use crate::diag::Diagnostic;
 use crate::ir::{DistanceMetric, Layout, StudentForm};
 use crate::runtime::loss::Batch;
 use burn::prelude::*;
 use burn::tensor::{Bool, TensorData};
+use std::ops::Range;
 
 /// Stand-in for log 0 inside the autodiff graph (exp underflows to exactly 0).
 pub const NEG: f32 = -1.0e30;
@@ -31,13 +34,15 @@ pub struct DevicePairing<B: Backend> {
     pub cand: Vec<bool>,
 }
 
-/// Resolves a learned kernel's rows and columns (same rules as the host side).
+/// Resolves a learned kernel's rows and columns (same rules as the host
+/// side); only the rows of `window` when there is one.
 pub fn device_pairing<B: Backend>(
     batch: &Batch<B>,
     inputs: &[String],
     layout: Layout,
     exclude_self: bool,
     kernel: &str,
+    window: &Option<Range<usize>>,
 ) -> Result<DevicePairing<B>, Diagnostic> {
     let get = |k: &str| {
         batch
@@ -61,7 +66,7 @@ pub fn device_pairing<B: Backend>(
     };
     let a = get(first)?;
     let [ra, fa] = a.dims();
-    match (layout, second) {
+    let (rows, cols, shape) = match (layout, second) {
         (Layout::CrossModal, Some(k2)) => {
             let b = get(k2)?;
             let [rb, fb] = b.dims();
@@ -72,28 +77,22 @@ pub fn device_pairing<B: Backend>(
                 return Err(width_mismatch(first, fa, k2, fb));
             }
             let s = Tensor::cat(vec![a, b], 0);
-            Ok(DevicePairing {
-                rows: s.clone(),
-                cols: s,
-                cand: candidate_mask(2 * ra, 2 * ra, MaskShape::OtherModality(ra)),
-            })
+            (s.clone(), s, MaskShape::OtherModality(ra))
         }
-        (Layout::CrossModal, None) => Err(Diagnostic::bare(
-            "E0504",
-            format!("cross-modal kernel `{kernel}` needs two input keys"),
-        )
-        .with_help("write `on modality_a, modality_b`, e.g. `on embedding, embedding1`")),
+        (Layout::CrossModal, None) => {
+            return Err(Diagnostic::bare(
+                "E0504",
+                format!("cross-modal kernel `{kernel}` needs two input keys"),
+            )
+            .with_help("write `on modality_a, modality_b`, e.g. `on embedding, embedding1`"))
+        }
         (_, Some(k2)) if k2 != first => {
             let b = get(k2)?;
-            let [rb, fb] = b.dims();
+            let [_, fb] = b.dims();
             if fa != fb {
                 return Err(width_mismatch(first, fa, k2, fb));
             }
-            Ok(DevicePairing {
-                rows: a,
-                cols: b,
-                cand: candidate_mask(ra, rb, MaskShape::All),
-            })
+            (a, b, MaskShape::All)
         }
         _ => {
             let shape = if exclude_self {
@@ -101,13 +100,22 @@ pub fn device_pairing<B: Backend>(
             } else {
                 MaskShape::All
             };
-            Ok(DevicePairing {
-                rows: a.clone(),
-                cols: a,
-                cand: candidate_mask(ra, ra, shape),
-            })
+            (a.clone(), a, shape)
         }
-    }
+    };
+    let [r, _] = rows.dims();
+    let [m, _] = cols.dims();
+    let w = window_of(window, r);
+    let rows = if w.len() == r {
+        rows
+    } else {
+        rows.narrow(0, w.start, w.len())
+    };
+    Ok(DevicePairing {
+        rows,
+        cols,
+        cand: candidate_rows(w, m, shape),
+    })
 }
 
 /// The exclusion mask (`true` where j ∉ C_i) as a device bool tensor.

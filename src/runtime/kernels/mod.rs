@@ -44,6 +44,11 @@ pub fn eval_p(expr: &KernelExpr, ctx: &mut PContext<'_>) -> Result<HostMatrix, D
         KernelExpr::Normalize(k) => Ok(algebra::normalize(eval_p(k, ctx)?)),
         KernelExpr::Binarize(t, k) => Ok(algebra::binarize(eval_p(k, ctx)?, *t)),
         KernelExpr::Leak(a, k) => algebra::leak(eval_p(k, ctx)?, *a),
+        KernelExpr::Propagate { .. } | KernelExpr::Symmetrize(_) if ctx.hb.window.is_some() => {
+            Err(host::internal(
+                "`propagate` and `symmetrize` mix rows and cannot run on a row tile".into(),
+            ))
+        }
         KernelExpr::Propagate {
             steps,
             reachable,
@@ -102,7 +107,8 @@ fn p_leaf(
                 Layout::Table { classes } => classes,
                 _ => *classes,
             };
-            (supervisory::label_table(hb, inputs, c)?, Default::default())
+            let table = supervisory::label_table(hb, inputs, c)?;
+            (window_rows(hb, table), Default::default())
         }
         Kernel::Label { exclude_self, .. } => (
             supervisory::same_id(hb, inputs, layout, *exclude_self, "Label")?,
@@ -125,10 +131,13 @@ fn p_leaf(
             Default::default(),
         ),
         Kernel::Graph { path, mode } => (
-            graph::graph_kernel(hb, inputs, path, *mode)?,
+            window_rows(hb, graph::graph_kernel(hb, inputs, path, *mode)?),
             Default::default(),
         ),
-        Kernel::Identity => (supervisory::identity(hb, inputs)?, Default::default()),
+        Kernel::Identity => (
+            window_rows(hb, supervisory::identity(hb, inputs)?),
+            Default::default(),
+        ),
         Kernel::GaussianLimit { .. } => {
             return Err(wrong_side(
                 "GaussianLimit",
@@ -150,6 +159,15 @@ fn p_leaf(
     ctx.unconverged += cal.unconverged;
     ctx.clamped += cal.clamped;
     Ok(matrix)
+}
+
+/// The rows of `hb.window` of a kernel computed for every row (the kernels
+/// that do not resolve a pairing; they are cheap or B×C).
+fn window_rows(hb: &HostBatch, full: HostMatrix) -> HostMatrix {
+    match &hb.window {
+        Some(_) => full.slice_rows(hb.rows_window(full.rows)),
+        None => full,
+    }
 }
 
 /// A learned kernel's value.
@@ -184,6 +202,9 @@ pub struct QContext<'a, B: Backend> {
     pub next_param: usize,
     /// Global degree of each column item (degree-weighted UniformCluster).
     pub degree: Option<Vec<f64>>,
+    /// The rows to compute (a row tile of the memory-bounded loss); `None`
+    /// computes every row. Columns always cover the whole batch.
+    pub window: Option<std::ops::Range<usize>>,
 }
 
 /// Evaluates a q expression on the device.
@@ -239,8 +260,14 @@ fn q_leaf<B: Backend>(
                     }
                 }
             };
-            let pair =
-                learned::device_pairing(ctx.batch, inputs, ctx.layout, *exclude_self, "Gaussian")?;
+            let pair = learned::device_pairing(
+                ctx.batch,
+                inputs,
+                ctx.layout,
+                *exclude_self,
+                "Gaussian",
+                &ctx.window,
+            )?;
             let d = learned::pair_distances(&pair, *metric);
             let logits = learned::gaussian_logits(d, scale, *metric);
             Ok(log_value(logits, pair.cand))
@@ -263,8 +290,14 @@ fn q_leaf<B: Backend>(
             } else {
                 Scale::Fixed(*gamma)
             };
-            let pair =
-                learned::device_pairing(ctx.batch, inputs, ctx.layout, *exclude_self, "StudentT")?;
+            let pair = learned::device_pairing(
+                ctx.batch,
+                inputs,
+                ctx.layout,
+                *exclude_self,
+                "StudentT",
+                &ctx.window,
+            )?;
             let d = learned::pair_distances(&pair, crate::ir::DistanceMetric::Euclidean);
             let logits = learned::student_logits(d, *dof, scale, *form);
             Ok(log_value(logits, pair.cand))
@@ -280,6 +313,7 @@ fn q_leaf<B: Backend>(
                 ctx.layout,
                 *exclude_self,
                 "GaussianLimit",
+                &ctx.window,
             )?;
             let d = learned::pair_distances(&pair, *metric);
             Ok(QValue::Limit {
@@ -305,6 +339,7 @@ fn q_leaf<B: Backend>(
                 ctx.layout,
                 *exclude_self,
                 "UniformCluster",
+                &ctx.window,
             )?;
             let [r, _] = pair.rows.dims();
             let [m, _] = pair.cols.dims();

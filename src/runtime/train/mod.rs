@@ -68,7 +68,13 @@ pub const CODES: &[CodeInfo] = &[
         code: "E0706",
         name: "batch_does_not_fit",
         summary: "one training step is estimated to need more memory than is available",
-        explain: "Before training, iconc estimates the memory of one step: the loss's R×M matrices (p, distances, log q and their gradients) grow as the square of the batch, the mappers' activations linearly. When the estimate exceeds what the machine has available, the run stops here instead of aborting inside the allocator. The help line gives the largest batch that fits.\n\nWrong:\n    data = Mnist(batch = 30000)          # 30000² pairs × 44 bytes ≈ 37 GiB\n\nRight:\n    data = Mnist(batch = 4096)",
+        explain: "Before training, iconc estimates the memory of one step: the loss's R×M matrices (p, distances, log q and their gradients, 44 bytes per entry) and the mappers' activations. A large pairwise batch computes the loss in row tiles (`--loss-tile auto`, the default), so only one tile's matrices are alive at once; `propagate`, `symmetrize` and class tables need the whole matrix, which grows as the square of the batch. When the estimate exceeds what the machine has available, the run stops here instead of aborting inside the allocator. The help line gives the largest batch that fits.\n\nWrong:\n    p = symmetrize(Gaussian(perplexity = 30) on x)\n    data = Mnist(batch = 30000)          # 30000² pairs × 44 bytes ≈ 37 GiB, untileable\n\nRight:\n    data = Mnist(batch = 4096)",
+    },
+    CodeInfo {
+        code: "E0707",
+        name: "run_dir_in_use",
+        summary: "the run directory already holds files",
+        explain: "A run writes its method, metrics, checkpoint and embeddings into a directory of its own. `--out DIR` must name a new or empty directory, so an earlier run's files (or a second run started at the same time) are never mixed with this one, and `--resume` never picks up an old checkpoint under a new method. Default directories `runs/<method>-<time>` get a `-2`, `-3`, … suffix when two runs start in the same second.\n\nWrong:\n    iconc run m.icon --out runs/exp1      # runs/exp1 holds an earlier run\n\nRight:\n    iconc run m.icon --out runs/exp2\n    iconc run --resume runs/exp1          # to continue the earlier run",
     },
 ];
 

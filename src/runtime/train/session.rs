@@ -10,7 +10,9 @@ use super::{
 use crate::data::{self, Batcher, HostBatch};
 use crate::diag::Diagnostic;
 use crate::ir;
-use crate::runtime::loss::{icon_loss, Batch, KernelParams};
+use crate::runtime::divergence;
+use crate::runtime::loss::{self, Batch, KernelParams};
+use crate::runtime::loss_tiles::{tile_rows, tiled_loss, Tiling};
 use crate::runtime::mappers::PcaSource;
 use crate::runtime::model::{IconModel, Keys, Mappers};
 use crate::runtime::output::{self, MetricsLog};
@@ -29,6 +31,10 @@ pub trait LossFamily<B: AutodiffBackend> {
     type Kernel: AutodiffModule<B, InnerModule: ModuleDisplay> + ModuleDisplay;
     /// Fresh parameters for `method`.
     fn init_kernel(&self, method: &ir::Method, device: &B::Device) -> Self::Kernel;
+    /// How the loss splits into row tiles (the memory estimate follows it).
+    fn tiling(&self) -> Tiling {
+        Tiling::Off
+    }
     /// The loss of one batch whose keys (data + mapper outputs) are computed.
     fn loss(
         &self,
@@ -40,12 +46,18 @@ pub trait LossFamily<B: AutodiffBackend> {
 
 /// The I-Con loss of `runtime::loss` with its learnable kernel scales.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct IconLoss;
+pub struct IconLoss {
+    /// Whether a step computes the loss in row tiles (bounded memory).
+    pub tiling: Tiling,
+}
 
 impl<B: AutodiffBackend> LossFamily<B> for IconLoss {
     type Kernel = KernelParams<B>;
     fn init_kernel(&self, method: &ir::Method, device: &B::Device) -> KernelParams<B> {
         KernelParams::init(method, device)
+    }
+    fn tiling(&self) -> Tiling {
+        self.tiling
     }
     fn loss(
         &self,
@@ -57,7 +69,21 @@ impl<B: AutodiffBackend> LossFamily<B> for IconLoss {
             floats: keys.floats,
             ints: keys.ints,
         };
-        let out = icon_loss(method, &batch, kernel)?;
+        let rows = batch.floats.values().next().map_or(0, |t| t.dims()[0]);
+        if let Some(tile) = tile_rows(method, rows, self.tiling) {
+            return Ok(StepOutput {
+                loss: tiled_loss(method, &batch, kernel, tile)?,
+                // The B² matrices are never whole; a non-finite loss is
+                // reported without them.
+                terms: Vec::new(),
+            });
+        }
+        let eval = loss::evaluate(method, &batch, kernel)?;
+        // Training refuses a p that is not a distribution (inspect shows it).
+        if !divergence::check_distribution(&eval.host.p, 0)? {
+            return Err(divergence::zero_p());
+        }
+        let out = eval.output;
         Ok(StepOutput {
             loss: out.loss,
             terms: vec![("p".into(), out.p), ("log_q".into(), out.log_q)],
@@ -246,7 +272,14 @@ pub fn prepare<B: AutodiffBackend, L: LossFamily<B>>(
     // An absolute base keeps this idempotent when a resumed run resolves again.
     let base = std::fs::canonicalize(base_dir).unwrap_or_else(|_| base_dir.to_path_buf());
     crate::runtime::kernels::graph::resolve_graph_paths(&mut method, &base);
+    // Before loading: a data set or a model too large to allocate is a
+    // diagnostic, not an abort inside the allocator.
+    if let Some(available) = crate::runtime::memory::available_bytes() {
+        let rows = data::rows_per_batch(&method.data);
+        crate::runtime::memory::check_fits(&method, rows, loss.tiling(), available)?;
+    }
     let dataset = data::load(&method.data, base_dir)?;
+    crate::runtime::kernels::graph::check_graph_nodes(&method, dataset.n)?;
     let (train_ds, test_ds) = data::split(dataset, method.data.holdout);
     if train_ds.n == 0 {
         return Err(Diagnostic::bare("E0705", "the training split is empty")
@@ -278,9 +311,6 @@ pub fn prepare<B: AutodiffBackend, L: LossFamily<B>>(
             ),
         )
         .with_help("lower `batch` in `data = …(batch = …)` or `holdout`"));
-    }
-    if let Some(available) = crate::runtime::memory::available_bytes() {
-        crate::runtime::memory::check_fits(&method, batcher.rows(), available)?;
     }
     let config = LoopConfig {
         epochs: method.train.epochs,
