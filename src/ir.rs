@@ -171,7 +171,15 @@ pub enum DataSource {
         noise: f64,
         /// Generator seed.
         seed: u64,
+        /// Position buckets along the roll (= classes). Run directories
+        /// written before this field existed generated 6.
+        #[serde(default = "swiss_roll_classes_before_the_field")]
+        classes: usize,
     },
+}
+
+fn swiss_roll_classes_before_the_field() -> usize {
+    6
 }
 
 /// How the second modality `x1` is built for cross-modal methods.

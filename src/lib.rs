@@ -9,6 +9,7 @@ pub mod check;
 pub mod cli;
 pub mod data;
 pub mod diag;
+pub mod files;
 pub mod fmt;
 pub mod ir;
 pub mod lsp;

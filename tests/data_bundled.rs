@@ -115,13 +115,14 @@ fn known_shapes_match_loaded_data() {
             n: 60,
             noise: 0.0,
             seed: 3,
+            classes: 4,
         },
     ] {
         let k = data::known_shape(&src).unwrap();
         let ds = data::read_source(&src, Path::new(".")).unwrap();
         assert_eq!(
-            (k.samples, k.features, k.image),
-            (ds.n, ds.features, ds.image)
+            (k.samples, k.features, k.image, k.classes),
+            (ds.n, ds.features, ds.image, ds.classes)
         );
         assert!(ds.classes <= k.classes);
     }
@@ -147,7 +148,7 @@ fn synthetic_generators_are_seeded_and_balanced() {
         };
         assert!((r - 1.0).abs() < 1e-5);
     }
-    let s = data::synthetic::swiss_roll(600, 0.0, data::SWISS_ROLL_CLASSES, 2);
+    let s = data::synthetic::swiss_roll(600, 0.0, 6, 2);
     assert_eq!(s.classes, 6);
     assert!(counts(&s).iter().all(|&c| c > 60));
     // Noise-free roll: |(x, z)| = t ∈ [1.5π, 4.5π], and the label is t's bucket.

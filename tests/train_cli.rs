@@ -280,3 +280,60 @@ fn out_never_reuses_a_run_directory() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("--seed"), "{stderr}");
 }
+
+#[test]
+fn a_swiss_roll_with_four_classes_trains() {
+    // The checker typed `classes = 4` while the runtime generated 6 (E0606).
+    let dir = tempfile::tempdir().unwrap();
+    let text = with_p("Gaussian(sigma = 1) on x").replace(
+        "Blobs(n = 80, centers = 2, dim = 3, batch = 40, holdout = 0)",
+        "SwissRoll(n = 80, classes = 4, batch = 40, holdout = 0)",
+    );
+    let file = write(dir.path(), "roll.icon", &text);
+    let out = dir.path().join("run").display().to_string();
+    let (code, stdout, stderr) = iconc(&["run", &file, "--quiet", "--steps", "1", "--out", &out]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+}
+
+#[test]
+fn resume_finds_relative_data_from_any_working_directory() {
+    use iconc::data::npz::{NpyArray, NpzArrays};
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("project");
+    std::fs::create_dir(&project).unwrap();
+    let mut arrays = NpzArrays::new();
+    let n = 60;
+    let x: Vec<f32> = (0..n * 3)
+        .map(|i| ((i * 7919) % 101) as f32 / 101.0)
+        .collect();
+    arrays.insert("x", NpyArray::f32(vec![n, 3], x));
+    arrays.insert(
+        "label",
+        NpyArray::i64(vec![n], (0..n as i64).map(|i| i % 2).collect()),
+    );
+    arrays.write(&project.join("data.npz")).unwrap();
+    let text = with_p("Gaussian(sigma = 1) on x").replace(
+        "Blobs(n = 80, centers = 2, dim = 3, batch = 40, holdout = 0)",
+        "Npz(path = \"data.npz\", features = 3, classes = 2, batch = 20, holdout = 0)",
+    );
+    std::fs::write(project.join("m.icon"), text).unwrap();
+    let run = |cwd: &Path, args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_iconc"))
+            .current_dir(cwd)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // Started with a bare relative path: the stored base directory was "".
+    let (code, err) = run(&project, &["run", "m.icon", "--quiet", "--out", "../run"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, err) = run(
+        dir.path(),
+        &["run", "--resume", "run", "--epochs", "2", "--quiet"],
+    );
+    assert_eq!(code, 0, "resume from the parent directory: {err}");
+}

@@ -302,10 +302,11 @@ fn source(sink: &mut Sink, file: FileId, b: &Bound<'_>) -> Option<(DataSource, G
         }
         "SwissRoll" => {
             let n = b.usize("n")?;
+            let classes = b.usize("classes")?;
             let g = Geometry {
                 image: None,
                 features: 3,
-                classes: b.usize("classes")?,
+                classes,
                 samples: Some(n),
             };
             (
@@ -313,6 +314,7 @@ fn source(sink: &mut Sink, file: FileId, b: &Bound<'_>) -> Option<(DataSource, G
                     n,
                     noise: b.float("noise")?,
                     seed,
+                    classes,
                 },
                 g,
             )

@@ -610,7 +610,24 @@ impl Lower<'_> {
                 exclude_self,
                 degree_weighted: b.bool("degree_weighted"),
             },
-            _ => Kernel::Identity,
+            "Identity" => Kernel::Identity,
+            // A name in the signature table with no arm here would otherwise
+            // lower to some other kernel without a word.
+            other => {
+                self.sink.emit(
+                    self.file,
+                    Diagnostic::error(
+                        c::UNKNOWN_KERNEL,
+                        format!(
+                            "kernel `{other}` has a signature but no lowering (a bug in iconc)"
+                        ),
+                        b.call.name.span,
+                        "not lowered",
+                    )
+                    .with_help("please report it with the method file"),
+                );
+                return None;
+            }
         })
     }
 }

@@ -10,6 +10,8 @@ use super::sink::{At, FileId, Sink};
 use crate::ast::{Expr, ExprKind, Ident, ItemKind};
 use crate::diag::Diagnostic;
 use crate::ir::{Activation, DType, DataSpec, Dim, MapperSpec, MapperStage, Producer, TableInit};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 
 /// Data keys a mapper may not overwrite.
 pub(crate) const DATA_KEYS: &[&str] = &["x", "label", "index", "x1"];
@@ -39,15 +41,25 @@ pub(crate) fn check_mappers(
         }
     }
     let mut out = vec![];
-    // Repeatedly take the pipelines whose input exists (Kahn's algorithm).
-    loop {
-        let ready = pending
-            .iter()
-            .position(|p| p.input.as_ref().is_none_or(|k| keys.get(&k.name).is_some()));
-        let Some(i) = ready else { break };
-        let p = pending.remove(i);
+    // Kahn's algorithm: always the first pipeline (in statement order) whose
+    // input exists; a min-heap of the ready ones and, per key, the pipelines
+    // waiting for it keep this linear in the statements.
+    let mut ready = BinaryHeap::new();
+    let mut waiting: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, p) in pending.iter().enumerate() {
+        match &p.input {
+            Some(k) if keys.get(&k.name).is_none() => {
+                waiting.entry(k.name.clone()).or_default().push(i)
+            }
+            _ => ready.push(Reverse(i)),
+        }
+    }
+    let mut done = vec![false; pending.len()];
+    while let Some(Reverse(i)) = ready.pop() {
+        done[i] = true;
+        let p = &pending[i];
         let index = out.len();
-        match check_pipeline(sink, &p, data, keys, index) {
+        match check_pipeline(sink, p, data, keys, index) {
             Some((spec, key)) => {
                 keys.add(key);
                 out.push(spec);
@@ -55,7 +67,16 @@ pub(crate) fn check_mappers(
             // Keep the key known so readers do not cascade errors.
             None => keys.add_poisoned(p.stmt.target, Producer::Mapper(index)),
         }
+        for w in waiting.remove(p.stmt.target).unwrap_or_default() {
+            ready.push(Reverse(w));
+        }
     }
+    let pending: Vec<Pipeline<'_>> = pending
+        .into_iter()
+        .zip(done)
+        .filter(|(_, done)| !done)
+        .map(|(p, _)| p)
+        .collect();
     for p in &pending {
         let Some(input) = &p.input else { continue };
         if in_cycle(p, &pending) {

@@ -65,7 +65,7 @@ pub struct FsLoader;
 
 impl Loader for FsLoader {
     fn load(&self, path: &Path) -> io::Result<String> {
-        std::fs::read_to_string(path)
+        crate::files::read_text(path, crate::files::MAX_SOURCE_BYTES)
     }
 }
 

@@ -94,7 +94,11 @@ pub(crate) fn run(args: Args) -> i32 {
         (Some(dir), _) => read_stored_method(dir)
             .map(|s| s.base_dir)
             .unwrap_or_else(|_| PathBuf::from(".")),
-        (None, Some(path)) => method_dir(path),
+        // Absolute, so `--resume` finds the data from any working directory.
+        (None, Some(path)) => {
+            let dir = method_dir(path);
+            std::fs::canonicalize(&dir).unwrap_or(dir)
+        }
         (None, None) => PathBuf::from("."),
     };
     let options = RunOptions {
@@ -135,7 +139,9 @@ pub(crate) fn run(args: Args) -> i32 {
 
 /// The folder a method file's relative paths start from.
 pub(super) fn method_dir(path: &Path) -> PathBuf {
+    // `m.icon` has the parent "", which is the working directory.
     path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."))
 }

@@ -84,9 +84,6 @@ pub struct KnownShape {
     pub classes: usize,
 }
 
-/// Classes of the swiss roll: the roll parameter t is cut into this many equal buckets.
-pub const SWISS_ROLL_CLASSES: usize = 6;
-
 /// The shape of a bundled or synthetic source; None for user files.
 pub fn known_shape(source: &DataSource) -> Option<KnownShape> {
     let shape = |samples, features, image, classes| KnownShape {
@@ -102,7 +99,7 @@ pub fn known_shape(source: &DataSource) -> Option<KnownShape> {
             n, centers, dim, ..
         } => Some(shape(*n, *dim, None, *centers)),
         DataSource::Moons { n, .. } => Some(shape(*n, 2, None, 2)),
-        DataSource::SwissRoll { n, .. } => Some(shape(*n, 3, None, SWISS_ROLL_CLASSES)),
+        DataSource::SwissRoll { n, classes, .. } => Some(shape(*n, 3, None, *classes)),
         DataSource::Idx { .. }
         | DataSource::Cifar10 { .. }
         | DataSource::Npz { .. }
@@ -153,9 +150,12 @@ pub fn read_source(source: &DataSource, base_dir: &Path) -> Result<Dataset, Diag
             seed,
         } => Ok(synthetic::blobs(*n, *centers, *dim, *std, *seed)),
         DataSource::Moons { n, noise, seed } => Ok(synthetic::moons(*n, *noise, *seed)),
-        DataSource::SwissRoll { n, noise, seed } => {
-            Ok(synthetic::swiss_roll(*n, *noise, SWISS_ROLL_CLASSES, *seed))
-        }
+        DataSource::SwissRoll {
+            n,
+            noise,
+            seed,
+            classes,
+        } => Ok(synthetic::swiss_roll(*n, *noise, *classes, *seed)),
     }
 }
 

@@ -118,6 +118,7 @@ impl NpzArrays {
             Diagnostic::bare("E0509", format!("cannot read batch file `{shown}`: {e}"))
                 .with_help("give a NumPy .npz archive written by `np.savez` (no pickled objects)")
         };
+        crate::files::check_regular(path, crate::files::MAX_DATA_BYTES).map_err(bad)?;
         let mut archive = npyz::npz::NpzArchive::open(path).map_err(bad)?;
         let names: Vec<String> = archive.array_names().map(String::from).collect();
         let mut out = NpzArrays::new();

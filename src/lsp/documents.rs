@@ -30,7 +30,7 @@ impl Loader for Documents {
     fn load(&self, path: &Path) -> std::io::Result<String> {
         match self.get(path) {
             Some(text) => Ok(text.to_string()),
-            None => std::fs::read_to_string(path),
+            None => crate::files::read_text(path, crate::files::MAX_SOURCE_BYTES),
         }
     }
 }

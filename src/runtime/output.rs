@@ -26,6 +26,23 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Diagnostic> {
     })
 }
 
+/// Removes the temporary files of [`write_atomic`] that an earlier process
+/// left in `dir` when it was killed mid-write (this process's own are
+/// renamed or removed as they finish).
+pub fn remove_stale_temps(dir: &Path) {
+    let ours = format!(".tmp-{}", std::process::id());
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let stale = name.starts_with('.') && name.contains(".tmp-") && !name.ends_with(&ours);
+        if stale && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// An E0702 diagnostic for a failed file operation.
 pub fn io_error(path: &Path, e: &std::io::Error) -> Diagnostic {
     Diagnostic::bare("E0702", format!("cannot write `{}`: {e}", path.display()))
@@ -212,6 +229,21 @@ mod tests {
         let b = create_fresh(&base).unwrap();
         assert_eq!(a, base);
         assert_eq!(b, PathBuf::from(format!("{}-2", base.display())));
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+
+    #[test]
+    fn stale_temporaries_of_killed_runs_are_removed() {
+        let tmp = std::env::temp_dir().join(format!("iconc-stale-{}", std::process::id()));
+        std::fs::create_dir_all(&tmp).unwrap();
+        let stale = tmp.join(".checkpoint.bin.tmp-1");
+        let ours = tmp.join(format!(".metrics.json.tmp-{}", std::process::id()));
+        let kept = tmp.join("checkpoint.bin");
+        for f in [&stale, &ours, &kept] {
+            std::fs::write(f, b"x").unwrap();
+        }
+        remove_stale_temps(&tmp);
+        assert!(!stale.exists() && ours.exists() && kept.exists());
         let _ = std::fs::remove_dir_all(&tmp);
     }
 

@@ -56,7 +56,8 @@ pub fn read_dir(dir: &Path) -> Result<Dataset, Diagnostic> {
 
 /// Appends the records of one batch file.
 pub fn read_batch(path: &Path, ds: &mut Dataset) -> Result<(), Diagnostic> {
-    let bytes = std::fs::read(path).map_err(|e| unreadable(path, &e))?;
+    let bytes = crate::files::read_bytes(path, crate::files::MAX_DATA_BYTES)
+        .map_err(|e| unreadable(path, &e))?;
     let whole = bytes.len() / RECORD * RECORD;
     if whole != bytes.len() || bytes.is_empty() {
         return Err(file_error(

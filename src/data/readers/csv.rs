@@ -9,7 +9,8 @@ use std::path::Path;
 
 /// Reads `path` with labels in column `label_column` (0-based).
 pub fn read(path: &Path, label_column: usize) -> Result<Dataset, Diagnostic> {
-    let text = std::fs::read_to_string(path).map_err(|e| super::unreadable(path, &e))?;
+    let text = crate::files::read_text(path, crate::files::MAX_DATA_BYTES)
+        .map_err(|e| super::unreadable(path, &e))?;
     parse(&text, label_column).map_err(|(code, what)| {
         file_error(code, path, what).with_help(
             "every line needs the same number of comma-separated numbers; the label column holds whole numbers >= 0",

@@ -13,10 +13,13 @@ use std::path::Path;
 
 /// Reads a whole file, gunzipping it when it starts with the gzip magic `1f 8b`.
 pub(crate) fn read_maybe_gz(path: &Path) -> Result<Vec<u8>, Diagnostic> {
-    let raw = std::fs::read(path).map_err(|e| unreadable(path, &e))?;
+    let raw = crate::files::read_bytes(path, crate::files::MAX_DATA_BYTES)
+        .map_err(|e| unreadable(path, &e))?;
     if raw.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
+        // Bounded like the file itself, so a gzip bomb is refused, not inflated.
         flate2::read::GzDecoder::new(raw.as_slice())
+            .take(crate::files::MAX_DATA_BYTES)
             .read_to_end(&mut out)
             .map_err(|e| {
                 super::file_error(

@@ -2,12 +2,15 @@
 //! code shown as `icon::name [E0201]`, the primary label on the exact span,
 //! secondary labels and help.
 
+use super::line_index::IndexedSource;
 use super::long_lines;
 use super::Report;
 use crate::diag::{codes, Diagnostic, Severity};
 
+use crate::diag::Source;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
 use std::fmt;
+use std::sync::Arc;
 
 /// How human output looks.
 #[derive(Debug, Clone, Copy)]
@@ -39,7 +42,7 @@ pub fn code_label(code: &str) -> String {
 /// Adapter from our model to miette's trait.
 struct View<'a> {
     diagnostic: &'a Diagnostic,
-    source: NamedSource<String>,
+    source: NamedSource<IndexedSource>,
     code: String,
 }
 
@@ -96,6 +99,25 @@ impl miette::Diagnostic for View<'_> {
 
 /// Renders one report.
 pub fn render_one(report: &Report, options: HumanOptions) -> String {
+    render_indexed(report, options, &Indexed::new(&report.source.text))
+}
+
+/// A file's text prepared once for all of its reports.
+struct Indexed {
+    source: IndexedSource,
+    long_lines: bool,
+}
+
+impl Indexed {
+    fn new(text: &str) -> Self {
+        Indexed {
+            source: IndexedSource::new(text),
+            long_lines: long_lines::has_long_line(text),
+        }
+    }
+}
+
+fn render_indexed(report: &Report, options: HumanOptions, indexed: &Indexed) -> String {
     let theme = if options.color {
         GraphicalTheme::unicode()
     } else {
@@ -104,14 +126,17 @@ pub fn render_one(report: &Report, options: HumanOptions) -> String {
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(options.width)
         .with_links(false);
-    let shortened = long_lines::shorten(&report.source.text, &report.diagnostic);
-    let (text, diagnostic) = match &shortened {
-        Some((text, d)) => (text.clone(), d),
-        None => (report.source.text.clone(), &report.diagnostic),
+    let shortened = indexed
+        .long_lines
+        .then(|| long_lines::shorten(&report.source.text, &report.diagnostic))
+        .flatten();
+    let (source, diagnostic) = match &shortened {
+        Some((text, d)) => (IndexedSource::new(text), d),
+        None => (indexed.source.clone(), &report.diagnostic),
     };
     let view = View {
         diagnostic,
-        source: NamedSource::new(report.source.name.clone(), text),
+        source: NamedSource::new(report.source.name.clone(), source),
         code: code_label(report.diagnostic.code),
     };
     let mut out = String::new();
@@ -134,8 +159,16 @@ pub fn render_one(report: &Report, options: HumanOptions) -> String {
 /// Renders every report, then a summary line ("2 errors, 1 warning").
 pub fn render(reports: &[Report], options: HumanOptions) -> String {
     let mut out = String::new();
+    let mut indexed: Vec<(Arc<Source>, Indexed)> = Vec::new();
     for r in reports {
-        out.push_str(&render_one(r, options));
+        let i = match indexed.iter().position(|(s, _)| Arc::ptr_eq(s, &r.source)) {
+            Some(i) => i,
+            None => {
+                indexed.push((r.source.clone(), Indexed::new(&r.source.text)));
+                indexed.len() - 1
+            }
+        };
+        out.push_str(&render_indexed(r, options, &indexed[i].1));
         out.push('\n');
     }
     let errors = reports.iter().filter(|r| r.diagnostic.is_error()).count();

@@ -11,9 +11,11 @@
 //! `range`/`start`/`end` of a diagnostic are those of its primary label
 //! (null when it has none). Lines and columns are 1-based; columns count characters.
 
-use super::{line_col, Report};
+use super::line_index::LineIndex;
+use super::Report;
 use crate::diag::{codes, Severity};
 use serde::Serialize;
+use std::sync::Arc;
 
 /// The whole document.
 #[derive(Debug, Serialize)]
@@ -86,10 +88,17 @@ pub struct JsonDiagnostic {
     pub help: Option<String>,
 }
 
-fn label(text: &str, message: &str, primary: bool, start: usize, end: usize) -> JsonLabel {
+fn label(
+    text: &str,
+    index: &LineIndex,
+    message: &str,
+    primary: bool,
+    start: usize,
+    end: usize,
+) -> JsonLabel {
     let end = end.max(start);
-    let (sl, sc) = line_col(text, start);
-    let (el, ec) = line_col(text, end);
+    let (sl, sc) = index.line_col(text, start);
+    let (el, ec) = index.line_col(text, end);
     JsonLabel {
         message: message.to_string(),
         primary,
@@ -107,15 +116,25 @@ fn label(text: &str, message: &str, primary: bool, start: usize, end: usize) -> 
 
 /// Builds the document.
 pub fn document(reports: &[Report]) -> Document {
+    // One line index per file, shared by all of its reports.
+    let mut indexes: Vec<(&Arc<crate::diag::Source>, LineIndex)> = Vec::new();
     let diagnostics: Vec<JsonDiagnostic> = reports
         .iter()
         .map(|r| {
             let d = &r.diagnostic;
             let text = &r.source.text;
+            let i = match indexes.iter().position(|(s, _)| Arc::ptr_eq(s, &r.source)) {
+                Some(i) => i,
+                None => {
+                    indexes.push((&r.source, LineIndex::new(text)));
+                    indexes.len() - 1
+                }
+            };
+            let index = &indexes[i].1;
             let labels: Vec<JsonLabel> = d
                 .labels
                 .iter()
-                .map(|l| label(text, &l.message, l.primary, l.span.start, l.span.end))
+                .map(|l| label(text, index, &l.message, l.primary, l.span.start, l.span.end))
                 .collect();
             let primary = labels.iter().find(|l| l.primary);
             JsonDiagnostic {

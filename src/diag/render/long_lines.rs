@@ -24,10 +24,15 @@ struct Segment {
     new_start: usize,
 }
 
+/// True when some line of `text` is longer than [`MAX_LINE`] bytes.
+pub fn has_long_line(text: &str) -> bool {
+    text.split('\n').any(|l| l.len() > MAX_LINE)
+}
+
 /// The source with its long lines windowed and the diagnostic with its
 /// labels moved, or `None` when no line is long.
 pub fn shorten(text: &str, diagnostic: &Diagnostic) -> Option<(String, Diagnostic)> {
-    if !text.split('\n').any(|l| l.len() > MAX_LINE) {
+    if !has_long_line(text) {
         return None;
     }
     let mut out = String::with_capacity(text.len().min(1 << 20));

@@ -4,6 +4,7 @@
 
 pub mod human;
 pub mod json;
+pub mod line_index;
 mod long_lines;
 
 pub use crate::check::Report;

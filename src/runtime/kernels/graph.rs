@@ -82,10 +82,12 @@ impl Graph {
         if let Some(g) = cache.lock().ok().and_then(|c| c.get(path).cloned()) {
             return Ok(g);
         }
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Diagnostic::bare("E0508", format!("cannot read graph `{path}`: {e}"))
-                .with_help("give the path of an edge-list file (`i j w` per line)")
-        })?;
+        let text = crate::files::read_text(Path::new(path), crate::files::MAX_DATA_BYTES).map_err(
+            |e| {
+                Diagnostic::bare("E0508", format!("cannot read graph `{path}`: {e}"))
+                    .with_help("give the path of an edge-list file (`i j w` per line)")
+            },
+        )?;
         let g = Arc::new(Graph::parse(&text, path)?);
         if let Ok(mut c) = cache.lock() {
             c.insert(path.to_string(), g.clone());

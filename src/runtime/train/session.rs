@@ -135,11 +135,15 @@ pub struct StoredMethod {
 /// Reads `DIR/method.json` of an earlier run (for `--resume`).
 pub fn read_stored_method(dir: &Path) -> Result<StoredMethod, Diagnostic> {
     let path = dir.join("method.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| {
+    let text = crate::files::read_text(&path, crate::files::MAX_SOURCE_BYTES).map_err(|e| {
         Diagnostic::bare("E0704", format!("cannot read `{}`: {e}", path.display()))
             .with_help("`--resume` takes a run directory written by `iconc run` (it holds method.json and checkpoint.bin)")
     })?;
-    serde_json::from_str(&text).map_err(|e| {
+    // serde_json stops at 128 levels by default, which a method of 62 kernel
+    // terms already passes; the parser bounds the depth (E0111) instead.
+    let mut de = serde_json::Deserializer::from_str(&text);
+    de.disable_recursion_limit();
+    serde::Deserialize::deserialize(&mut de).map_err(|e| {
         Diagnostic::bare(
             "E0704",
             format!("`{}` is not a stored method: {e}", path.display()),
@@ -368,6 +372,7 @@ pub fn run_method<B: AutodiffBackend, L: LossFamily<B>>(
         Some(d) => d.clone(),
         None => output::create_run_dir(opts.out.as_deref(), &method.name)?,
     };
+    output::remove_stale_temps(&dir);
     let resume_bytes = match &opts.resume {
         Some(d) => {
             let p = d.join("checkpoint.bin");
