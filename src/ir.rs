@@ -384,6 +384,37 @@ pub enum KernelExpr {
     DebiasQ(f64, Box<KernelExpr>),
 }
 
+impl KernelExpr {
+    /// The operands of this node (none for a kernel leaf).
+    pub fn children(&self) -> Vec<&KernelExpr> {
+        match self {
+            KernelExpr::Kernel { .. } => vec![],
+            KernelExpr::Add(a, b) | KernelExpr::Sub(a, b) => vec![a, b],
+            KernelExpr::Scale(_, k)
+            | KernelExpr::Normalize(k)
+            | KernelExpr::Binarize(_, k)
+            | KernelExpr::Leak(_, k)
+            | KernelExpr::Symmetrize(k)
+            | KernelExpr::DebiasQ(_, k) => vec![k],
+            KernelExpr::Propagate { inner, .. } => vec![inner],
+        }
+    }
+
+    /// Every kernel leaf with its input keys, left to right.
+    pub fn leaves(&self) -> Vec<(&Kernel, &[String])> {
+        let mut out = Vec::new();
+        let mut todo = vec![self];
+        while let Some(e) = todo.pop() {
+            if let KernelExpr::Kernel { kernel, inputs } = e {
+                out.push((kernel, inputs.as_slice()));
+            }
+            // Reversed so the left operand is visited first.
+            todo.extend(e.children().into_iter().rev());
+        }
+        out
+    }
+}
+
 /// Distance metrics (§2.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DistanceMetric {

@@ -191,6 +191,21 @@ fn leaf(kernel: Kernel, inputs: &[&str]) -> KernelExpr {
     }
 }
 
+/// t-SNE's q: Student-t (ν = 1, γ = 1) on `embedding`.
+fn cauchy_on_embedding() -> KernelExpr {
+    leaf(
+        Kernel::StudentT {
+            dof: 1.0,
+            gamma: 1.0,
+            form: StudentForm::T,
+            learnable: false,
+            perplexity: None,
+            exclude_self: true,
+        },
+        &["embedding"],
+    )
+}
+
 fn random_inputs(n: usize, dims: &[(&str, usize)], seed: u64) -> HostInputs {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     HostInputs {
@@ -246,17 +261,7 @@ fn tiles_equal_the_untiled_loss_in_f32() {
             },
             &["x"],
         ),
-        leaf(
-            Kernel::StudentT {
-                dof: 1.0,
-                gamma: 1.0,
-                form: StudentForm::T,
-                learnable: false,
-                perplexity: None,
-                exclude_self: true,
-            },
-            &["embedding"],
-        ),
+        cauchy_on_embedding(),
         Layout::Pairwise,
         Divergence::Kl,
         0,
@@ -271,25 +276,8 @@ fn tiles_equal_the_untiled_loss_in_f32() {
 
 #[test]
 fn auto_tiles_only_large_separable_batches() {
-    let m = |p: KernelExpr, layout| {
-        method_with(
-            p,
-            leaf(
-                Kernel::StudentT {
-                    dof: 1.0,
-                    gamma: 1.0,
-                    form: StudentForm::T,
-                    learnable: false,
-                    perplexity: None,
-                    exclude_self: true,
-                },
-                &["embedding"],
-            ),
-            layout,
-            Divergence::Kl,
-            10,
-        )
-    };
+    let m =
+        |p: KernelExpr, layout| method_with(p, cauchy_on_embedding(), layout, Divergence::Kl, 10);
     let aug = || leaf(Kernel::Augmentation, &["index"]);
     let pairwise = m(aug(), Layout::Pairwise);
     assert_eq!(tile_rows(&pairwise, 1024, Tiling::Auto), None);

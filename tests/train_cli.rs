@@ -94,41 +94,44 @@ fn ctrl_c_saves_a_checkpoint_and_resume_finishes() {
     let dir = tempfile::tempdir().unwrap();
     let text = SIMCLR_BLOBS.replace("epochs = 2", "epochs = 100000");
     let file = write(dir.path(), "long.icon", &text);
-    let out = dir.path().join("run");
-    let child = Command::new(env!("CARGO_BIN_EXE_iconc"))
-        .args(["run", &file, "--out", &out.display().to_string(), "--quiet"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // wait until the first epoch's checkpoint exists, then press Ctrl-C
-    let start = std::time::Instant::now();
-    while !out.join("checkpoint.bin").exists() && start.elapsed().as_secs() < 60 {
-        std::thread::sleep(std::time::Duration::from_millis(50));
+    // SIGTERM (a scheduler stopping the job) is handled like Ctrl-C.
+    for (signal, exit, name) in [(libc::SIGINT, 130, "int"), (libc::SIGTERM, 143, "term")] {
+        let out = dir.path().join(name);
+        let child = Command::new(env!("CARGO_BIN_EXE_iconc"))
+            .args(["run", &file, "--out", &out.display().to_string(), "--quiet"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // wait until the first epoch's checkpoint exists, then signal
+        let start = std::time::Instant::now();
+        while !out.join("checkpoint.bin").exists() && start.elapsed().as_secs() < 60 {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        // SAFETY: plain kill(2) on our own child.
+        unsafe {
+            libc::kill(child.id() as libc::pid_t, signal);
+        }
+        let res = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&res.stderr);
+        assert_eq!(res.status.code(), Some(exit), "{name}: {stderr}");
+        assert!(stderr.contains("--resume"), "{name}: {stderr}");
+        assert!(
+            !out.join("embeddings.npy").exists(),
+            "{name}: no evaluation after an interrupt"
+        );
+        // resume with a cap that is already reached: it evaluates and finishes
+        let (code, stdout, stderr) = iconc(&[
+            "run",
+            "--resume",
+            &out.display().to_string(),
+            "--epochs",
+            "1",
+            "--quiet",
+        ]);
+        assert_eq!(code, 0, "{name}: {stdout}\n{stderr}");
+        assert!(out.join("embeddings.npy").is_file(), "{name}");
     }
-    // SAFETY: plain kill(2) on our own child.
-    unsafe {
-        libc::kill(child.id() as libc::pid_t, libc::SIGINT);
-    }
-    let res = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&res.stderr);
-    assert_eq!(res.status.code(), Some(130), "{stderr}");
-    assert!(stderr.contains("--resume"), "{stderr}");
-    assert!(
-        !out.join("embeddings.npy").exists(),
-        "no evaluation after an interrupt"
-    );
-    // resume with a cap that is already reached: it evaluates and finishes
-    let (code, stdout, stderr) = iconc(&[
-        "run",
-        "--resume",
-        &out.display().to_string(),
-        "--epochs",
-        "1",
-        "--quiet",
-    ]);
-    assert_eq!(code, 0, "{stdout}\n{stderr}");
-    assert!(out.join("embeddings.npy").is_file());
 }
 
 #[test]
@@ -336,4 +339,22 @@ fn resume_finds_relative_data_from_any_working_directory() {
         &["run", "--resume", "run", "--epochs", "2", "--quiet"],
     );
     assert_eq!(code, 0, "resume from the parent directory: {err}");
+}
+
+#[test]
+fn a_collapsed_embedding_is_a_named_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    // lr = 1e9 sends every embedding to one point (loss ln 39, kNN at chance).
+    let text = SIMCLR_BLOBS.replace("Adam(lr = 1e-2)", "Adam(lr = 1e9)");
+    let file = write(dir.path(), "collapse.icon", &text);
+    let out = dir.path().join("run").display().to_string();
+    let (code, stdout, stderr) = iconc(&["run", &file, "--quiet", "--out", &out]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stderr.contains("W0708"), "{stderr}");
+    // A healthy run says nothing of the kind.
+    let file = write(dir.path(), "ok.icon", SIMCLR_BLOBS);
+    let out = dir.path().join("ok").display().to_string();
+    let (code, _, stderr) = iconc(&["run", &file, "--quiet", "--out", &out]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("W0708"), "{stderr}");
 }

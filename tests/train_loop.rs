@@ -118,6 +118,7 @@ fn config(optimizer: Optimizer) -> LoopConfig {
         ema: Some(0.9),
         seed: 3,
         progress: ProgressMode::Quiet,
+        checkpoint_every: None,
     }
 }
 
@@ -153,7 +154,6 @@ fn same_seed_same_losses_and_loss_goes_down() {
     let b = run(&cfg, None, &mut NoHooks).unwrap();
     assert_eq!(a.state.step_losses.len(), 12);
     // bit-for-bit equality
-    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     assert_eq!(bits(&a.state.step_losses), bits(&b.state.step_losses));
     assert!(
         a.state.epoch_losses[3] < a.state.epoch_losses[0],
@@ -210,7 +210,6 @@ fn resume_mid_epoch_reproduces_the_uninterrupted_run() {
         assert_eq!(hooks.epochs.len(), 2);
         let bytes = hooks.last.unwrap();
         let resumed = run(&cfg, Some(&bytes), &mut NoHooks).unwrap();
-        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         assert_eq!(
             bits(&resumed.state.step_losses),
             bits(&full.state.step_losses)
@@ -224,6 +223,52 @@ fn resume_mid_epoch_reproduces_the_uninterrupted_run() {
         let e2: Vec<f32> = eval_out(&resumed).into_data().to_vec().unwrap();
         assert_eq!(e1, e2);
     }
+}
+
+/// Keeps every checkpoint handed out, in order.
+#[derive(Default)]
+struct KeepAll {
+    checkpoints: Vec<Vec<u8>>,
+}
+
+impl Hooks for KeepAll {
+    fn checkpoint(&mut self, bytes: &[u8]) -> Result<(), Diagnostic> {
+        self.checkpoints.push(bytes.to_vec());
+        Ok(())
+    }
+}
+
+#[test]
+fn periodic_mid_epoch_checkpoints_resume_exactly() {
+    let _serial = serial();
+    let mut cfg = config(adamw());
+    let full = run(&cfg, None, &mut NoHooks).unwrap();
+    // Every step is "a minute later": one checkpoint per step, plus one at
+    // each epoch end (12 steps, 4 epochs).
+    cfg.checkpoint_every = Some(std::time::Duration::ZERO);
+    let mut hooks = KeepAll::default();
+    let periodic = run(&cfg, None, &mut hooks).unwrap();
+    assert_eq!(hooks.checkpoints.len(), 12 + 4);
+    assert_eq!(
+        bits(&periodic.state.step_losses),
+        bits(&full.state.step_losses)
+    );
+    // The checkpoint after step 5 is mid-epoch (epoch 1, batch 2 of 3):
+    // checkpoints 0-2 are steps 1-3, 3 is epoch 0's end, 4-5 are steps 4-5.
+    let resumed = run(&cfg, Some(&hooks.checkpoints[5]), &mut NoHooks).unwrap();
+    assert_eq!(
+        bits(&resumed.state.step_losses),
+        bits(&full.state.step_losses)
+    );
+    assert_eq!(
+        bits(&resumed.state.epoch_losses),
+        bits(&full.state.epoch_losses)
+    );
+}
+
+/// The exact bits of a loss curve (resume must reproduce it bit for bit).
+fn bits(v: &[f64]) -> Vec<u64> {
+    v.iter().map(|x| x.to_bits()).collect()
 }
 
 fn eval_out(t: &iconc::runtime::train::Trained<B, Mappers<B>>) -> Tensor<NdArray<f32>, 2> {

@@ -83,6 +83,7 @@ fn a_few_training_steps_on_wgpu() {
             .collect::<Vec<_>>()
     };
     let config = LoopConfig {
+        checkpoint_every: None,
         epochs: 5,
         max_steps: None,
         steps_per_epoch: 4,

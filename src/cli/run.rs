@@ -3,6 +3,7 @@
 //!
 //! Exit codes: 0 trained, 1 user error (bad method, bad data, divergence),
 //! 2 I/O or a backend that is not compiled in, 130 interrupted by Ctrl-C
+//! (143 by SIGTERM)
 //! (a checkpoint was saved; `--resume DIR` continues).
 
 use crate::check::{self, Report};
@@ -121,7 +122,7 @@ pub(crate) fn run(args: Args) -> i32 {
         Ok(summary) => {
             print_summary(&summary, args.quiet);
             if summary.stop == Stop::Interrupted {
-                130
+                128 + crate::runtime::train::interrupt::signal().unwrap_or(2)
             } else {
                 0
             }
@@ -241,6 +242,15 @@ fn print_summary(s: &RunSummary, quiet: bool) {
     }
     if let Some(r) = &s.eval {
         print_eval(r);
+        if r.collapsed() {
+            // The numbers above are then at chance; say why.
+            eprintln!(
+                "warning[W0708]: the embedding collapsed: all {} evaluated rows of `{}` are the same vector (spread {:e})\n  help: lower the learning rate or check the method; kNN and probes of one point are at chance",
+                r.rows,
+                r.key,
+                r.spread()
+            );
+        }
     }
     if !quiet {
         outln!("outputs in {}", s.dir.display());

@@ -274,24 +274,15 @@ pub(crate) fn graph_degrees(
 }
 
 fn first_graph(e: &KernelExpr) -> Option<(String, String)> {
-    match e {
-        KernelExpr::Kernel {
-            kernel: Kernel::Graph { path, .. },
-            inputs,
-        } => Some((
-            path.clone(),
-            inputs.first().cloned().unwrap_or_else(|| "index".into()),
-        )),
-        KernelExpr::Kernel { .. } => None,
-        KernelExpr::Add(a, b) | KernelExpr::Sub(a, b) => first_graph(a).or_else(|| first_graph(b)),
-        KernelExpr::Scale(_, k)
-        | KernelExpr::Normalize(k)
-        | KernelExpr::Binarize(_, k)
-        | KernelExpr::Leak(_, k)
-        | KernelExpr::Symmetrize(k)
-        | KernelExpr::DebiasQ(_, k) => first_graph(k),
-        KernelExpr::Propagate { inner, .. } => first_graph(inner),
-    }
+    e.leaves()
+        .into_iter()
+        .find_map(|(kernel, inputs)| match kernel {
+            Kernel::Graph { path, .. } => Some((
+                path.clone(),
+                inputs.first().cloned().unwrap_or_else(|| "index".into()),
+            )),
+            _ => None,
+        })
 }
 
 /// Diagnostic codes of the numerics (E05xx lowering/evaluation; E0501 lives in

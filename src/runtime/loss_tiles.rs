@@ -80,16 +80,8 @@ pub fn row_separable(method: &ir::Method) -> bool {
 }
 
 fn mixes_rows(e: &KernelExpr) -> bool {
-    match e {
-        KernelExpr::Propagate { .. } | KernelExpr::Symmetrize(_) => true,
-        KernelExpr::Kernel { .. } => false,
-        KernelExpr::Add(a, b) | KernelExpr::Sub(a, b) => mixes_rows(a) || mixes_rows(b),
-        KernelExpr::Scale(_, k)
-        | KernelExpr::Normalize(k)
-        | KernelExpr::Binarize(_, k)
-        | KernelExpr::Leak(_, k)
-        | KernelExpr::DebiasQ(_, k) => mixes_rows(k),
-    }
+    matches!(e, KernelExpr::Propagate { .. } | KernelExpr::Symmetrize(_))
+        || e.children().into_iter().any(mixes_rows)
 }
 
 /// The loss rows R and columns M of a batch of `rows` items.
@@ -263,18 +255,9 @@ fn q_rows<B: Backend>(method: &ir::Method, batch: &Batch<B>) -> Result<usize, Di
 }
 
 fn first_q_key(e: &KernelExpr) -> Option<String> {
-    match e {
-        KernelExpr::Kernel { kernel, inputs } => inputs.first().cloned().or_else(|| match kernel {
-            Kernel::Label { .. } => Some("label".into()),
-            _ => None,
-        }),
-        KernelExpr::Add(a, _) | KernelExpr::Sub(a, _) => first_q_key(a),
-        KernelExpr::Scale(_, k)
-        | KernelExpr::Normalize(k)
-        | KernelExpr::Binarize(_, k)
-        | KernelExpr::Leak(_, k)
-        | KernelExpr::Symmetrize(k)
-        | KernelExpr::DebiasQ(_, k) => first_q_key(k),
-        KernelExpr::Propagate { inner, .. } => first_q_key(inner),
-    }
+    let (kernel, inputs) = e.leaves().into_iter().next()?;
+    inputs.first().cloned().or_else(|| match kernel {
+        Kernel::Label { .. } => Some("label".into()),
+        _ => None,
+    })
 }

@@ -146,10 +146,18 @@ fn stage_parameters(stage: &MapperStage) -> u128 {
 
 /// The largest batch (rows) whose estimate fits in `budget` bytes.
 pub fn largest_batch(method: &ir::Method, budget: u128, tiling: Tiling) -> usize {
-    let (mut lo, mut hi) = (0usize, 1usize << 40);
+    largest_fitting(1 << 40, |rows| {
+        estimate_bytes(method, rows, tiling) <= budget
+    })
+}
+
+/// The largest `rows` in `0..=hi` for which `fits` holds (`fits` must be
+/// monotone: true up to some size, false above).
+fn largest_fitting(hi: usize, fits: impl Fn(usize) -> bool) -> usize {
+    let (mut lo, mut hi) = (0usize, hi);
     while lo < hi {
         let mid = lo + (hi - lo).div_ceil(2);
-        if estimate_bytes(method, mid, tiling) <= budget {
+        if fits(mid) {
             lo = mid;
         } else {
             hi = mid - 1;
@@ -263,15 +271,9 @@ pub fn check_inspect_fits(
     if need <= budget {
         return Ok(());
     }
-    let (mut lo, mut hi) = (0usize, rows);
-    while lo < hi {
-        let mid = lo + (hi - lo).div_ceil(2);
-        if loss_entries(method.layout, mid) * per_entry <= budget {
-            lo = mid;
-        } else {
-            hi = mid - 1;
-        }
-    }
+    let lo = largest_fitting(rows, |r| {
+        loss_entries(method.layout, r) * per_entry <= budget
+    });
     Err(Diagnostic::bare(
         "E0706",
         format!(

@@ -166,10 +166,12 @@ pub fn graph_kernel(
 /// Refuses a graph in `method.p` that names nodes past the data set's `n`
 /// samples: their edges would be dropped without a word (E0508).
 pub fn check_graph_nodes(method: &ir::Method, n: usize) -> Result<(), Diagnostic> {
-    let mut paths = Vec::new();
-    graph_paths(&method.p, &mut paths);
+    let paths = method.p.leaves().into_iter().filter_map(|(k, _)| match k {
+        Kernel::Graph { path, .. } => Some(path),
+        _ => None,
+    });
     for path in paths {
-        let g = Graph::load(&path)?;
+        let g = Graph::load(path)?;
         if g.adjacency.len() > n {
             return Err(Diagnostic::bare(
                 "E0508",
@@ -182,27 +184,6 @@ pub fn check_graph_nodes(method: &ir::Method, n: usize) -> Result<(), Diagnostic
         }
     }
     Ok(())
-}
-
-fn graph_paths(e: &KernelExpr, out: &mut Vec<String>) {
-    match e {
-        KernelExpr::Kernel {
-            kernel: Kernel::Graph { path, .. },
-            ..
-        } => out.push(path.clone()),
-        KernelExpr::Kernel { .. } => {}
-        KernelExpr::Add(a, b) | KernelExpr::Sub(a, b) => {
-            graph_paths(a, out);
-            graph_paths(b, out);
-        }
-        KernelExpr::Scale(_, k)
-        | KernelExpr::Normalize(k)
-        | KernelExpr::Binarize(_, k)
-        | KernelExpr::Leak(_, k)
-        | KernelExpr::Symmetrize(k)
-        | KernelExpr::DebiasQ(_, k) => graph_paths(k, out),
-        KernelExpr::Propagate { inner, .. } => graph_paths(inner, out),
-    }
 }
 
 /// Resolves relative `Graph(path = …)` paths in p and q against `base`

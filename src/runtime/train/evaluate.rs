@@ -32,6 +32,35 @@ pub struct EvalReport {
     pub scores: Vec<(String, f64)>,
 }
 
+impl EvalReport {
+    /// The largest per-dimension range of the evaluated rows: 0 when every
+    /// row is the same vector (a collapsed embedding).
+    pub fn spread(&self) -> f64 {
+        if self.rows == 0 || self.dim == 0 {
+            return 0.0;
+        }
+        (0..self.dim)
+            .map(|d| {
+                let col = self.embeddings.iter().skip(d).step_by(self.dim);
+                let (lo, hi) = col.fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
+                    (lo.min(v), hi.max(v))
+                });
+                f64::from(hi - lo)
+            })
+            .fold(0.0, f64::max)
+    }
+
+    /// True when the rows are (numerically) one point: every dimension's
+    /// range is below 1e-6 of the largest magnitude (and 1e-12 absolute).
+    pub fn collapsed(&self) -> bool {
+        let scale = self
+            .embeddings
+            .iter()
+            .fold(0.0f64, |m, &v| m.max(f64::from(v.abs())));
+        self.rows > 1 && self.spread() <= 1e-6 * scale + 1e-12
+    }
+}
+
 /// The key that is evaluated: the first input of the leftmost kernel of q
 /// (`embedding` for contrastive methods, φ for cluster methods).
 ///

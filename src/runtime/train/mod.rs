@@ -71,6 +71,12 @@ pub const CODES: &[CodeInfo] = &[
         explain: "Before training, iconc estimates the memory of one step: the loss's R×M matrices (p, distances, log q and their gradients, 44 bytes per entry) and the mappers' activations. A large pairwise batch computes the loss in row tiles (`--loss-tile auto`, the default), so only one tile's matrices are alive at once; `propagate`, `symmetrize` and class tables need the whole matrix, which grows as the square of the batch. When the estimate exceeds what the machine has available, the run stops here instead of aborting inside the allocator. The help line gives the largest batch that fits.\n\nWrong:\n    p = symmetrize(Gaussian(perplexity = 30) on x)\n    data = Mnist(batch = 30000)          # 30000² pairs × 44 bytes ≈ 37 GiB, untileable\n\nRight:\n    data = Mnist(batch = 4096)",
     },
     CodeInfo {
+        code: "W0708",
+        name: "collapsed_embedding",
+        summary: "training ended with every evaluated row at one point",
+        explain: "After training, `iconc run` checks the evaluated embedding. When every row is the same\nvector (the spread of every dimension is numerically zero), the mapper has collapsed:\nkNN and linear probes then score at chance, and the loss is usually the uniform q's.\nThe usual cause is a learning rate far too large, or a p that gives q nothing to separate.\n\nWrong:\n    train = Train(optimizer = AdamW(lr = 1e9))\n\nRight:\n    train = Train(optimizer = AdamW(lr = 1e-3))",
+    },
+    CodeInfo {
         code: "E0707",
         name: "run_dir_in_use",
         summary: "the run directory already holds files",
@@ -99,6 +105,9 @@ pub struct LoopConfig {
     pub seed: u64,
     /// Progress display.
     pub progress: ProgressMode,
+    /// Also checkpoint mid-epoch once this long has passed since the last
+    /// checkpoint (`None`: only at epoch ends and interrupts).
+    pub checkpoint_every: Option<std::time::Duration>,
 }
 
 impl LoopConfig {
@@ -258,6 +267,7 @@ where
     let progress = progress::Progress::new(config.progress, total, state.step);
     let mut stop = Stop::Finished;
     let mut lr = base_lr;
+    let mut last_checkpoint = Instant::now();
 
     'epochs: while state.epoch < config.epochs && state.step < total {
         let epoch = state.epoch;
@@ -317,6 +327,15 @@ where
             state.step_losses.push(loss);
             let secs = started.elapsed().as_secs_f64().max(1e-9);
             progress.step(epoch, state.step, loss, rows as f64 / secs);
+            // A kill mid-epoch then loses at most `checkpoint_every` of work;
+            // the state records the batch, so resume continues exactly here.
+            if config
+                .checkpoint_every
+                .is_some_and(|every| last_checkpoint.elapsed() >= every)
+            {
+                persist(hooks, &state, &model, &optim, ema.as_ref())?;
+                last_checkpoint = Instant::now();
+            }
         }
         // epoch finished (possibly cut short by the step cap)
         let seconds = started.elapsed().as_secs_f64();
@@ -340,6 +359,7 @@ where
         progress.epoch(epoch, config.epochs, mean, record.samples_per_s);
         hooks.epoch_end(&record)?;
         persist(hooks, &state, &model, &optim, ema.as_ref())?;
+        last_checkpoint = Instant::now();
     }
     if stop == Stop::Interrupted {
         persist(hooks, &state, &model, &optim, ema.as_ref())?;

@@ -91,6 +91,12 @@ impl<B: AutodiffBackend> LossFamily<B> for IconLoss {
     }
 }
 
+/// A run checkpoints at each epoch end and, within long epochs, at least
+/// this often.
+// Decision: a minute bounds the work a kill loses; a checkpoint of a
+// ResNet-18 run (~100 MB) costs well under a second of that minute.
+pub const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Options of one run (the CLI flags that are not IR overrides).
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -317,6 +323,7 @@ pub fn prepare<B: AutodiffBackend, L: LossFamily<B>>(
         .with_help("lower `batch` in `data = …(batch = …)` or `holdout`"));
     }
     let config = LoopConfig {
+        checkpoint_every: Some(CHECKPOINT_EVERY),
         epochs: method.train.epochs,
         max_steps: method.train.steps,
         steps_per_epoch,
