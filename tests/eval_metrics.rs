@@ -189,3 +189,27 @@ fn kmeans_separates_obvious_clusters() {
         assert_eq!(hungarian_accuracy(&kmeans(&x, 2, 3, seed), &y), 1.0);
     }
 }
+
+#[test]
+fn knn_follows_the_geometry_it_is_given() {
+    use iconc::runtime::eval::{knn_accuracy_in, KnnGeometry};
+    // (0.2, 0.2) is close to (1, 0) in space but points the way of (5, 5).
+    let train = [1.0, 0.0, 5.0, 5.0];
+    let query = [0.2, 0.2];
+    let acc = |g| knn_accuracy_in(g, &train, &[0, 1], &query, &[0], 2, 1);
+    assert_eq!(acc(KnnGeometry::Euclidean), 1.0);
+    assert_eq!(acc(KnnGeometry::Cosine), 0.0);
+}
+
+#[test]
+fn knn_geometry_is_q_s() {
+    use iconc::runtime::eval::KnnGeometry;
+    use iconc::runtime::train::evaluate::knn_geometry;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("methods");
+    let geometry = |name: &str| {
+        let (m, _) = iconc::check::load_method(&dir.join(name)).expect("std-lib method checks");
+        knn_geometry(&m)
+    };
+    assert_eq!(geometry("tsne.icon"), KnnGeometry::Euclidean);
+    assert_eq!(geometry("simclr.icon"), KnnGeometry::Cosine);
+}

@@ -76,3 +76,19 @@ fn missing_files_exit_2() {
     assert_eq!(code, 2);
     assert!(stderr.contains("cannot read"), "{stderr}");
 }
+
+#[test]
+fn fmt_edits_through_a_symlink_and_keeps_the_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("shared.icon");
+    std::fs::write(&real, UGLY).unwrap();
+    let link = dir.path().join("link.icon");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let (code, _, stderr) = iconc(&["fmt", link.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(std::fs::read_to_string(&real).unwrap(), PRETTY);
+}

@@ -122,8 +122,11 @@ fn format_file(path: &Path, check: bool) -> Outcome {
 }
 
 /// Writes a temporary file next to `path` and renames it over `path`, so a
-/// crash never leaves a half-written file.
+/// crash never leaves a half-written file. A symlink is followed: the file
+/// it points to is rewritten and the link stays a link.
 fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
+    let real = std::fs::canonicalize(path)?;
+    let path = real.as_path();
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())

@@ -5,7 +5,7 @@
 //!
 //! | metric (`eval = [...]`) | function |
 //! |---|---|
-//! | `knn` | [`knn_accuracy`] (k = [`KNN_K`], cosine, majority vote) |
+//! | `knn` | [`knn_accuracy_in`] (k = [`KNN_K`], q's geometry: cosine, or euclidean for Student-t and euclidean Gaussians; majority vote) |
 //! | `linear_probe` | [`linear_probe_accuracy`] |
 //! | `hungarian` | [`hungarian_accuracy`] over [`argmax_rows`] of φ (or [`kmeans`] of an embedding) |
 //! | `nmi` / `ari` | [`nmi`] / [`ari`] |
@@ -23,6 +23,6 @@ mod trust;
 pub use cluster::{argmax_rows, ari, hungarian_accuracy, nmi};
 pub use geometry::{alignment, uniformity};
 pub use kmeans::kmeans;
-pub use knn::{knn_accuracy, KNN_K};
+pub use knn::{knn_accuracy, knn_accuracy_in, KnnGeometry, KNN_K};
 pub use probe::{linear_probe_accuracy, LinearProbe, PROBE_ITERATIONS};
 pub use trust::{trustworthiness, TRUST_K};

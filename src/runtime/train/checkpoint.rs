@@ -1,13 +1,19 @@
 //! Checkpoints: one file holding the loop state (JSON), the model record, the
 //! optimizer state and the EMA shadow (burn binary records), written atomically.
 //!
-//! Layout: `ICONCKPT1\n`, then four sections, each a little-endian u64 length
-//! followed by its bytes: state JSON, model, optimizer, EMA (empty when off).
+//! Layout (version 2): `ICONCKPT2\n`, then four sections, each a
+//! little-endian u64 length followed by its bytes: state JSON, model,
+//! optimizer, EMA (empty when off); then the CRC-32 (`crc32fast`) of
+//! everything before it, little-endian u32. A flipped byte anywhere is
+//! E0704 instead of a silent resume from damaged weights. Version 1 files
+//! (no checksum) still resume.
 
 use crate::diag::Diagnostic;
 use serde::{Deserialize, Serialize};
 
-const MAGIC: &[u8] = b"ICONCKPT1\n";
+const MAGIC: &[u8] = b"ICONCKPT2\n";
+/// The format before the checksum; read, never written.
+const MAGIC_V1: &[u8] = b"ICONCKPT1\n";
 
 /// Where the loop stands. With the run seed this is the whole RNG state: batch
 /// order and augmentations are pure functions of (seed, epoch, batch), so a
@@ -74,14 +80,27 @@ impl Checkpoint {
             out.extend_from_slice(&(section.len() as u64).to_le_bytes());
             out.extend_from_slice(section);
         }
+        let crc = crc32fast::hash(&out);
+        out.extend_from_slice(&crc.to_le_bytes());
         Ok(out)
     }
 
     /// Parses bytes written by [`Checkpoint::to_bytes`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Diagnostic> {
-        let rest = bytes
-            .strip_prefix(MAGIC)
-            .ok_or_else(|| corrupt("not an iconc checkpoint"))?;
+        let rest = if let Some(body) = bytes.strip_prefix(MAGIC) {
+            let (body, crc) = body
+                .split_last_chunk::<4>()
+                .ok_or_else(|| corrupt("truncated"))?;
+            let stored = u32::from_le_bytes(*crc);
+            if crc32fast::hash(&bytes[..bytes.len() - 4]) != stored {
+                return Err(corrupt("its checksum does not match (the file is damaged)"));
+            }
+            body
+        } else {
+            bytes
+                .strip_prefix(MAGIC_V1)
+                .ok_or_else(|| corrupt("not an iconc checkpoint"))?
+        };
         let mut sections = Vec::with_capacity(4);
         let mut rest = rest;
         for _ in 0..4 {
@@ -148,5 +167,32 @@ mod tests {
         assert_eq!((d.model, d.optimizer, d.ema), (c.model, c.optimizer, c.ema));
         assert!(Checkpoint::from_bytes(&b[..b.len() - 1]).is_err());
         assert!(Checkpoint::from_bytes(b"garbage").is_err());
+    }
+
+    #[test]
+    fn a_flipped_byte_anywhere_is_refused() {
+        let c = Checkpoint {
+            model: vec![7; 64],
+            ..Default::default()
+        };
+        let b = c.to_bytes().unwrap();
+        for i in 0..b.len() {
+            let mut damaged = b.clone();
+            damaged[i] ^= 0x10;
+            let e = Checkpoint::from_bytes(&damaged).unwrap_err();
+            assert_eq!(e.code, "E0704", "byte {i}");
+        }
+    }
+
+    #[test]
+    fn version_1_checkpoints_still_resume() {
+        let c = Checkpoint {
+            model: vec![1, 2, 3],
+            ..Default::default()
+        };
+        let v2 = c.to_bytes().unwrap();
+        let mut v1 = MAGIC_V1.to_vec();
+        v1.extend_from_slice(&v2[MAGIC.len()..v2.len() - 4]);
+        assert_eq!(Checkpoint::from_bytes(&v1).unwrap().model, vec![1, 2, 3]);
     }
 }
