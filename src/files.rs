@@ -84,3 +84,105 @@ mod tests {
         let _ = std::fs::remove_file(&path);
     }
 }
+
+/// The folder a method's paths (`use`, data files, `Graph(path)`) must stay
+/// inside, so a shared `.icon` file cannot make iconc read (and quote) any
+/// file the user can read. Like typst's `--root`.
+pub mod root {
+    use std::path::{Component, Path, PathBuf};
+    use std::sync::OnceLock;
+
+    /// Files whose presence marks a folder as a project root.
+    pub const MARKERS: [&str; 2] = [".iconc-root", ".git"];
+
+    static OVERRIDE: OnceLock<PathBuf> = OnceLock::new();
+
+    /// `--root DIR`: the root for every method of this process.
+    pub fn set_override(dir: &Path) {
+        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let _ = OVERRIDE.set(dir);
+    }
+
+    /// The root for a method in folder `dir`: `--root` when given, else the
+    /// nearest folder at or above `dir` holding a marker (`.iconc-root` or
+    /// `.git`), else `dir` itself.
+    pub fn for_dir(dir: &Path) -> PathBuf {
+        if let Some(r) = OVERRIDE.get() {
+            return r.clone();
+        }
+        let dir = absolute(dir);
+        dir.ancestors()
+            .find(|a| MARKERS.iter().any(|m| a.join(m).exists()))
+            .unwrap_or(&dir)
+            .to_path_buf()
+    }
+
+    /// `root` as a message shows it: relative to the working directory when
+    /// inside it (`.` for the directory itself), else absolute.
+    pub fn shown(root: &Path) -> String {
+        let cwd = absolute(Path::new("."));
+        match absolute(root).strip_prefix(&cwd) {
+            Ok(rel) if rel.as_os_str().is_empty() => ".".into(),
+            Ok(rel) => rel.display().to_string(),
+            Err(_) => root.display().to_string(),
+        }
+    }
+
+    /// True when `path` (after following symlinks, where it exists) lies in `root`.
+    pub fn contains(root: &Path, path: &Path) -> bool {
+        absolute(path).starts_with(absolute(root))
+    }
+
+    /// `path` made absolute: canonical where it exists (symlinks followed),
+    /// else its existing ancestor canonicalized and the rest folded lexically.
+    fn absolute(path: &Path) -> PathBuf {
+        if let Ok(p) = std::fs::canonicalize(path) {
+            return p;
+        }
+        let joined = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            std::env::current_dir().unwrap_or_default().join(path)
+        };
+        let mut out = PathBuf::new();
+        for comp in joined.components() {
+            match comp {
+                Component::CurDir => {}
+                Component::ParentDir => {
+                    out.pop();
+                }
+                other => out.push(other),
+            }
+            if let Ok(c) = std::fs::canonicalize(&out) {
+                out = c;
+            }
+        }
+        out
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn paths_above_the_root_or_through_links_out_are_outside() {
+            let tmp = std::env::temp_dir().join(format!("iconc-root-{}", std::process::id()));
+            let project = tmp.join("project");
+            std::fs::create_dir_all(project.join("data")).unwrap();
+            std::fs::write(tmp.join("secret.txt"), "x").unwrap();
+            assert!(contains(&project, &project.join("data/x.csv")));
+            assert!(contains(&project, &project.join("data/../m.icon")));
+            assert!(!contains(&project, &project.join("../secret.txt")));
+            assert!(!contains(&project, Path::new("/etc/passwd")));
+            #[cfg(unix)]
+            {
+                std::os::unix::fs::symlink(tmp.join("secret.txt"), project.join("link")).unwrap();
+                assert!(!contains(&project, &project.join("link")));
+            }
+            // A marker above makes that folder the root.
+            std::fs::write(tmp.join(".iconc-root"), "").unwrap();
+            assert_eq!(for_dir(&project), std::fs::canonicalize(&tmp).unwrap());
+            let _ = std::fs::remove_dir_all(&tmp);
+        }
+    }
+}

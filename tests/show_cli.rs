@@ -31,7 +31,16 @@ fn leaf(show: &str, side: &str) -> Option<String> {
 }
 
 fn ir(path: &Path) -> serde_json::Value {
-    let (code, out, err) = iconc(&["show", "--format", "json", path.to_str().unwrap()]);
+    // The copies live in a temp dir and `use` the repo's fixtures: widen the
+    // root to both on purpose.
+    let (code, out, err) = iconc(&[
+        "show",
+        "--root",
+        "/",
+        "--format",
+        "json",
+        path.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{err}");
     serde_json::from_str(&out).unwrap()
 }

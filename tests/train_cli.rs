@@ -358,3 +358,58 @@ fn a_collapsed_embedding_is_a_named_warning() {
     assert_eq!(code, 0, "{stderr}");
     assert!(!stderr.contains("W0708"), "{stderr}");
 }
+
+#[test]
+fn a_shared_method_cannot_read_outside_its_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("project");
+    std::fs::create_dir(&project).unwrap();
+    // `use` of a file outside: refused before it is opened, nothing quoted.
+    let secret = dir.path().join("secret.icon");
+    std::fs::write(&secret, "SECRET-LINE = 1\n").unwrap();
+    let m = project.join("m.icon");
+    std::fs::write(
+        &m,
+        format!(
+            "use \"{}\"\n{}",
+            secret.display(),
+            with_p("Gaussian(sigma = 1) on x")
+        ),
+    )
+    .unwrap();
+    let (code, stdout, stderr) = iconc(&["check", &m.display().to_string()]);
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(stderr.contains("E0226"), "{stderr}");
+    assert!(
+        !stderr.contains("SECRET"),
+        "the file is not quoted: {stderr}"
+    );
+    // A data file outside (here `../data.csv`): E0226 before reading it.
+    std::fs::write(dir.path().join("data.csv"), "1,2,3,0\nSECRET,5,6,1\n").unwrap();
+    let csv = with_p("Gaussian(sigma = 1) on x").replace(
+        "Blobs(n = 80, centers = 2, dim = 3, batch = 40, holdout = 0)",
+        "Csv(path = \"../data.csv\", label_column = 3, features = 3, classes = 2, batch = 2, holdout = 0)",
+    );
+    std::fs::write(&m, csv).unwrap();
+    let out = dir.path().join("run").display().to_string();
+    let (code, stdout, stderr) =
+        iconc(&["run", &m.display().to_string(), "--quiet", "--out", &out]);
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("E0226") && !stderr.contains("SECRET"),
+        "{stderr}"
+    );
+    // `--root` widens the root on purpose; the run then reads the file.
+    let root = dir.path().display().to_string();
+    let (code, _, stderr) = iconc(&[
+        "run",
+        &m.display().to_string(),
+        "--quiet",
+        "--out",
+        &out,
+        "--root",
+        &root,
+    ]);
+    assert!(!stderr.contains("E0226"), "{stderr}");
+    assert_ne!(code, 101, "{stderr}");
+}

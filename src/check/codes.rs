@@ -271,6 +271,22 @@ Right:
     a = Linear(out = 8) on x
     b = Linear(out = 8) on a";
 
+OUTSIDE_ROOT = "E0226" "path_outside_root" "a path in the method leaves its root folder"
+"Methods are shared as text, so the files a method names (`use`, data files,
+`Graph(path = …)`) must lie inside its root: the nearest folder at or above
+the method file that holds a `.iconc-root` or `.git` marker, else the method
+file's own folder. Symlinks are followed before the check. The file outside
+is never opened, so nothing of it is shown. `--root DIR` sets another root
+for one command; bundled data (`Mnist()`, `Digits()`) is always allowed.
+
+Wrong:
+    use \"/etc/shadow\"
+    data = Csv(path = \"../../private/people.csv\", …)
+
+Right:
+    use \"lib/base.icon\"              # inside the project
+    iconc run m.icon --root ~/data     # or widen the root on purpose";
+
 LAYOUT_MISMATCH = "E0301" "layout_mismatch" "p and q have different shapes (pairwise, class table, cross-modal)"
 "p and q must have the same rows and columns (§1.4): a pairwise B×B kernel
 cannot be compared with a B×C class-table kernel.

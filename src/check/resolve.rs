@@ -44,9 +44,21 @@ pub(crate) fn load_root(
 ) -> FileId {
     let path = PathBuf::from(&source.name);
     let mut stack = vec![normalize(&path)];
-    let id = load_file(sink, programs, source, &path, loader, &mut stack);
+    let root = crate::files::root::for_dir(path.parent().unwrap_or(Path::new("")));
+    let ctx = Ctx {
+        loader,
+        root: &root,
+    };
+    let id = load_file(sink, programs, source, &path, &ctx, &mut stack);
     programs.loaded.insert(normalize(&path), id);
     id
+}
+
+/// What loading needs besides the tables: the file reader and the root
+/// folder every `use`d file must lie in.
+struct Ctx<'a> {
+    loader: &'a dyn Loader,
+    root: &'a Path,
 }
 
 fn load_file(
@@ -54,7 +66,7 @@ fn load_file(
     programs: &mut Programs,
     source: Source,
     path: &Path,
-    loader: &dyn Loader,
+    ctx: &Ctx<'_>,
     stack: &mut Vec<PathBuf>,
 ) -> FileId {
     let (program, diagnostics) = super::parse(&source);
@@ -99,11 +111,26 @@ fn load_file(
             used.push(id);
             continue;
         }
-        match loader.load(&target) {
+        if !crate::files::root::contains(ctx.root, &target) {
+            // Never opened, so nothing of the file can be quoted.
+            let d = Diagnostic::error(
+                c::OUTSIDE_ROOT,
+                format!("`use` of \"{}\" leaves the method's root", lit.value),
+                lit.span,
+                "outside the root folder",
+            )
+            .with_help(format!(
+                "the root is `{}`; move the file inside it, put a `.iconc-root` marker in a folder above both, or pass `--root DIR`",
+                crate::files::root::shown(ctx.root)
+            ));
+            sink.emit(file, d);
+            continue;
+        }
+        match ctx.loader.load(&target) {
             Ok(text) => {
                 stack.push(target.clone());
                 let source = Source::new(target.display().to_string(), text);
-                let id = load_file(sink, programs, source, &target, loader, stack);
+                let id = load_file(sink, programs, source, &target, ctx, stack);
                 stack.pop();
                 programs.loaded.insert(target, id);
                 used.push(id);

@@ -52,8 +52,10 @@ pub(crate) fn run(args: Args) -> i32 {
         .method
         .parent()
         .unwrap_or_else(|| std::path::Path::new(""));
+    let in_root = crate::runtime::train::session::check_paths_in_root(&method, base);
     crate::runtime::kernels::graph::resolve_graph_paths(&mut method, base);
-    let result = NpzArrays::read(&args.batch)
+    let result = in_root
+        .and_then(|()| NpzArrays::read(&args.batch))
         .and_then(|arrays| crate::runtime::inspect::inspect_method(&method, &arrays, args.backend))
         .and_then(|out| out.write(&args.out));
     match result {

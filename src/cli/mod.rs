@@ -33,6 +33,11 @@ mod table;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// The folder a method's files (`use`, data, graphs) must lie in
+    /// (default: the nearest folder above the method with `.iconc-root` or
+    /// `.git`, else the method's own folder).
+    #[arg(long, global = true, value_name = "DIR")]
+    root: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -67,6 +72,9 @@ pub fn main() -> i32 {
             return code;
         }
     };
+    if let Some(root) = &cli.root {
+        crate::files::root::set_override(root);
+    }
     let code = match cli.command {
         Command::Check(a) => check::run(a),
         Command::Fmt(a) => fmt::run(a),

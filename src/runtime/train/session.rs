@@ -277,6 +277,7 @@ pub fn prepare<B: AutodiffBackend, L: LossFamily<B>>(
     progress: ProgressMode,
     device: &B::Device,
 ) -> Result<Prepared<B, L>, Diagnostic> {
+    check_paths_in_root(method, base_dir)?;
     // `Graph(path = …)` is relative to the method file; the loss has no base dir.
     let mut method = method.clone();
     // An absolute base keeps this idempotent when a resumed run resolves again.
@@ -342,6 +343,38 @@ pub fn prepare<B: AutodiffBackend, L: LossFamily<B>>(
         batcher,
         config,
     })
+}
+
+/// E0226 unless every file the method names (data files, graphs) lies in
+/// the root of its folder `base_dir` (`files::root`): a shared method may not
+/// read, and so quote back, a file outside it. Checked before any is opened.
+pub fn check_paths_in_root(method: &ir::Method, base_dir: &Path) -> Result<(), Diagnostic> {
+    use ir::DataSource as S;
+    let root = crate::files::root::for_dir(base_dir);
+    let mut paths: Vec<&str> = match &method.data.source {
+        S::Idx { images, labels } => vec![images, labels],
+        S::Cifar10 { dir } => vec![dir],
+        S::Npz { path } | S::Csv { path, .. } => vec![path],
+        _ => vec![],
+    };
+    for (kernel, _) in method.p.leaves() {
+        if let ir::Kernel::Graph { path, .. } = kernel {
+            paths.push(path);
+        }
+    }
+    for p in paths {
+        if !crate::files::root::contains(&root, &base_dir.join(p)) {
+            return Err(Diagnostic::bare(
+                "E0226",
+                format!(
+                    "the method reads \"{p}\", outside its root {}",
+                    crate::files::root::shown(&root)
+                ),
+            )
+            .with_help("move the file inside the root, put a `.iconc-root` marker in a folder above both, or pass `--root DIR`"));
+        }
+    }
+    Ok(())
 }
 
 /// The objective `train` optimizes for `method` with `model`'s mappers.
