@@ -10,7 +10,10 @@ of random bytes. Counts crashes (exit >= 100, a signal or "panicked"), hangs
 import glob, random, subprocess, os, json, sys, tempfile
 random.seed(int(sys.argv[2]) if len(sys.argv) > 2 else 7)
 BIN = sys.argv[1]
-methods = sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'methods', '*.icon')))
+here = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..')
+methods = sorted(glob.glob(os.path.join(here, 'methods', '*.icon')))
+corpus = sorted(glob.glob(os.path.join(here, 'fuzz', 'corpus', 'hostile', '*.icon')))
+methods += corpus
 texts = [open(m).read() for m in methods]
 EDGE = ['0', '-1', '1e309', '4294967296', '99999999999999', 'nan', 'inf', '-0.0', '1e-320',
         '"' + 'a'*5000 + '"', '[' + ','.join(['1']*2000) + ']', '((((((((((', '->', 'on', '""', '@', '\u00e9', '\x00']
@@ -52,6 +55,10 @@ def run(args, path):
     else:
         stats['uncoded'] += 1; bad.append(('uncoded', args, path, code, err[-300:]))
 N = int(sys.argv[3]) if len(sys.argv) > 3 else 600
+# The reproducers themselves first, unmutated, through every command.
+for p in corpus:
+    for args in (['check', '--format', 'json'], ['show'], ['fmt', '--check'], ['inspect', '--batch', '/dev/null', '--out', os.path.join(d, 'o.npz')]):
+        run(args, p)
 for k in range(N):
     t = mutate(random.choice(texts))
     p = f'{d}/m{k}.icon'
@@ -73,3 +80,4 @@ for k in range(N // 3):
     run(['check'], p)
 print(json.dumps(stats))
 for b in bad[:10]: print(b)
+sys.exit(1 if stats['crash'] or stats['hang'] or stats['uncoded'] else 0)
