@@ -413,3 +413,20 @@ fn a_shared_method_cannot_read_outside_its_root() {
     assert!(!stderr.contains("E0226"), "{stderr}");
     assert_ne!(code, 101, "{stderr}");
 }
+
+#[test]
+fn a_method_of_seventy_kernel_terms_resumes() {
+    // serde_json's default depth limit (128) refused method.json from 62 terms on.
+    let dir = tempfile::tempdir().unwrap();
+    let terms = vec!["0.1 * Gaussian(sigma = 1) on x"; 70].join(" + ");
+    let file = write(
+        dir.path(),
+        "deep.icon",
+        &with_p(&format!("({terms}) -> normalize")),
+    );
+    let out = dir.path().join("run").display().to_string();
+    let (code, _, stderr) = iconc(&["run", &file, "--quiet", "--out", &out]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stdout, stderr) = iconc(&["run", "--resume", &out, "--epochs", "2", "--quiet"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+}
