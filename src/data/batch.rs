@@ -44,6 +44,7 @@ pub struct Batcher {
     ds: Arc<Dataset>,
     views: usize,
     sources: usize,
+    rows: usize,
     augment: Arc<[Augment]>,
     modalities: Option<Modalities>,
     seed: u64,
@@ -53,11 +54,11 @@ impl Batcher {
     /// A batcher over `ds` (usually the training split) with the views,
     /// batch size, augmentations and modalities of `spec`.
     pub fn new(ds: Arc<Dataset>, spec: &DataSpec, seed: u64) -> Self {
-        let views = spec.views.max(1);
         Batcher {
             ds,
-            views,
-            sources: (spec.batch / views).max(1),
+            views: spec.views.max(1),
+            sources: sources_per_batch(spec),
+            rows: rows_per_batch(spec),
             augment: spec.augment.clone().into(),
             modalities: spec.modalities.clone(),
             seed,
@@ -71,23 +72,23 @@ impl Batcher {
 
     /// Rows per batch: views × N, or N for cross-modal data.
     pub fn rows(&self) -> usize {
-        if self.modalities.is_some() {
-            self.sources
-        } else {
-            self.views * self.sources
-        }
+        self.rows
     }
 }
 
+/// N = batch / views source samples per batch (at least 1).
+fn sources_per_batch(spec: &DataSpec) -> usize {
+    (spec.batch / spec.views.max(1)).max(1)
+}
+
 /// The rows of each batch `spec` makes (what [`Batcher::rows`] returns), known
-/// before any data is read.
+/// before any data is read: views × N, or N for cross-modal data.
 pub fn rows_per_batch(spec: &DataSpec) -> usize {
-    let views = spec.views.max(1);
-    let sources = (spec.batch / views).max(1);
+    let sources = sources_per_batch(spec);
     if spec.modalities.is_some() {
         sources
     } else {
-        views * sources
+        spec.views.max(1) * sources
     }
 }
 

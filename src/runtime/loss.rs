@@ -136,6 +136,7 @@ pub fn evaluate<B: Backend>(
         };
         let p = kernels::eval_p(&method.p, &mut pctx)?;
         Ok(HostP {
+            distribution: divergence::check_distribution(&p, 0),
             p,
             beta: pctx.beta,
             unconverged: pctx.unconverged,

@@ -158,7 +158,8 @@ pub fn tiled_loss<B: AutodiffBackend>(
             .collect(),
     };
 
-    let total = q_rows(method, batch)?;
+    // Loss rows R: both modalities stacked for a cross-modal layout.
+    let total = loss_shape(method.layout, batch_rows(method, batch)?).0;
     let device = batch_device(batch);
     let mut key_grads: Vec<Option<Tensor<B::InnerBackend, 2>>> = vec![None; batch.floats.len()];
     let mut scale_grads: Vec<Option<Tensor<B::InnerBackend, 1>>> = vec![None; scale_leaves.len()];
@@ -242,16 +243,15 @@ fn add_term<B: Backend>(sum: &mut Option<Tensor<B, 1>>, term: Tensor<B, 1>) {
     });
 }
 
-/// The loss rows R of `batch`: the rows of q's first key (both modalities
-/// stacked for a cross-modal layout).
-fn q_rows<B: Backend>(method: &ir::Method, batch: &Batch<B>) -> Result<usize, Diagnostic> {
+/// The batch rows of `batch`: the rows of q's first key (what [`tile_rows`]
+/// takes; a table key such as `class_embedding` has other rows).
+pub fn batch_rows<B: Backend>(method: &ir::Method, batch: &Batch<B>) -> Result<usize, Diagnostic> {
     let key = first_q_key(&method.q).unwrap_or_else(|| "embedding".into());
     let t = batch
         .floats
         .get(&key)
         .ok_or_else(|| host::missing_key(&key, "float"))?;
-    let [rows, _] = t.dims();
-    Ok(loss_shape(method.layout, rows).0)
+    Ok(t.dims()[0])
 }
 
 fn first_q_key(e: &KernelExpr) -> Option<String> {

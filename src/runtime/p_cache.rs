@@ -30,6 +30,11 @@ pub struct HostP {
     pub unconverged: usize,
     /// Rows whose perplexity was clamped for a short batch.
     pub clamped: usize,
+    /// [`divergence::check_distribution`] of `p`, computed once with it, so
+    /// a cached p is not rescanned at every step.
+    ///
+    /// [`divergence::check_distribution`]: crate::runtime::divergence::check_distribution
+    pub distribution: Result<bool, Diagnostic>,
 }
 
 struct Entry {

@@ -12,7 +12,7 @@ use crate::diag::Diagnostic;
 use crate::ir;
 use crate::runtime::divergence;
 use crate::runtime::loss::{self, Batch, KernelParams};
-use crate::runtime::loss_tiles::{tile_rows, tiled_loss, Tiling};
+use crate::runtime::loss_tiles::{batch_rows, tile_rows, tiled_loss, Tiling};
 use crate::runtime::mappers::PcaSource;
 use crate::runtime::model::{IconModel, Keys, Mappers};
 use crate::runtime::output::{self, MetricsLog};
@@ -69,8 +69,7 @@ impl<B: AutodiffBackend> LossFamily<B> for IconLoss {
             floats: keys.floats,
             ints: keys.ints,
         };
-        let rows = batch.floats.values().next().map_or(0, |t| t.dims()[0]);
-        if let Some(tile) = tile_rows(method, rows, self.tiling) {
+        if let Some(tile) = tile_rows(method, batch_rows(method, &batch)?, self.tiling) {
             return Ok(StepOutput {
                 loss: tiled_loss(method, &batch, kernel, tile)?,
                 // The B² matrices are never whole; a non-finite loss is
@@ -80,7 +79,7 @@ impl<B: AutodiffBackend> LossFamily<B> for IconLoss {
         }
         let eval = loss::evaluate(method, &batch, kernel)?;
         // Training refuses a p that is not a distribution (inspect shows it).
-        if !divergence::check_distribution(&eval.host.p, 0)? {
+        if !eval.host.distribution.clone()? {
             return Err(divergence::zero_p());
         }
         let out = eval.output;
