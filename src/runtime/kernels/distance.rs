@@ -74,27 +74,48 @@ const GRAM_BLOCK_ROWS: usize = 64;
 
 /// `A Bᵀ` for row-major A (R×F) and B (M×F), row-major R×M.
 ///
-/// Row blocks of A run in parallel, each one f64 GEMM against all of B: the
-/// single-threaded GEMM was a quarter of a parametric t-SNE step (`iconc bench`).
+/// Row blocks of A run in parallel, each one single-threaded f64 GEMM (the
+/// `gemm` crate, which Flex already uses, with its AVX-512 kernels where the
+/// CPU has them) against all of B: the f64 Gram matrix was a quarter of a
+/// parametric t-SNE step (`iconc bench`). Each entry is one dot product
+/// accumulated inside one block, so the result does not depend on the
+/// number of threads.
 fn gram(a: &[f64], r: usize, b: &[f64], m: usize, f: usize) -> Vec<f64> {
-    let Ok(bt) = ndarray::ArrayView2::from_shape((m, f), b) else {
-        // Unreachable for well-formed arrays; fall back to zeros of the right size.
-        return vec![0.0; r * m];
-    };
-    let bt = bt.t();
     let mut out = vec![0.0; r * m];
-    if f == 0 || m == 0 {
+    if f == 0 || m == 0 || a.len() < r * f || b.len() < m * f {
         return out;
     }
     out.par_chunks_mut(GRAM_BLOCK_ROWS * m)
         .zip(a.par_chunks(GRAM_BLOCK_ROWS * f))
         .for_each(|(dst, rows)| {
             let n = rows.len() / f;
-            if let (Ok(block), Ok(mut dst)) = (
-                ndarray::ArrayView2::from_shape((n, f), rows),
-                ndarray::ArrayViewMut2::from_shape((n, m), dst),
-            ) {
-                ndarray::linalg::general_mat_mul(1.0, &block, &bt, 0.0, &mut dst);
+            // SAFETY: `dst` is n×m row-major (row stride m); `rows` is n×f
+            // row-major (row stride f, column stride 1); Bᵀ is read from
+            // `b`, m×f row-major, as the f×m matrix with row stride 1 and
+            // column stride f. All three slices hold the elements those
+            // strides reach (checked above and by the chunking).
+            unsafe {
+                gemm::gemm(
+                    n,
+                    m,
+                    f,
+                    dst.as_mut_ptr(),
+                    1,
+                    m as isize,
+                    false,
+                    rows.as_ptr(),
+                    1,
+                    f as isize,
+                    b.as_ptr(),
+                    f as isize,
+                    1,
+                    0.0,
+                    1.0,
+                    false,
+                    false,
+                    false,
+                    gemm::Parallelism::None,
+                );
             }
         });
     out

@@ -9,6 +9,7 @@ pub mod checkpoint;
 pub mod ema;
 pub mod evaluate;
 pub mod grads;
+pub mod host_adamw;
 pub mod interrupt;
 pub mod optimizer;
 pub mod progress;

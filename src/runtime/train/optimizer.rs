@@ -1,15 +1,14 @@
 //! The three optimizers of the language behind one type (burn's optimizers
 //! are distinct types), with their state saved as burn records.
 
+use super::host_adamw::HostAdamW;
 use crate::diag::Diagnostic;
 use crate::ir;
 use burn::module::AutodiffModule;
 use burn::optim::adaptor::OptimizerAdaptor;
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
-use burn::optim::{
-    Adam, AdamConfig, AdamW, AdamWConfig, GradientsParams, Optimizer, Sgd, SgdConfig,
-};
+use burn::optim::{Adam, AdamConfig, GradientsParams, Optimizer, Sgd, SgdConfig};
 use burn::record::{BinBytesRecorder, FullPrecisionSettings, Recorder};
 use burn::tensor::backend::AutodiffBackend;
 
@@ -18,8 +17,8 @@ use burn::tensor::backend::AutodiffBackend;
 pub enum AnyOptimizer<M: AutodiffModule<B>, B: AutodiffBackend> {
     /// Adam with L2 weight decay.
     Adam(OptimizerAdaptor<Adam, M, B>),
-    /// AdamW (decoupled weight decay).
-    AdamW(OptimizerAdaptor<AdamW, M, B>),
+    /// AdamW (decoupled weight decay), fused on the CPU backend.
+    AdamW(OptimizerAdaptor<HostAdamW, M, B>),
     /// SGD with (Nesterov) momentum.
     Sgd(OptimizerAdaptor<Sgd<B::InnerBackend>, M, B>),
 }
@@ -50,14 +49,12 @@ impl<M: AutodiffModule<B>, B: AutodiffBackend> AnyOptimizer<M, B> {
                 weight_decay,
                 betas,
                 ..
-            } => AnyOptimizer::AdamW(
-                AdamWConfig::new()
-                    .with_beta_1(betas.0 as f32)
-                    .with_beta_2(betas.1 as f32)
-                    .with_epsilon(1e-8)
-                    .with_weight_decay(*weight_decay as f32)
-                    .init(),
-            ),
+            } => AnyOptimizer::AdamW(OptimizerAdaptor::from(HostAdamW::new(
+                betas.0 as f32,
+                betas.1 as f32,
+                1e-8,
+                *weight_decay as f32,
+            ))),
             ir::Optimizer::Sgd {
                 momentum,
                 nesterov,

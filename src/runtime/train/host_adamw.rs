@@ -1,0 +1,221 @@
+//! AdamW in one pass over each parameter on the CPU backend.
+//!
+//! burn's AdamW is written in tensor ops: about fifteen passes over every
+//! parameter, each allocating a tensor (8.3 of 61 ms of a parametric t-SNE
+//! step with 1.7 M parameters). On Flex the parameter, its gradient and both
+//! moments are host buffers that `into_data` hands over without a copy, so
+//! this optimizer updates them in one fused loop instead.
+//!
+//! It performs burn's f32 operations in burn's order (`m·β₁ + g·(1−β₁)`,
+//! `v·β₂ + g²·(1−β₂)`, bias corrections as divisions, `p·(1−lr·λ) − lr·Δ`),
+//! so its result is bit for bit burn's (tested), and its state is burn's
+//! `AdamWState`: checkpoints written before it load unchanged. Other
+//! backends, and dtypes other than f32, run burn's AdamW itself.
+
+use burn::backend::Flex;
+use burn::optim::{AdamW, AdamWConfig, AdamWState, AdaptiveMomentumState, SimpleOptimizer};
+use burn::tensor::backend::Backend;
+use burn::tensor::{DType, Tensor, TensorData};
+use rayon::prelude::*;
+use std::any::TypeId;
+
+/// Elements per parallel chunk: small parameters run on one thread.
+const CHUNK: usize = 1 << 15;
+
+/// AdamW with a fused host update on Flex; see the module docs.
+#[derive(Clone)]
+pub struct HostAdamW {
+    burn: AdamW,
+    beta_1: f32,
+    beta_2: f32,
+    epsilon: f32,
+    weight_decay: f32,
+}
+
+impl HostAdamW {
+    /// AdamW with these constants (AMSGrad and cautious decay off).
+    pub fn new(beta_1: f32, beta_2: f32, epsilon: f32, weight_decay: f32) -> Self {
+        let burn = AdamWConfig::new()
+            .with_beta_1(beta_1)
+            .with_beta_2(beta_2)
+            .with_epsilon(epsilon)
+            .with_weight_decay(weight_decay)
+            .build();
+        HostAdamW {
+            burn,
+            beta_1,
+            beta_2,
+            epsilon,
+            weight_decay,
+        }
+    }
+}
+
+/// The f32 buffer of a tensor (no copy when the tensor is the buffer's only owner).
+fn host_f32<B: Backend, const D: usize>(t: Tensor<B, D>) -> Option<(TensorData, Vec<usize>)> {
+    let shape = t.shape().dims::<D>().to_vec();
+    let data = t.into_data();
+    (data.dtype == DType::F32).then_some((data, shape))
+}
+
+impl<B: Backend> SimpleOptimizer<B> for HostAdamW {
+    type State<const D: usize> = AdamWState<B, D>;
+
+    fn step<const D: usize>(
+        &self,
+        lr: f64,
+        tensor: Tensor<B, D>,
+        grad: Tensor<B, D>,
+        state: Option<Self::State<D>>,
+    ) -> (Tensor<B, D>, Option<Self::State<D>>) {
+        let host = TypeId::of::<B>() == TypeId::of::<Flex>()
+            && tensor.dtype() == DType::F32
+            && grad.dtype() == DType::F32;
+        if !host {
+            return SimpleOptimizer::<B>::step(&self.burn, lr, tensor, grad, state);
+        }
+        let device = tensor.device();
+        let (Some((mut p, shape)), Some((g, _))) = (host_f32(tensor), host_f32(grad)) else {
+            unreachable!("dtypes checked above")
+        };
+        let (time, moments) = match state {
+            Some(s) => {
+                let m = host_f32(s.momentum.moment_1);
+                let v = host_f32(s.momentum.moment_2);
+                (s.momentum.time + 1, m.zip(v).map(|((m, _), (v, _))| (m, v)))
+            }
+            None => (1, None),
+        };
+        let first = moments.is_none();
+        let (mut m, mut v) = moments.unwrap_or_else(|| {
+            let zeros = || TensorData::new(vec![0f32; g.num_elements()], shape.clone());
+            (zeros(), zeros())
+        });
+        let k = Constants::new(self, lr, time);
+        // The buffers came from f32 tensors of one shape, so the casts hold.
+        if let (Ok(p_s), Ok(m_s), Ok(v_s), Ok(g_s)) = (
+            p.as_mut_slice::<f32>(),
+            m.as_mut_slice::<f32>(),
+            v.as_mut_slice::<f32>(),
+            g.as_slice::<f32>(),
+        ) {
+            p_s.par_chunks_mut(CHUNK)
+                .zip(m_s.par_chunks_mut(CHUNK))
+                .zip(v_s.par_chunks_mut(CHUNK))
+                .zip(g_s.par_chunks(CHUNK))
+                .for_each(|(((p, m), v), g)| k.update(p, m, v, g, first));
+        }
+        let tensor = Tensor::from_data(p, &device);
+        let momentum = AdaptiveMomentumState::new(
+            time,
+            Tensor::from_data(m, &device),
+            Tensor::from_data(v, &device),
+        );
+        (tensor, Some(AdamWState::new(momentum)))
+    }
+
+    fn to_device<const D: usize>(state: Self::State<D>, device: &B::Device) -> Self::State<D> {
+        <AdamW as SimpleOptimizer<B>>::to_device(state, device)
+    }
+}
+
+/// The scalars of one step, rounded to f32 as burn's scalar ops round them.
+#[derive(Clone, Copy)]
+struct Constants {
+    beta_1: f32,
+    beta_2: f32,
+    factor_1: f32,
+    factor_2: f32,
+    correction_1: f32,
+    correction_2: f32,
+    epsilon: f32,
+    lr: f32,
+    /// `1 − lr·λ`, or `None` when `lr·λ = 0` (burn skips the multiply).
+    decay: Option<f32>,
+}
+
+impl Constants {
+    fn new(o: &HostAdamW, lr: f64, time: usize) -> Self {
+        let t = time as i32;
+        let decay_rate = lr * f64::from(o.weight_decay);
+        Constants {
+            beta_1: o.beta_1,
+            beta_2: o.beta_2,
+            factor_1: 1.0 - o.beta_1,
+            factor_2: 1.0 - o.beta_2,
+            correction_1: 1f32 - o.beta_1.powi(t),
+            correction_2: 1f32 - o.beta_2.powi(t),
+            epsilon: o.epsilon,
+            lr: lr as f32,
+            decay: (decay_rate != 0.0).then_some((1.0 - decay_rate) as f32),
+        }
+    }
+
+    /// One fused AdamW update of a chunk; `first` is the step without state.
+    fn update(&self, p: &mut [f32], m: &mut [f32], v: &mut [f32], g: &[f32], first: bool) {
+        for (((p, m), v), &g) in p.iter_mut().zip(m.iter_mut()).zip(v.iter_mut()).zip(g) {
+            if first {
+                *m = g * self.factor_1;
+                *v = (g * g) * self.factor_2;
+            } else {
+                *m = *m * self.beta_1 + g * self.factor_1;
+                *v = *v * self.beta_2 + (g * g) * self.factor_2;
+            }
+            let m_hat = *m / self.correction_1;
+            let v_hat = *v / self.correction_2;
+            let delta = m_hat / (v_hat.sqrt() + self.epsilon);
+            let decayed = match self.decay {
+                Some(d) => *p * d,
+                None => *p,
+            };
+            *p = decayed - delta * self.lr;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::Distribution;
+
+    type F = Flex;
+
+    fn random(shape: [usize; 2], seed: u64) -> Tensor<F, 2> {
+        F::seed(&Default::default(), seed);
+        Tensor::random(shape, Distribution::Normal(0.0, 1.0), &Default::default())
+    }
+
+    fn bits(t: &Tensor<F, 2>) -> Vec<u32> {
+        t.to_data()
+            .to_vec::<f32>()
+            .unwrap_or_default()
+            .iter()
+            .map(|x| x.to_bits())
+            .collect()
+    }
+
+    /// Five steps of the fused update equal burn's AdamW bit for bit,
+    /// parameters and both moments, with and without weight decay, on a
+    /// tensor large enough to be split into parallel chunks.
+    #[test]
+    fn fused_update_is_burns_adamw_bit_for_bit() {
+        for wd in [0.0f32, 1e-2] {
+            let ours = HostAdamW::new(0.9, 0.999, 1e-8, wd);
+            let theirs = ours.burn.clone();
+            let mut a = random([300, 257], 1);
+            let mut b = a.clone();
+            let (mut sa, mut sb) = (None, None);
+            for step in 0..5u64 {
+                let g = random([300, 257], 10 + step);
+                let lr = 1e-3 * (1.0 + step as f64);
+                (a, sa) = SimpleOptimizer::<F>::step(&ours, lr, a, g.clone(), sa);
+                (b, sb) = SimpleOptimizer::<F>::step(&theirs, lr, b, g, sb);
+            }
+            assert_eq!(bits(&a), bits(&b), "parameters, weight decay {wd}");
+            let (sa, sb) = (sa.unwrap().momentum, sb.unwrap().momentum);
+            assert_eq!(sa.time, sb.time);
+            assert_eq!(bits(&sa.moment_1), bits(&sb.moment_1), "first moment");
+            assert_eq!(bits(&sa.moment_2), bits(&sb.moment_2), "second moment");
+        }
+    }
+}
