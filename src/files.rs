@@ -4,7 +4,7 @@
 //! read. Callers turn the `io::Error` into their own coded diagnostic.
 
 use std::io::{self, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Largest `.icon` file (and stored `method.json`): 16 MiB.
 pub const MAX_SOURCE_BYTES: u64 = 16 << 20;
@@ -185,4 +185,44 @@ pub mod root {
             let _ = std::fs::remove_dir_all(&tmp);
         }
     }
+}
+
+/// Every `.icon` file that `paths` name, for the subcommands that take files
+/// or folders (`check`, `fmt`, `table`): a path that is not a directory is
+/// kept as given (its reader reports a missing file in its own words); a
+/// directory is searched recursively, each folder's entries in sorted order.
+/// Links to folders are not followed, so a link cycle cannot loop. A file
+/// named twice (`methods methods/simclr.icon`) is kept once, where first found.
+pub fn icon_files(paths: &[PathBuf]) -> io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            walk(path, &mut out)?;
+        } else {
+            out.push(path.clone());
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
+    Ok(out)
+}
+
+/// Appends the `.icon` files under `dir`, sorted, recursing into real folders.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
+    let cannot =
+        |e: io::Error| io::Error::new(e.kind(), format!("cannot read {}: {e}", dir.display()));
+    let mut entries: Vec<std::fs::DirEntry> = std::fs::read_dir(dir)
+        .map_err(cannot)?
+        .collect::<io::Result<_>>()
+        .map_err(cannot)?;
+    entries.sort_by_key(|e| e.path());
+    for entry in entries {
+        let path = entry.path();
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            walk(&path, out)?;
+        } else if path.extension().is_some_and(|x| x == "icon") {
+            out.push(path);
+        }
+    }
+    Ok(())
 }

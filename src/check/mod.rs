@@ -110,15 +110,19 @@ pub fn check_path(path: &Path, loader: &dyn Loader) -> Checked {
         Ok(text) => check_source(Source::new(path.display().to_string(), text), loader),
         Err(e) => Checked {
             method: None,
-            reports: vec![Report {
-                source: Arc::new(Source::new(path.display().to_string(), "")),
-                diagnostic: Diagnostic::bare(
-                    codes::FILE_NOT_FOUND,
-                    format!("cannot read {}: {e}", path.display()),
-                )
-                .with_help("check the path"),
-            }],
+            reports: vec![unreadable(
+                path,
+                format!("cannot read {}: {e}", path.display()),
+            )],
         },
+    }
+}
+
+/// The `file_not_found` report of a file or folder that cannot be read.
+pub fn unreadable(path: &Path, message: String) -> Report {
+    Report {
+        source: Arc::new(Source::new(path.display().to_string(), "")),
+        diagnostic: Diagnostic::bare(codes::FILE_NOT_FOUND, message).with_help("check the path"),
     }
 }
 
@@ -131,14 +135,16 @@ pub fn load_method(path: &Path) -> Result<(ir::Method, Vec<Report>), Vec<Report>
     }
 }
 
-/// The `*.icon` files directly in `dir`, sorted by path.
+/// The `.icon` files under the directory `dir`, recursively and sorted (the
+/// walker every subcommand shares, [`crate::files::icon_files`]).
 pub fn icon_files(dir: &Path) -> io::Result<Vec<std::path::PathBuf>> {
-    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "icon"))
-        .collect();
-    files.sort();
-    Ok(files)
+    if !dir.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("{} is not a directory", dir.display()),
+        ));
+    }
+    crate::files::icon_files(&[dir.to_path_buf()])
 }
 
 /// True when `report` says a file could not be read (exit code 2 in the CLI).

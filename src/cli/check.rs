@@ -36,23 +36,20 @@ pub(crate) fn human_options(no_color: bool) -> human::HumanOptions {
     human::HumanOptions { color, width: 100 }
 }
 
-/// Expands directories into their sorted `*.icon` files.
-pub(crate) fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
-    let mut out = vec![];
-    for path in paths {
-        if path.is_dir() {
-            out.extend(crate::check::icon_files(path).unwrap_or_default());
-        } else {
-            out.push(path.clone());
-        }
-    }
-    out
-}
-
 /// Checks every file; returns all reports and whether any file was unreadable.
 pub(crate) fn check_all(paths: &[PathBuf]) -> (Vec<Report>, bool, usize) {
-    let files = expand(paths);
     let mut reports = vec![];
+    let files = match crate::files::icon_files(paths) {
+        Ok(files) => files,
+        Err(e) => {
+            // A folder that cannot be listed: one E0218, like an unreadable file.
+            return (
+                vec![check::unreadable(Path::new(""), e.to_string())],
+                true,
+                0,
+            );
+        }
+    };
     let mut io_error = false;
     for file in &files {
         let checked = check::check_path(Path::new(file), &FsLoader);

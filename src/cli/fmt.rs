@@ -26,14 +26,14 @@ enum Outcome {
 
 /// Runs `iconc fmt`; returns the exit code.
 pub(crate) fn run(args: Args) -> i32 {
-    let mut files = Vec::new();
-    let mut io_error = false;
-    for path in &args.paths {
-        if let Err(e) = collect(path, &mut files) {
-            eprintln!("error: cannot read {}: {e}", path.display());
-            io_error = true;
+    // A missing file is reported when it is read, below.
+    let (files, mut io_error) = match crate::files::icon_files(&args.paths) {
+        Ok(files) => (files, false),
+        Err(e) => {
+            eprintln!("error: {e}");
+            (Vec::new(), true)
         }
-    }
+    };
     let mut user_error = false;
     for file in &files {
         match format_file(file, args.check) {
@@ -54,28 +54,6 @@ pub(crate) fn run(args: Args) -> i32 {
     } else {
         0
     }
-}
-
-/// Adds `path` (a file) or the `.icon` files below it (a directory), sorted.
-fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    if !path.is_dir() {
-        // Surface a missing file as an I/O error now.
-        std::fs::metadata(path)?;
-        out.push(path.to_path_buf());
-        return Ok(());
-    }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for entry in entries {
-        if entry.is_dir() {
-            collect(&entry, out)?;
-        } else if entry.extension().is_some_and(|x| x == "icon") {
-            out.push(entry);
-        }
-    }
-    Ok(())
 }
 
 fn format_file(path: &Path, check: bool) -> Outcome {

@@ -102,39 +102,13 @@ fn use_color(choice: Color) -> bool {
     }
 }
 
-/// Every `.icon` file named by `paths`: files as given, directories searched
-/// recursively, each directory's files in sorted order. A file named twice
-/// (e.g. `methods methods/simclr.icon`) is kept once, where first found.
+/// Every `.icon` file named by `paths` (the shared walker); a path that
+/// does not exist is an error here, before the table is built.
 fn find_icon_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    let mut out = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            walk(path, &mut out)?;
-        } else if path.is_file() {
-            out.push(path.clone());
-        } else {
-            return Err(format!("no such file or directory: {}", path.display()));
-        }
+    if let Some(missing) = paths.iter().find(|p| !p.exists()) {
+        return Err(format!("no such file or directory: {}", missing.display()));
     }
-    let mut seen = std::collections::HashSet::new();
-    out.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
-    Ok(out)
-}
-
-/// Appends the `.icon` files under `dir` (sorted, recursive).
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
-        if path.is_dir() {
-            walk(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "icon") {
-            out.push(path);
-        }
-    }
-    Ok(())
+    crate::files::icon_files(paths).map_err(|e| e.to_string())
 }
 
 /// Parses and checks one file (with its `use`s) into a method; on errors,

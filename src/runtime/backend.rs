@@ -13,6 +13,14 @@ use burn::tensor::backend::AutodiffBackend;
 // (`examples/backend_bench.rs`, README "Backends").
 pub type CpuBackend = burn::backend::Flex;
 
+/// The lock around drawing from burn's process-wide RNG (`B::seed` and the
+/// parameter initializers): whoever seeds and draws holds it, so two
+/// threads cannot interleave their draws and break each other's seeds.
+pub fn seeded_draws() -> std::sync::MutexGuard<'static, ()> {
+    static DRAWS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    DRAWS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// A backend the user can ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum BackendKind {

@@ -296,18 +296,25 @@ pub fn prepare<B: AutodiffBackend, L: LossFamily<B>>(
             .with_help("lower `holdout` in `data = …(holdout = …)` or use more samples"));
     }
     let seed = method.train.seed;
-    B::seed(device, seed);
-    let pca = PcaSource {
-        x: &train_ds.x,
-        n: train_ds.n,
-        features: train_ds.features,
-        seed,
+    let model: Model<B, L> = {
+        // burn's RNG is process-wide: hold the lock from seeding to the last
+        // parameter draw, so runs on parallel threads of one process (a
+        // library user's, the test binaries') keep their seeded init.
+        let _draws = crate::runtime::backend::seeded_draws();
+        B::seed(device, seed);
+        let pca = PcaSource {
+            x: &train_ds.x,
+            n: train_ds.n,
+            features: train_ds.features,
+            seed,
+        };
+        let model = IconModel {
+            mappers: Mappers::init(&method, Some(pca), device),
+            kernel: loss.init_kernel(&method, device),
+        };
+        crate::runtime::model::materialize(&model);
+        model
     };
-    let model: Model<B, L> = IconModel {
-        mappers: Mappers::init(&method, Some(pca), device),
-        kernel: loss.init_kernel(&method, device),
-    };
-    crate::runtime::model::materialize(&model);
 
     let train_ds = Arc::new(train_ds);
     let batcher = Batcher::new(train_ds.clone(), &method.data, seed);

@@ -3,12 +3,10 @@
 //! classic losses: NT-Xent, softmax CE, SupCon, CLIP, Cauchy, the limits).
 //! Tolerance: 1e-9 relative in f64 (§7) unless a test says why not.
 
-mod common;
-
+use crate::support::vector_ir::method_with;
 use burn::backend::NdArray;
 use burn::prelude::*;
 use burn::tensor::TensorData;
-use common::vector_ir::method_with;
 use iconc::ir::*;
 use iconc::runtime::loss::{evaluate, Batch, Evaluation, KernelParams};
 use rand::{Rng, SeedableRng};

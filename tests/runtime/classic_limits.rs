@@ -9,8 +9,7 @@
 
 use iconc::data::npz::{NpyArray, NpzArrays};
 
-mod classic_support;
-use classic_support::{
+use crate::support::classic::{
     assert_close, inspect, load_stdlib, loss, normalized, random, sq_dist, width,
 };
 
@@ -27,7 +26,7 @@ fn vicreg_is_invariance_minus_twice_variance() {
         NpyArray::i64(vec![rows], (0..rows).map(|r| (r % n) as i64).collect()),
     );
     let got = loss(&inspect(&method, &arrays));
-    let fr = classic_support::rows(&f, d);
+    let fr = crate::support::classic::rows(&f, d);
     let invariance: f64 = (0..rows)
         .map(|r| sq_dist(&fr[r], &fr[(r + n) % rows]))
         .sum::<f64>()

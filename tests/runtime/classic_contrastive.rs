@@ -12,8 +12,7 @@
 
 use iconc::data::npz::{NpyArray, NpzArrays};
 
-mod classic_support;
-use classic_support::{
+use crate::support::classic::{
     assert_close, assert_close_tol, contrastive, cosine, dot, inspect, load_stdlib as load,
     logsumexp, loss, normalized, random, random_keys, rows, sq_dist, values, width,
 };

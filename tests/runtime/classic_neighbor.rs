@@ -11,8 +11,7 @@
 use iconc::data::npz::{NpyArray, NpzArrays};
 use iconc::ir::Method;
 
-mod classic_support;
-use classic_support::{
+use crate::support::classic::{
     assert_all_close, assert_close, contrastive, cosine, inspect, load_stdlib, loss, matrix,
     mean_entropy, normalize_rows, random_keys, read_edges, soft_ce, sq_dist, values,
 };

@@ -55,7 +55,7 @@ fn knn_and_probe_on_raw_digits() {
 }
 
 /// 2,000 MNIST points: kNN (1,600 → 400) and trustworthiness (784-D → 2-D).
-/// Run with `cargo test --release --test eval_real_data -- --ignored --nocapture`.
+/// Run with `cargo test --release --test runtime eval_real_data -- --ignored --nocapture`.
 #[test]
 #[ignore = "timing check; meaningful only in release builds"]
 fn metrics_on_2000_points_are_fast() {

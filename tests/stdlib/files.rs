@@ -4,9 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-#[path = "stdlib/cells.rs"]
-mod stdlib_cells;
-use stdlib_cells::CELLS;
+use crate::support::cells::CELLS;
 
 fn methods_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("methods")

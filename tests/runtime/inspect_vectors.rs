@@ -5,12 +5,10 @@
 //! `runtime::inspect::inspect_method` on the CPU backend (f32), then compared
 //! with the README tolerances; −inf positions of `log_q` must match exactly.
 
-mod common;
-
+use crate::support::vector_ir::{method_from_config, method_with};
 use burn::backend::NdArray;
 use burn::prelude::*;
 use burn::tensor::TensorData;
-use common::vector_ir::{method_from_config, method_with};
 use iconc::ir::*;
 use iconc::runtime::loss::{evaluate, Batch, KernelParams};
 

@@ -1,7 +1,7 @@
 //! Parse speed on a 1,000-line file (budget: well under 50 ms).
-//! `cargo test --release --test parse_perf -- --ignored --nocapture`
+//! `cargo test --release --test front_end parse_perf -- --ignored --nocapture`
 //! (or, without rebuilding every dependency for release:
-//! `cargo test --config 'profile.dev.package.iconc.opt-level=3' --test parse_perf -- --ignored --nocapture`).
+//! `cargo test --config 'profile.dev.package.iconc.opt-level=3' --test front_end parse_perf -- --ignored --nocapture`).
 //! Measured 2026-11-25 on the shared 2-core build box (load ~10), iconc at
 //! opt-level 3: 13.5 ms CPU per parse of 1,000 lines / 82 KB (wall ~35 ms).
 

@@ -1,17 +1,19 @@
 //! Every std-lib method evaluates (p, log q, loss) on a random batch with the
-//! runtime's kernels (`runtime::inspect`), so each file is not only well typed
-//! but computable. This is not training: mapper outputs are random arrays of
-//! the checked shapes (cluster keys on the simplex), and only finiteness is
-//! asserted. Running each method a few optimizer steps comes with `iconc run`.
+//! runtime's kernels (`runtime::inspect`, the `iconc inspect` path), so each
+//! file is not only well typed but computable. This is not training: mapper
+//! outputs are random arrays of the checked shapes (cluster keys on the
+//! simplex). Asserted: the loss is finite, every p row sums to 1 (or is
+//! empty), and a cross-modal p spans both modalities. Running each method a
+//! few optimizer steps is `run.rs`.
 
 use iconc::data::npz::{NpyArray, NpzArrays};
-use iconc::ir::{DType, Dim, MapperStage, Method, Producer};
+use iconc::ir::{DType, Dim, Layout, MapperStage, Method, Producer};
 use iconc::runtime::backend::BackendKind;
 use rand::{Rng, SeedableRng};
 use std::path::{Path, PathBuf};
 
 /// Rows of the random batch: large enough for perplexity 30 and k = 15.
-const ROWS: usize = 64;
+const ROWS: usize = 96;
 
 fn methods_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("methods")
@@ -72,8 +74,37 @@ fn random_batch(m: &Method, seed: u64) -> NpzArrays {
     arrays
 }
 
+/// What is wrong with one method's inspect output, if anything.
+fn problems(m: &Method, out: &NpzArrays) -> Vec<String> {
+    let mut found = Vec::new();
+    let loss = out
+        .get("loss")
+        .and_then(NpyArray::as_f64)
+        .unwrap_or_default();
+    if loss.len() != 1 || !loss.iter().all(|x| x.is_finite()) {
+        found.push(format!("loss {loss:?}"));
+    }
+    let Some(p) = out.get("p") else {
+        found.push("no p in the output".into());
+        return found;
+    };
+    let cols = p.shape.get(1).copied().unwrap_or(1).max(1);
+    for (i, row) in p.as_f64().unwrap_or_default().chunks(cols).enumerate() {
+        let s: f64 = row.iter().sum();
+        let stochastic = s.abs() < 1e-9 || (s - 1.0).abs() < 1e-9;
+        if !stochastic || row.iter().any(|v| !v.is_finite()) {
+            found.push(format!("p row {i} sums to {s}"));
+            break;
+        }
+    }
+    if m.layout == Layout::CrossModal && p.shape.first() != Some(&(2 * ROWS)) {
+        found.push(format!("cross-modal p is {:?}, not 2B×2B", p.shape));
+    }
+    found
+}
+
 #[test]
-fn every_stdlib_method_evaluates_to_a_finite_loss() {
+fn every_stdlib_method_evaluates_to_a_finite_loss_and_a_stochastic_p() {
     let dir = methods_dir();
     let files: Vec<PathBuf> = iconc::check::icon_files(&dir).expect("methods/");
     assert_eq!(files.len(), 37);
@@ -90,15 +121,11 @@ fn every_stdlib_method_evaluates_to_a_finite_loss() {
         iconc::runtime::kernels::graph::resolve_graph_paths(&mut m, &dir);
         let batch = random_batch(&m, 7);
         match iconc::runtime::inspect::inspect_method(&m, &batch, BackendKind::Cpu) {
-            Ok(out) => {
-                let loss = out
-                    .get("loss")
-                    .and_then(NpyArray::as_f64)
-                    .unwrap_or_default();
-                if loss.len() != 1 || !loss.iter().all(|x| x.is_finite()) {
-                    failures.push(format!("{}: loss {loss:?}", m.name));
-                }
-            }
+            Ok(out) => failures.extend(
+                problems(&m, &out)
+                    .into_iter()
+                    .map(|why| format!("{}: {why}", m.name)),
+            ),
             Err(d) => failures.push(format!("{}: {} ({:?})", m.name, d.message, d.help)),
         }
     }

@@ -12,8 +12,7 @@ use iconc::data::npz::{NpyArray, NpzArrays};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-mod classic_support;
-use classic_support::{
+use crate::support::classic::{
     assert_all_close, assert_close, inspect, load_stdlib, loss, matrix, normalize_rows, read_edges,
     sq_dist, values, width,
 };

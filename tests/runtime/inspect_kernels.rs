@@ -3,12 +3,10 @@
 //! UniformCluster with the NCuts identity (§5 cell 34), and the Student-t p
 //! with perplexity-derived γ_i (§5 cell 3 decision).
 
-mod common;
-
+use crate::support::vector_ir::method_with;
 use burn::backend::NdArray;
 use burn::prelude::*;
 use burn::tensor::TensorData;
-use common::vector_ir::method_with;
 use iconc::ir::*;
 use iconc::runtime::loss::{evaluate, Batch, Evaluation, KernelParams};
 use rand::{Rng, SeedableRng};
@@ -352,7 +350,7 @@ fn kmeans_identity_holds() {
 }
 
 /// Timing of one loss evaluation at a training-size batch (run with
-/// `cargo test --release --test inspect_kernels -- --ignored --nocapture`).
+/// `cargo test --release --test runtime inspect_kernels -- --ignored --nocapture`).
 #[test]
 #[ignore]
 fn timing_at_batch_256() {

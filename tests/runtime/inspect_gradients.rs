@@ -3,12 +3,10 @@
 //! finite differences (f64, h = 1e-6) against autodiff to 1e-6 for every
 //! learned kernel, divergence and learnable scale.
 
-mod common;
-
+use crate::support::vector_ir::method_with;
 use burn::backend::{Autodiff, NdArray};
 use burn::prelude::*;
 use burn::tensor::TensorData;
-use common::vector_ir::method_with;
 use iconc::ir::*;
 use iconc::runtime::loss::{icon_loss, Batch, KernelParams};
 use rand::{Rng, SeedableRng};

@@ -3,9 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-#[path = "stdlib/cells.rs"]
-mod stdlib_cells;
-use stdlib_cells::CELLS;
+use crate::support::cells::CELLS;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -1,6 +1,7 @@
 //! The whole `iconc run` path (data → model → loop → eval → outputs) on
 //! synthetic blobs with a small cross-entropy loss: outputs, resume, NaN guard.
 
+use crate::support::serial;
 use burn::backend::{Autodiff, NdArray};
 use burn::tensor::activation::log_softmax;
 use burn::tensor::backend::AutodiffBackend;
@@ -270,11 +271,4 @@ fn divergence_stops_with_a_diagnostic_and_no_partial_outputs() {
         let name = e.unwrap().file_name().to_string_lossy().into_owned();
         assert!(!name.starts_with('.'), "leftover temp file {name}");
     }
-}
-
-/// burn seeds its CPU backend through one process-wide RNG (`B::seed`), so
-/// tests that compare seeded runs must not interleave: they take this lock.
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }

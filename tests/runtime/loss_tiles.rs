@@ -4,13 +4,11 @@
 //! gradient; measured worst 4.5e-8) and on larger random batches in the
 //! default CPU backend's f32 (to 1e-5; measured worst 3.9e-7).
 
-mod common;
-
+use crate::support::vector_ir::{method_from_config, method_with};
 use burn::backend::{Autodiff, NdArray};
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
 use burn::tensor::TensorData;
-use common::vector_ir::{method_from_config, method_with};
 use iconc::data::npz::NpzArrays;
 use iconc::ir::*;
 use iconc::runtime::backend::CpuBackend;

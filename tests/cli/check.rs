@@ -48,22 +48,47 @@ fn check_missing_file_exits_2() {
 }
 
 #[test]
-fn check_directory_checks_every_file() {
+fn check_directory_checks_every_file_below_it() {
     let o = iconc(&["check", "tests/fixtures/check/ok"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let count = std::fs::read_dir("tests/fixtures/check/ok")
-        .map(|d| {
-            d.filter(|e| {
-                e.as_ref()
-                    .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "icon"))
-            })
-            .count()
-        })
+    let count = iconc::check::icon_files(std::path::Path::new("tests/fixtures/check/ok"))
+        .map(|files| files.len())
         .unwrap_or(0);
+    // The folder's own files and the one in `lib/`.
+    assert!(count >= 11, "{count}");
     assert!(
         stderr(&o).contains(&format!("ok: {count} file(s) checked")),
         "{}",
         stderr(&o)
+    );
+}
+
+/// `check`, `fmt` and `table` share one walker: a folder whose only method
+/// is in a subfolder is found by all three, and a link cycle ends.
+#[test]
+fn every_folder_command_recurses_and_survives_a_link_cycle() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sub = dir.path().join("a").join("b");
+    std::fs::create_dir_all(&sub).expect("mkdir");
+    std::fs::copy("tests/fixtures/check/ok/simclr.icon", sub.join("m.icon")).expect("copy");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(dir.path(), sub.join("loop")).expect("symlink");
+    let root = dir.path().to_string_lossy().into_owned();
+    let o = iconc(&["check", &root]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("ok: 1 file(s) checked"),
+        "{}",
+        stderr(&o)
+    );
+    let o = iconc(&["fmt", "--check", &root]);
+    assert_ne!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o = iconc(&["table", &root]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("m.icon") || stdout(&o).contains("simclr"),
+        "{}",
+        stdout(&o)
     );
 }
 

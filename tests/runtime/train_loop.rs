@@ -1,6 +1,7 @@
 //! The training loop on a tiny regression objective: determinism, exact
 //! resume after an interruption mid-epoch, the non-finite guard, clipping and EMA.
 
+use crate::support::serial;
 use burn::backend::{Autodiff, NdArray};
 use burn::module::AutodiffModule;
 use burn::tensor::backend::Backend;
@@ -71,15 +72,10 @@ fn batches(epoch: usize) -> Vec<Batch> {
         .collect()
 }
 
-/// burn seeds its CPU backend through one process-wide RNG (`B::seed`), so
-/// tests that build seeded models must not interleave: they take this lock.
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 fn model(seed: u64, orthonormal: bool) -> Mappers<B> {
     let device = Default::default();
+    // Seed and draw under the library's lock, as `iconc run` does.
+    let _draws = iconc::runtime::backend::seeded_draws();
     B::seed(&device, seed);
     let stage = if orthonormal {
         MapperStage::Linear {
@@ -104,7 +100,9 @@ fn model(seed: u64, orthonormal: bool) -> Mappers<B> {
         out_dim: 2,
         stages: vec![stage],
     };
-    Mappers::from_specs(&[spec], None, &device)
+    let mappers = Mappers::from_specs(&[spec], None, &device);
+    iconc::runtime::model::materialize(&mappers);
+    mappers
 }
 
 fn config(optimizer: Optimizer) -> LoopConfig {

@@ -3,12 +3,10 @@
 //! inputs, the p expression or the layout recomputes. Plus the data side that
 //! makes whole-data-set batches repeat: their rows come in dataset order.
 
-mod common;
-
+use crate::support::vector_ir::method_with;
 use burn::backend::NdArray;
 use burn::prelude::*;
 use burn::tensor::TensorData;
-use common::vector_ir::method_with;
 use iconc::ir::*;
 use iconc::runtime::loss::{evaluate, Batch, Evaluation, KernelParams};
 use iconc::runtime::p_cache;
