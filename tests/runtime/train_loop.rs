@@ -2,7 +2,7 @@
 //! resume after an interruption mid-epoch, the non-finite guard, clipping and EMA.
 
 use crate::support::serial;
-use burn::backend::{Autodiff, NdArray};
+use burn::backend::Autodiff;
 use burn::module::AutodiffModule;
 use burn::tensor::backend::Backend;
 use burn::tensor::{ElementConversion, Tensor, TensorData};
@@ -13,7 +13,7 @@ use iconc::runtime::train::{
     train, EpochRecord, Hooks, LoopConfig, NoHooks, Objective, ProgressMode, StepOutput, Stop,
 };
 
-type B = Autodiff<NdArray<f32>>;
+type B = Autodiff<iconc::runtime::backend::CpuBackend>;
 
 /// Rows of (x ∈ R⁴, target ∈ R²), target = a fixed linear map of x.
 struct Batch {
@@ -269,7 +269,9 @@ fn bits(v: &[f64]) -> Vec<u64> {
     v.iter().map(|x| x.to_bits()).collect()
 }
 
-fn eval_out(t: &iconc::runtime::train::Trained<B, Mappers<B>>) -> Tensor<NdArray<f32>, 2> {
+fn eval_out(
+    t: &iconc::runtime::train::Trained<B, Mappers<B>>,
+) -> Tensor<iconc::runtime::backend::CpuBackend, 2> {
     let m = t.eval_model();
     let mut keys = Keys::default();
     let b = &batches(0)[0];
@@ -321,7 +323,7 @@ fn ema_is_the_average_of_the_weights() {
     cfg.schedule = Schedule::Constant;
     let before = model(3, false);
     let t = run(&cfg, None, &mut NoHooks).unwrap();
-    let out = |m: &Mappers<NdArray<f32>>| -> Vec<f32> {
+    let out = |m: &Mappers<iconc::runtime::backend::CpuBackend>| -> Vec<f32> {
         let mut keys = Keys::default();
         // the identity input reads W₁ rows through the tanh layer; compare first-layer weights directly
         let eye: Vec<f32> = (0..16)

@@ -1,6 +1,5 @@
 //! Mapper output shapes and the orthonormal / PCA / table behaviour.
 
-use burn::backend::NdArray;
 use burn::tensor::{Int, Tensor, TensorData};
 use iconc::ir::{Activation, MapperSpec, MapperStage, TableInit};
 use iconc::runtime::mappers::{
@@ -8,7 +7,7 @@ use iconc::runtime::mappers::{
 };
 use iconc::runtime::model::{Keys, Mappers};
 
-type B = NdArray<f32>;
+type B = iconc::runtime::backend::CpuBackend;
 
 fn spec(output: &str, input: Option<&str>, stages: Vec<MapperStage>) -> MapperSpec {
     MapperSpec {

@@ -4,11 +4,11 @@
 //! `methods/pca.icon`: without the tangent projection of the gradient it
 //! drifted away from the optimum (−71 instead of −115 here).
 
-use burn::backend::{Autodiff, NdArray};
+use burn::backend::Autodiff;
 use iconc::runtime::train::session::{run_method, IconLoss, RunOptions};
 use iconc::runtime::train::ProgressMode;
 
-type B = Autodiff<NdArray<f32>>;
+type B = Autodiff<iconc::runtime::backend::CpuBackend>;
 
 const PCA: &str = r#"method "pca-blobs"
 data = Blobs(n = 240, centers = 3, dim = 5, std = 0.3, seed = 9, batch = 200, holdout = 40)
