@@ -455,6 +455,14 @@ pub enum GraphMode {
     SoftmaxDegree,
 }
 
+/// CLIP's cap on its learned logit scale 1/τ (Radford et al. 2021): the
+/// default `max_logit_scale` of a learnable Gaussian.
+pub const CLIP_MAX_LOGIT_SCALE: f64 = 100.0;
+
+fn default_max_logit_scale() -> f64 {
+    CLIP_MAX_LOGIT_SCALE
+}
+
 /// The leaf kernels.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Kernel {
@@ -470,6 +478,9 @@ pub enum Kernel {
         exclude_self: bool,
         /// Train `log 2σ²` (CLIP's temperature).
         learnable: bool,
+        /// Upper bound of a learned logit scale 1/(2σ²) (CLIP caps it at 100).
+        #[serde(default = "default_max_logit_scale")]
+        max_logit_scale: f64,
     },
     /// Closed-form σ→0 / σ→∞ limit (q side only).
     GaussianLimit {

@@ -514,12 +514,27 @@ impl Lower<'_> {
                     );
                     return None;
                 }
+                if b.given("max_logit_scale").is_some() && !b.bool("learnable") {
+                    self.sink.emit(
+                        self.file,
+                        Diagnostic::error(
+                            c::CONFLICTING_PARAMETERS,
+                            "`max_logit_scale` bounds a learned scale, and this scale is fixed",
+                            b.span_of("max_logit_scale"),
+                            "no `learnable = true`",
+                        )
+                        .with_help("add `learnable = true` (q only), or remove `max_logit_scale`"),
+                    );
+                }
                 Kernel::Gaussian {
                     sigma,
                     perplexity,
                     metric: metric(),
                     exclude_self,
                     learnable: b.bool("learnable"),
+                    max_logit_scale: b
+                        .float("max_logit_scale")
+                        .unwrap_or(crate::ir::CLIP_MAX_LOGIT_SCALE),
                 }
             }
             "GaussianLimit" => Kernel::GaussianLimit {

@@ -36,6 +36,7 @@ pub(crate) fn kernel(k: &Kernel) -> String {
             metric: m,
             exclude_self,
             learnable,
+            max_logit_scale,
         } => {
             let mut args = vec![];
             if let Some(s) = sigma {
@@ -47,6 +48,9 @@ pub(crate) fn kernel(k: &Kernel) -> String {
             args.push(("metric", metric(*m).into()));
             args.push(("exclude_self", exclude_self.to_string()));
             args.push(("learnable", learnable.to_string()));
+            if *learnable {
+                args.push(("max_logit_scale", float(*max_logit_scale)));
+            }
             call("Gaussian", &args)
         }
         Kernel::GaussianLimit {
@@ -224,6 +228,7 @@ mod tests {
             metric: DistanceMetric::Cosine,
             exclude_self: true,
             learnable: false,
+            max_logit_scale: crate::ir::CLIP_MAX_LOGIT_SCALE,
         };
         assert_eq!(
             kernel(&g),

@@ -23,6 +23,7 @@ fn gaussian(metric: DistanceMetric) -> Kernel {
         metric,
         exclude_self: true,
         learnable: false,
+        max_logit_scale: crate::ir::CLIP_MAX_LOGIT_SCALE,
     }
 }
 

@@ -98,6 +98,7 @@ fn method(epochs: usize, optimizer: Optimizer, schedule: Schedule) -> Method {
                 metric: DistanceMetric::Dot,
                 exclude_self: false,
                 learnable: false,
+                max_logit_scale: iconc::ir::CLIP_MAX_LOGIT_SCALE,
             },
             &["embedding"],
         ),

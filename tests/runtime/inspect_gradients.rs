@@ -35,6 +35,7 @@ fn gaussian(sigma: f64, metric: DistanceMetric, learnable: bool) -> Kernel {
         metric,
         exclude_self: true,
         learnable,
+        max_logit_scale: CLIP_MAX_LOGIT_SCALE,
     }
 }
 
@@ -317,6 +318,7 @@ fn finite_differences_match_for_cluster_rkl_and_debias() {
                     metric: DistanceMetric::Euclidean,
                     exclude_self: false,
                     learnable: false,
+                    max_logit_scale: iconc::ir::CLIP_MAX_LOGIT_SCALE,
                 },
                 &["x"],
             ),
@@ -433,4 +435,59 @@ fn cosine_gradient_is_finite_at_a_zero_vector() {
     );
     case.floats[0].3[..3].iter_mut().for_each(|v| *v = 0.0);
     assert!(case.grad("embedding").iter().all(|g| g.is_finite()));
+}
+
+/// CLIP's cap (`max_logit_scale`): a learned scale that starts past the cap
+/// gives the loss of the fixed scale exactly at the cap, τ = 2σ² = 1/max,
+/// and no gradient (the clamp holds it there), on cosine and euclidean.
+#[test]
+fn learned_scale_is_capped_at_max_logit_scale() {
+    let (n, dim, cap) = (6, 3, 50.0);
+    for metric in [DistanceMetric::Cosine, DistanceMetric::Euclidean] {
+        let case = |sigma: f64, learnable: bool| Case {
+            method: method_with(
+                leaf(Kernel::CrossModal, &["index"]),
+                leaf(
+                    Kernel::Gaussian {
+                        sigma: Some(sigma),
+                        perplexity: None,
+                        metric,
+                        exclude_self: true,
+                        learnable,
+                        max_logit_scale: cap,
+                    },
+                    &["a", "b"],
+                ),
+                Layout::CrossModal,
+                Divergence::Kl,
+                0,
+            ),
+            floats: vec![
+                ("a", n, dim, random(n, dim, 71)),
+                ("b", n, dim, random(n, dim, 72)),
+            ],
+            ints: vec![("index", (0..n as i64).collect())],
+        };
+        // 1/(2σ²) = 200 > cap at the start; the cap is 1/(2σ²) = 50.
+        let past = case(0.05, true);
+        let at_cap = case((0.5 / cap).sqrt(), false);
+        let params = KernelParams::<AD>::init(&past.method, &Default::default());
+        let fixed = KernelParams::<AD>::init(&at_cap.method, &Default::default());
+        let (l_past, l_cap) = (
+            past.loss(&past.floats, &params),
+            at_cap.loss(&at_cap.floats, &fixed),
+        );
+        assert!(
+            (l_past - l_cap).abs() < 1e-9 * l_cap.abs().max(1.0),
+            "{metric:?}: capped {l_past} vs fixed at the cap {l_cap}"
+        );
+        let (auto, _) = past.param_grads();
+        assert_eq!(auto, 0.0, "{metric:?}: the clamped scale gets no gradient");
+        // Below the cap the scale is free and learns.
+        let (auto, _) = case(0.3, true).param_grads();
+        assert!(
+            auto.abs() > 1e-9,
+            "{metric:?}: a free scale gets a gradient"
+        );
+    }
 }

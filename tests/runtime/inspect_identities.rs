@@ -79,6 +79,7 @@ fn gaussian(sigma: f64, metric: DistanceMetric, exclude_self: bool) -> Kernel {
         metric,
         exclude_self,
         learnable: false,
+        max_logit_scale: iconc::ir::CLIP_MAX_LOGIT_SCALE,
     }
 }
 

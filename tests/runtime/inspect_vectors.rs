@@ -250,6 +250,7 @@ fn large_logits_stay_finite_in_f32() {
                 metric: DistanceMetric::Dot,
                 exclude_self: true,
                 learnable: false,
+                max_logit_scale: iconc::ir::CLIP_MAX_LOGIT_SCALE,
             },
             &["embedding", "w"],
         ),
@@ -309,6 +310,7 @@ fn simple(p: KernelExpr, layout: Layout) -> Method {
             metric: DistanceMetric::Euclidean,
             exclude_self: true,
             learnable: false,
+            max_logit_scale: iconc::ir::CLIP_MAX_LOGIT_SCALE,
         },
         &["embedding"],
     );

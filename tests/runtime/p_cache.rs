@@ -22,6 +22,7 @@ fn gaussian(sigma: Option<f64>, perplexity: Option<f64>) -> KernelExpr {
             metric: DistanceMetric::Euclidean,
             exclude_self: true,
             learnable: false,
+            max_logit_scale: iconc::ir::CLIP_MAX_LOGIT_SCALE,
         },
         inputs: vec!["x".into()],
     }

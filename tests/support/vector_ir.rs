@@ -136,6 +136,7 @@ fn leaf(kind: &str, params: &Value, layout: Layout, classes: usize) -> KernelExp
                 metric: metric(params),
                 exclude_self,
                 learnable: false,
+                max_logit_scale: iconc::ir::CLIP_MAX_LOGIT_SCALE,
             },
             "embedding",
         ),

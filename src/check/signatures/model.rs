@@ -217,6 +217,13 @@ pub(super) const KERNELS: &[Signature] = &[
             METRIC,
             EXCLUDE_SELF,
             LEARNABLE,
+            p(
+                "max_logit_scale",
+                Ty::Float,
+                D::Float(crate::ir::CLIP_MAX_LOGIT_SCALE),
+                R::POSITIVE,
+                "with `learnable`: the learned 1/(2σ²) stays at or below this (CLIP: 100)",
+            ),
         ],
         Side::Both,
         Reads::Float,

@@ -21,8 +21,6 @@ use std::ops::Range;
 pub const NEG: f32 = -1.0e30;
 /// Floor of probability-space q before its log (§1.1).
 pub const Q_EPS: f64 = 1e-10;
-/// CLIP's logit-scale cap 100 (§5 cell 11): a learnable cosine temperature τ = 2σ² ≥ 0.01.
-pub const MIN_LEARNED_COSINE_SCALE: f64 = 0.01;
 
 /// Rows, columns and C_i of a learned kernel.
 pub struct DevicePairing<B: Backend> {
@@ -162,20 +160,21 @@ impl<B: Backend> Scale<B> {
     }
 }
 
-/// Gaussian logits `−d/(2σ²)` (§2.2); the scale is `s = 2σ²`.
+/// Gaussian logits `−d/(2σ²)` (§2.2); the scale is `s = 2σ²`. A learned
+/// scale is held at `s ≥ 1/max_logit_scale` (CLIP's cap on its logit scale
+/// 1/τ, 100 by default): the clamp is on `log s`, so at the bound its
+/// gradient is zero, as with CLIP's clamp of the logit scale.
 ///
 /// # Shapes
 /// - `d`: [R, M] → [R, M].
 pub fn gaussian_logits<B: Backend>(
     d: Tensor<B, 2>,
     scale: Scale<B>,
-    metric: DistanceMetric,
+    max_logit_scale: f64,
 ) -> Tensor<B, 2> {
-    let scale = match (scale, metric) {
-        (Scale::Learned(log_s), DistanceMetric::Cosine) => {
-            Scale::Learned(log_s.clamp_min(MIN_LEARNED_COSINE_SCALE.ln()))
-        }
-        (s, _) => s,
+    let scale = match scale {
+        Scale::Learned(log_s) => Scale::Learned(log_s.clamp_min(-max_logit_scale.ln())),
+        s => s,
     };
     scale.divide(d).neg()
 }

@@ -246,6 +246,7 @@ fn q_leaf<B: Backend>(
             metric,
             exclude_self,
             learnable,
+            max_logit_scale,
             ..
         } => {
             let scale = if *learnable {
@@ -269,7 +270,7 @@ fn q_leaf<B: Backend>(
                 &ctx.window,
             )?;
             let d = learned::pair_distances(&pair, *metric);
-            let logits = learned::gaussian_logits(d, scale, *metric);
+            let logits = learned::gaussian_logits(d, scale, *max_logit_scale);
             Ok(log_value(logits, pair.cand))
         }
         Kernel::StudentT {
