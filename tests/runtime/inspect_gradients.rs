@@ -3,7 +3,7 @@
 //! finite differences (f64, h = 1e-6) against autodiff to 1e-6 for every
 //! learned kernel, divergence and learnable scale.
 
-use crate::support::vector_ir::method_with;
+use crate::support::vector_ir::{leaf, method_with};
 use burn::backend::{Autodiff, NdArray};
 use burn::prelude::*;
 use burn::tensor::TensorData;
@@ -19,13 +19,6 @@ fn random(rows: usize, cols: usize, seed: u64) -> Vec<f64> {
     (0..rows * cols)
         .map(|_| rng.random_range(-1.0..1.0))
         .collect()
-}
-
-fn leaf(kernel: Kernel, inputs: &[&str]) -> KernelExpr {
-    KernelExpr::Kernel {
-        kernel,
-        inputs: inputs.iter().map(|s| s.to_string()).collect(),
-    }
 }
 
 fn gaussian(sigma: f64, metric: DistanceMetric, learnable: bool) -> Kernel {

@@ -3,7 +3,7 @@
 //! classic losses: NT-Xent, softmax CE, SupCon, CLIP, Cauchy, the limits).
 //! Tolerance: 1e-9 relative in f64 (§7) unless a test says why not.
 
-use crate::support::vector_ir::method_with;
+use crate::support::vector_ir::{leaf, method_with};
 use burn::backend::NdArray;
 use burn::prelude::*;
 use burn::tensor::TensorData;
@@ -63,13 +63,6 @@ fn vec2(t: Tensor<B64, 2>) -> Vec<f64> {
 
 fn close(a: f64, b: f64, rtol: f64) -> bool {
     (a - b).abs() <= rtol * b.abs().max(1.0)
-}
-
-fn leaf(kernel: Kernel, inputs: &[&str]) -> KernelExpr {
-    KernelExpr::Kernel {
-        kernel,
-        inputs: inputs.iter().map(|s| s.to_string()).collect(),
-    }
 }
 
 fn gaussian(sigma: f64, metric: DistanceMetric, exclude_self: bool) -> Kernel {

@@ -3,7 +3,7 @@
 //! UniformCluster with the NCuts identity (§5 cell 34), and the Student-t p
 //! with perplexity-derived γ_i (§5 cell 3 decision).
 
-use crate::support::vector_ir::method_with;
+use crate::support::vector_ir::{leaf, method_with};
 use burn::backend::NdArray;
 use burn::prelude::*;
 use burn::tensor::TensorData;
@@ -13,13 +13,6 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 type B64 = NdArray<f64>;
-
-fn leaf(kernel: Kernel, inputs: &[&str]) -> KernelExpr {
-    KernelExpr::Kernel {
-        kernel,
-        inputs: inputs.iter().map(|s| s.to_string()).collect(),
-    }
-}
 
 fn eval(
     m: &Method,

@@ -5,7 +5,7 @@
 //! `runtime::inspect::inspect_method` on the CPU backend (f32), then compared
 //! with the README tolerances; −inf positions of `log_q` must match exactly.
 
-use crate::support::vector_ir::{method_from_config, method_with};
+use crate::support::vector_ir::{leaf, method_from_config, method_with};
 use burn::prelude::*;
 use burn::tensor::TensorData;
 use iconc::ir::*;
@@ -215,13 +215,6 @@ fn all_vectors_are_listed() {
     let index = index();
     let n = index["vectors"].as_object().map(|o| o.len()).unwrap_or(0);
     assert_eq!(n, 17);
-}
-
-fn leaf(kernel: Kernel, inputs: &[&str]) -> KernelExpr {
-    KernelExpr::Kernel {
-        kernel,
-        inputs: inputs.iter().map(|s| s.to_string()).collect(),
-    }
 }
 
 /// Large logits (|a| ~ 1e4) stay finite: the log-softmax subtracts the row max.

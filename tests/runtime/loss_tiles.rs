@@ -4,7 +4,7 @@
 //! gradient; measured worst 4.5e-8) and on larger random batches in the
 //! default CPU backend's f32 (to 1e-5; measured worst 3.9e-7).
 
-use crate::support::vector_ir::{method_from_config, method_with};
+use crate::support::vector_ir::{leaf, method_from_config, method_with};
 use burn::backend::{Autodiff, NdArray};
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
@@ -180,13 +180,6 @@ fn tiles_equal_the_untiled_loss_on_every_spec_vector() {
         "only class tables and row-mixing p stay untiled"
     );
     assert_eq!(tiled.len(), 13, "tiled: {tiled:?}");
-}
-
-fn leaf(kernel: Kernel, inputs: &[&str]) -> KernelExpr {
-    KernelExpr::Kernel {
-        kernel,
-        inputs: inputs.iter().map(|s| s.to_string()).collect(),
-    }
 }
 
 /// t-SNE's q: Student-t (ν = 1, γ = 1) on `embedding`.

@@ -118,11 +118,11 @@ fn expr(v: &Value, layout: Layout, classes: usize) -> KernelExpr {
             inner: child(v, 2, layout, classes),
         },
         "debias" => KernelExpr::DebiasQ(num(1), child(v, 2, layout, classes)),
-        _ => leaf(kind, &v[1], layout, classes),
+        _ => config_leaf(kind, &v[1], layout, classes),
     }
 }
 
-fn leaf(kind: &str, params: &Value, layout: Layout, classes: usize) -> KernelExpr {
+fn config_leaf(kind: &str, params: &Value, layout: Layout, classes: usize) -> KernelExpr {
     let f = |k: &str| params.get(k).and_then(Value::as_f64);
     let exclude_self = params
         .get("exclude_self")
@@ -213,5 +213,13 @@ fn leaf(kind: &str, params: &Value, layout: Layout, classes: usize) -> KernelExp
     KernelExpr::Kernel {
         kernel,
         inputs: ins,
+    }
+}
+
+/// A leaf kernel on `inputs`.
+pub fn leaf(kernel: Kernel, inputs: &[&str]) -> KernelExpr {
+    KernelExpr::Kernel {
+        kernel,
+        inputs: inputs.iter().map(|s| s.to_string()).collect(),
     }
 }

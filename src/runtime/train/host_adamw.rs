@@ -51,13 +51,6 @@ impl HostAdamW {
     }
 }
 
-/// The f32 buffer of a tensor (no copy when the tensor is the buffer's only owner).
-fn host_f32<B: Backend, const D: usize>(t: Tensor<B, D>) -> Option<(TensorData, Vec<usize>)> {
-    let shape = t.shape().dims::<D>().to_vec();
-    let data = t.into_data();
-    (data.dtype == DType::F32).then_some((data, shape))
-}
-
 impl<B: Backend> SimpleOptimizer<B> for HostAdamW {
     type State<const D: usize> = AdamWState<B, D>;
 
@@ -68,31 +61,36 @@ impl<B: Backend> SimpleOptimizer<B> for HostAdamW {
         grad: Tensor<B, D>,
         state: Option<Self::State<D>>,
     ) -> (Tensor<B, D>, Option<Self::State<D>>) {
+        // Every buffer must be f32 for the fused loop; the moments too (a
+        // state restored from a checkpoint of another precision is not).
+        let f32_state = state.as_ref().is_none_or(|s| {
+            s.momentum.moment_1.dtype() == DType::F32 && s.momentum.moment_2.dtype() == DType::F32
+        });
         let host = TypeId::of::<B>() == TypeId::of::<Flex>()
             && tensor.dtype() == DType::F32
-            && grad.dtype() == DType::F32;
+            && grad.dtype() == DType::F32
+            && f32_state;
         if !host {
             return SimpleOptimizer::<B>::step(&self.burn, lr, tensor, grad, state);
         }
         let device = tensor.device();
-        let (Some((mut p, shape)), Some((g, _))) = (host_f32(tensor), host_f32(grad)) else {
-            unreachable!("dtypes checked above")
-        };
-        let (time, moments) = match state {
-            Some(s) => {
-                let m = host_f32(s.momentum.moment_1);
-                let v = host_f32(s.momentum.moment_2);
-                (s.momentum.time + 1, m.zip(v).map(|((m, _), (v, _))| (m, v)))
+        let shape = tensor.shape().dims::<D>().to_vec();
+        // `into_data` hands the buffer over without a copy when it is the only owner.
+        let (mut p, g) = (tensor.into_data(), grad.into_data());
+        let (time, first, mut m, mut v) = match state {
+            Some(s) => (
+                s.momentum.time + 1,
+                false,
+                s.momentum.moment_1.into_data(),
+                s.momentum.moment_2.into_data(),
+            ),
+            None => {
+                let zeros = || TensorData::new(vec![0f32; g.num_elements()], shape.clone());
+                (1, true, zeros(), zeros())
             }
-            None => (1, None),
         };
-        let first = moments.is_none();
-        let (mut m, mut v) = moments.unwrap_or_else(|| {
-            let zeros = || TensorData::new(vec![0f32; g.num_elements()], shape.clone());
-            (zeros(), zeros())
-        });
         let k = Constants::new(self, lr, time);
-        // The buffers came from f32 tensors of one shape, so the casts hold.
+        // All four are f32 buffers of one shape (checked above), so the casts hold.
         if let (Ok(p_s), Ok(m_s), Ok(v_s), Ok(g_s)) = (
             p.as_mut_slice::<f32>(),
             m.as_mut_slice::<f32>(),
