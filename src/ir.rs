@@ -428,6 +428,31 @@ pub enum DistanceMetric {
     Manhattan,
 }
 
+/// Where a neighbour p (Gaussian with `perplexity`, UniformKNN) finds its
+/// neighbours: inside each batch (the reference), or once over every
+/// training row (`scope = dataset`, openTSNE's affinities), stored sparse and
+/// gathered per batch by `index`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Scope {
+    /// Neighbours among the batch rows.
+    #[default]
+    Batch,
+    /// Neighbours among all training rows, computed before training.
+    Dataset {
+        /// The prepared table (`runtime::kernels::neighbors`), attached by
+        /// the runtime once the data is loaded; never stored.
+        #[serde(skip)]
+        table: Option<u64>,
+    },
+}
+
+impl Scope {
+    /// `scope = dataset`.
+    pub fn is_dataset(&self) -> bool {
+        matches!(self, Scope::Dataset { .. })
+    }
+}
+
 /// σ→0 or σ→∞ Gaussian limit (§2.6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LimitKind {
@@ -481,6 +506,9 @@ pub enum Kernel {
         /// Upper bound of a learned logit scale 1/(2σ²) (CLIP caps it at 100).
         #[serde(default = "default_max_logit_scale")]
         max_logit_scale: f64,
+        /// p side with `perplexity`: batch or data-set neighbours.
+        #[serde(default)]
+        scope: Scope,
     },
     /// Closed-form σ→0 / σ→∞ limit (q side only).
     GaussianLimit {
@@ -528,6 +556,9 @@ pub enum Kernel {
         metric: DistanceMetric,
         /// Exclude self (default true).
         exclude_self: bool,
+        /// Batch or data-set neighbours.
+        #[serde(default)]
+        scope: Scope,
     },
     /// Graph weights `W[idx, idx]` from an edge-list file.
     Graph {
@@ -653,8 +684,15 @@ pub enum Schedule {
 /// Evaluation metrics (on the held-out split).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Metric {
-    /// kNN accuracy, k = 10, cosine.
+    /// kNN accuracy, k = 10, in q's geometry (Euclidean for Student-t and
+    /// Euclidean Gaussian maps, cosine otherwise).
     Knn,
+    /// kNN accuracy, k = 10, ranked by the given distance (`knn(metric = …)`;
+    /// euclidean or cosine).
+    KnnWith {
+        /// Distance that ranks neighbours.
+        metric: DistanceMetric,
+    },
     /// Linear-probe accuracy.
     LinearProbe,
     /// Hungarian-matched clustering accuracy.

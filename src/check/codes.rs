@@ -494,6 +494,22 @@ Wrong:
 Right:
     q = Gaussian(sigma = 0.5) on embedding";
 
+DATASET_SCOPE = "E0413" "dataset_scope" "`scope = dataset` where data-set neighbours cannot be computed"
+"`scope = dataset` finds each row's neighbours once, over every training row
+of the data's `x`, before training (a sparse table, gathered per batch by
+`index`). It needs:
+- p, not q (q is learned from the embedding at every step);
+- the data's `x` as its key (a mapper output changes while training);
+- `perplexity` on a Gaussian (the table keeps 3 × perplexity neighbours);
+- `exclude_self = true` (a row is not its own neighbour);
+- fewer neighbours than training rows.
+
+Wrong:
+    p = Gaussian(sigma = 1, scope = dataset) on x
+
+Right:
+    p = Gaussian(perplexity = 30, scope = dataset) on x";
+
 BAD_STATEMENT = "E0412" "bad_statement" "a statement whose right-hand side has the wrong form"
 "`divergence` takes a name, `eval` a list of metric names, `train` a `Train(…)`
 call, a key a mapper pipeline.

@@ -10,7 +10,8 @@ use super::sink::{FileId, Sink};
 use crate::ast::{BinOp, Expr, ExprKind, Span};
 use crate::diag::Diagnostic;
 use crate::ir::{
-    DType, DataSpec, DistanceMetric, GraphMode, Kernel, KernelExpr, Layout, LimitKind, StudentForm,
+    DType, DataSpec, DistanceMetric, GraphMode, Kernel, KernelExpr, Layout, LimitKind, Scope,
+    StudentForm,
 };
 
 /// What the checker knows about a lowered kernel expression.
@@ -277,6 +278,9 @@ impl Lower<'_> {
         if self.sink.error_count() > errors {
             return None;
         }
+        if dataset_scope(&b) {
+            self.dataset_scope(&b, &kernel, &inputs)?;
+        }
         let self_mass = match &kernel {
             Kernel::Gaussian { exclude_self, .. }
             | Kernel::GaussianLimit { exclude_self, .. }
@@ -473,13 +477,91 @@ impl Lower<'_> {
             );
         }
         if let Some(perp) = b.float("perplexity") {
-            if perp >= self.data.batch as f64 {
+            if perp >= self.data.batch as f64 && !dataset_scope(b) {
                 self.sink.emit(
                     self.file,
                     Diagnostic::error(c::OUT_OF_RANGE, format!("perplexity {perp} is not below the batch size {}", self.data.batch), b.span_of("perplexity"), "too large")
                         .with_help("perplexity is an effective number of neighbours: use 1 < perplexity < batch (e.g. 30)"),
                 );
             }
+        }
+        Some(())
+    }
+
+    /// E0413 unless a `scope = dataset` kernel can be computed once over
+    /// the training rows: p side, the data's `x`, a neighbour count (3 ×
+    /// perplexity, or k) below the number of training rows, self excluded.
+    fn dataset_scope(&mut self, b: &Bound<'_>, kernel: &Kernel, inputs: &[String]) -> Option<()> {
+        let at = b.span_of("scope");
+        let fail = |msg: String, label: &str, help: &str| {
+            Diagnostic::error(c::DATASET_SCOPE, msg, at, label.to_string())
+                .with_help(help.to_string())
+        };
+        let d = if self.side == Side::Q {
+            Some(fail(
+                "`scope = dataset` is a p-side parameter".into(),
+                "q is learned at every step",
+                "remove `scope` from q; give it to p's Gaussian or UniformKNN",
+            ))
+        } else if inputs != ["x"] {
+            Some(fail(
+                format!("`scope = dataset` reads the data's `x`, not `{}`", inputs.join(", ")),
+                "not the data's x",
+                "write `on x`: data-set neighbours are computed once, before training, from the input rows",
+            ))
+        } else if !b.bool("exclude_self") {
+            Some(fail(
+                "`scope = dataset` excludes self".into(),
+                "with exclude_self = false",
+                "remove `exclude_self = false`: a row is not its own data-set neighbour",
+            ))
+        } else {
+            None
+        };
+        if let Some(d) = d {
+            self.sink.emit(self.file, d);
+            return None;
+        }
+        let neighbours = match kernel {
+            Kernel::Gaussian {
+                perplexity: None, ..
+            } => {
+                let d = fail(
+                    "`scope = dataset` needs `perplexity`".into(),
+                    "a fixed sigma has no neighbour count",
+                    "use `Gaussian(perplexity = 30, scope = dataset)`: the table keeps 3 × perplexity neighbours per row",
+                );
+                self.sink.emit(self.file, d);
+                return None;
+            }
+            Kernel::Gaussian {
+                perplexity: Some(p),
+                ..
+            } => *p,
+            Kernel::UniformKnn { k, .. } => *k as f64,
+            _ => 0.0,
+        };
+        let rows = self
+            .data
+            .samples
+            .map(|n| n.saturating_sub(self.data.holdout));
+        if let Some(rows) = rows.filter(|&r| neighbours >= r as f64) {
+            let name = if matches!(kernel, Kernel::UniformKnn { .. }) {
+                "k"
+            } else {
+                "perplexity"
+            };
+            let d = Diagnostic::error(
+                c::OUT_OF_RANGE,
+                format!("{name} {neighbours} is not below the {rows} training rows"),
+                b.span_of(name),
+                "too large",
+            )
+            .with_help(
+                "data-set neighbours come from the training split: lower it or use more samples",
+            );
+            self.sink.emit(self.file, d);
+            return None;
         }
         Some(())
     }
@@ -535,6 +617,7 @@ impl Lower<'_> {
                     max_logit_scale: b
                         .float("max_logit_scale")
                         .unwrap_or(crate::ir::CLIP_MAX_LOGIT_SCALE),
+                    scope: scope(b),
                 }
             }
             "GaussianLimit" => Kernel::GaussianLimit {
@@ -589,7 +672,7 @@ impl Lower<'_> {
             "UniformKNN" => {
                 let k = b.usize("k")?;
                 let candidates = self.data.batch.saturating_sub(usize::from(exclude_self));
-                if k > candidates {
+                if k > candidates && !dataset_scope(b) {
                     self.sink.emit(
                         self.file,
                         Diagnostic::error(
@@ -609,6 +692,7 @@ impl Lower<'_> {
                     k,
                     metric: metric(),
                     exclude_self,
+                    scope: scope(b),
                 }
             }
             "Graph" => Kernel::Graph {
@@ -653,5 +737,18 @@ pub(crate) fn layout_name(layout: Layout) -> String {
         Layout::Pairwise => "pairwise B×B".into(),
         Layout::Table { classes } => format!("class table B×{classes}"),
         Layout::CrossModal => "cross-modal 2B×2B".into(),
+    }
+}
+
+/// `scope = dataset` was given.
+fn dataset_scope(b: &Bound<'_>) -> bool {
+    b.enum_value("scope").as_deref() == Some("dataset")
+}
+
+fn scope(b: &Bound<'_>) -> Scope {
+    if dataset_scope(b) {
+        Scope::Dataset { table: None }
+    } else {
+        Scope::Batch
     }
 }

@@ -7,7 +7,7 @@ use super::sink::{FileId, Sink};
 use super::suggest;
 use crate::ast::{Expr, ExprKind};
 use crate::diag::Diagnostic;
-use crate::ir::{Divergence, Metric, Optimizer, Schedule, TrainSpec};
+use crate::ir::{DistanceMetric, Divergence, Metric, Optimizer, Schedule, TrainSpec};
 
 /// Training defaults (every `Train` parameter at its default).
 pub(crate) fn default_train() -> TrainSpec {
@@ -120,9 +120,17 @@ pub(crate) fn check_eval(sink: &mut Sink, file: FileId, value: &Expr) -> Option<
         let Some(sig) = resolve(sink, file, call, &[Kind::Metric], c::UNKNOWN_METRIC) else {
             continue;
         };
-        bind(sink, file, call, sig);
+        let b = bind(sink, file, call, sig);
         out.push(match sig.name {
-            "knn" => Metric::Knn,
+            "knn" => match b.enum_value("metric").as_deref() {
+                Some("euclidean") => Metric::KnnWith {
+                    metric: DistanceMetric::Euclidean,
+                },
+                Some("cosine") => Metric::KnnWith {
+                    metric: DistanceMetric::Cosine,
+                },
+                _ => Metric::Knn,
+            },
             "linear_probe" => Metric::LinearProbe,
             "hungarian" => Metric::Hungarian,
             "nmi" => Metric::Nmi,

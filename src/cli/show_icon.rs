@@ -4,7 +4,8 @@
 //! Parameter names follow the signature table (`check/signatures/model.rs`).
 
 use crate::ir::{
-    Activation, DistanceMetric, GraphMode, Kernel, LimitKind, MapperStage, StudentForm, TableInit,
+    Activation, DistanceMetric, GraphMode, Kernel, LimitKind, MapperStage, Scope, StudentForm,
+    TableInit,
 };
 
 /// A float as `.icon` writes it (always with a decimal point or exponent).
@@ -18,6 +19,13 @@ fn metric(m: DistanceMetric) -> &'static str {
         DistanceMetric::Cosine => "cosine",
         DistanceMetric::Dot => "dot",
         DistanceMetric::Manhattan => "manhattan",
+    }
+}
+
+fn scope(s: Scope) -> &'static str {
+    match s {
+        Scope::Batch => "batch",
+        Scope::Dataset { .. } => "dataset",
     }
 }
 
@@ -37,6 +45,7 @@ pub(crate) fn kernel(k: &Kernel) -> String {
             exclude_self,
             learnable,
             max_logit_scale,
+            scope: sc,
         } => {
             let mut args = vec![];
             if let Some(s) = sigma {
@@ -46,6 +55,10 @@ pub(crate) fn kernel(k: &Kernel) -> String {
                 args.push(("perplexity", float(*p)));
             }
             args.push(("metric", metric(*m).into()));
+            // `scope` chooses where a perplexity finds its neighbours.
+            if perplexity.is_some() {
+                args.push(("scope", scope(*sc).into()));
+            }
             args.push(("exclude_self", exclude_self.to_string()));
             args.push(("learnable", learnable.to_string()));
             if *learnable {
@@ -113,12 +126,14 @@ pub(crate) fn kernel(k: &Kernel) -> String {
             k,
             metric: m,
             exclude_self,
+            scope: sc,
         } => call(
             "UniformKNN",
             &[
                 ("k", k.to_string()),
                 ("metric", metric(*m).into()),
                 ("exclude_self", exclude_self.to_string()),
+                ("scope", scope(*sc).into()),
             ],
         ),
         Kernel::Graph { path, mode } => {
@@ -229,6 +244,7 @@ mod tests {
             exclude_self: true,
             learnable: false,
             max_logit_scale: crate::ir::CLIP_MAX_LOGIT_SCALE,
+            scope: Default::default(),
         };
         assert_eq!(
             kernel(&g),

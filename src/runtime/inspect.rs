@@ -10,8 +10,8 @@ use crate::data::npz::{ArrayData, NpyArray, NpzArrays};
 use crate::diag::Diagnostic;
 use crate::ir::{self, Producer};
 use crate::runtime::backend::{dispatch, BackendKind, BackendTask};
-use crate::runtime::kernels::expr_keys;
 use crate::runtime::kernels::host::{float_data, int_data};
+use crate::runtime::kernels::{expr_keys, neighbors};
 use crate::runtime::loss::{evaluate, Batch, KernelParams};
 use crate::runtime::memory;
 use burn::prelude::*;
@@ -24,6 +24,18 @@ use std::collections::BTreeSet;
 /// (R), `loss` (scalar), and `kl_value` (scalar, `kl` only) and `beta` (R,
 /// perplexity-calibrated p only) where defined.
 pub fn inspect_method(
+    method: &ir::Method,
+    arrays: &NpzArrays,
+    backend: BackendKind,
+) -> Result<NpzArrays, Diagnostic> {
+    if neighbors::has_dataset_scope(&method.p) {
+        return inspect_dataset_scope(method, arrays, backend);
+    }
+    inspect_batch(method, arrays, backend)
+}
+
+/// [`inspect_method`] once every data-set table is attached.
+fn inspect_batch(
     method: &ir::Method,
     arrays: &NpzArrays,
     backend: BackendKind,
@@ -49,6 +61,41 @@ pub fn inspect_method(
             keys,
         },
     )?
+}
+
+/// `scope = dataset` in inspect: the batch is the data set. Its `x` builds
+/// the table and, without an `index` array, row r is data-set row r.
+fn inspect_dataset_scope(
+    method: &ir::Method,
+    arrays: &NpzArrays,
+    backend: BackendKind,
+) -> Result<NpzArrays, Diagnostic> {
+    let x = arrays.get("x").ok_or_else(|| missing(method, "x"))?;
+    let values = x.as_f64().unwrap_or_default();
+    let rows = x.shape.first().copied().unwrap_or(0);
+    let cols: usize = x.shape.iter().skip(1).product();
+    if rows == 0 || values.len() != rows * cols || values.iter().any(|v| !v.is_finite()) {
+        return Err(Diagnostic::bare(
+            "E0509",
+            format!(
+                "array `x` (shape {:?}, dtype {}) is not a finite float array with rows",
+                x.shape,
+                x.dtype_name()
+            ),
+        )
+        .with_help("`scope = dataset` builds p from `x`: give it as float rows × features"));
+    }
+    let x = neighbors::dataset_rows_f64(values, rows, cols);
+    let mut method = method.clone();
+    let _tables = neighbors::attach(&mut method.p, &x, &[])?;
+    let mut arrays = arrays.clone();
+    if arrays.get("index").is_none() {
+        arrays.insert(
+            "index",
+            NpyArray::i64(vec![rows], (0..rows as i64).collect()),
+        );
+    }
+    inspect_batch(&method, &arrays, backend)
 }
 
 struct InspectTask<'a> {

@@ -350,6 +350,20 @@ pub const CODES: &[CodeInfo] = &[
         explain: "`iconc inspect` computes p, q and the loss without training; it does not run mappers.\nGive every mapper output that p or q reads (e.g. `embedding`) in the batch file.\n\nWrong:\n    np.savez('b.npz', x=x, index=idx)                 # q reads `embedding`\n\nRight:\n    np.savez('b.npz', x=x, index=idx, embedding=f)",
     },
     CodeInfo {
+        code: "E0512",
+        name: "dataset_index_out_of_range",
+        summary: "a batch row's index lies outside the rows a data-set p was built over",
+        explain: "`scope = dataset` builds p once over the n training rows and gathers each batch's block by
+`index`, so every index must be a training row 0..n. In `iconc inspect` the batch is the data set:
+its rows are the n rows, and `index` (when given) must lie in 0..B.
+
+Wrong:
+    index = [0, 1, 5000]     # a batch file of 3 rows
+
+Right:
+    index = [0, 1, 2]",
+    },
+    CodeInfo {
         code: "E0513",
         name: "bad_kernel_parameter",
         summary: "a kernel parameter has a value the kernel cannot use",

@@ -24,6 +24,7 @@ fn gaussian(metric: DistanceMetric) -> Kernel {
         exclude_self: true,
         learnable: false,
         max_logit_scale: crate::ir::CLIP_MAX_LOGIT_SCALE,
+        scope: Default::default(),
     }
 }
 
@@ -59,6 +60,7 @@ fn knn(k: usize) -> Kernel {
         k,
         metric: DistanceMetric::Euclidean,
         exclude_self: true,
+        scope: Default::default(),
     }
 }
 

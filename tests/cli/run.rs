@@ -99,6 +99,7 @@ fn method(epochs: usize, optimizer: Optimizer, schedule: Schedule) -> Method {
                 exclude_self: false,
                 learnable: false,
                 max_logit_scale: iconc::ir::CLIP_MAX_LOGIT_SCALE,
+                scope: Default::default(),
             },
             &["embedding"],
         ),

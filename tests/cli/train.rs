@@ -60,6 +60,70 @@ fn run_then_resume_for_more_epochs() {
     assert_eq!(metrics.lines().count(), 4, "3 epochs + eval:\n{metrics}");
 }
 
+/// Parametric t-SNE on blobs with data-set-wide affinities (issue 11).
+const PTSNE_DATASET: &str = r#"method "blobs-ptsne"
+data = Blobs(n = 300, centers = 3, dim = 6, std = 0.4, seed = 2, batch = 60, holdout = 60)
+embedding = MLP(hidden = [32], out = 2) on x
+p = Gaussian(perplexity = 10, scope = dataset) on x
+q = StudentT(dof = 1, gamma = 1) on embedding
+train = Train(epochs = 2, optimizer = Adam(lr = 1e-2), schedule = Constant(), seed = 5)
+eval = [knn]
+"#;
+
+fn epoch_losses(run: &str) -> Vec<f64> {
+    std::fs::read_to_string(Path::new(run).join("metrics.jsonl"))
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["loss"].as_f64())
+        .collect()
+}
+
+/// `scope = dataset` trains, keeps its table in the run directory, and a
+/// resumed run (reusing the cached table, or recomputing a deleted one)
+/// follows the uninterrupted run's losses exactly.
+#[test]
+fn dataset_scope_p_trains_caches_and_resumes_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let two = write(dir.path(), "two.icon", PTSNE_DATASET);
+    let one = write(
+        dir.path(),
+        "one.icon",
+        &PTSNE_DATASET.replace("epochs = 2", "epochs = 1"),
+    );
+    let full = dir.path().join("full").display().to_string();
+    let (code, stdout, stderr) = iconc(&["run", &two, "--out", &full, "--quiet"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let cache = Path::new(&full).join("p_dataset.bin");
+    assert!(cache.is_file(), "no cached table");
+    let want = epoch_losses(&full);
+    assert_eq!(want.len(), 2, "{want:?}");
+    assert!(want.iter().all(|l| l.is_finite() && *l > 0.0), "{want:?}");
+    for delete in [false, true] {
+        let part = dir
+            .path()
+            .join(format!("part-{delete}"))
+            .display()
+            .to_string();
+        let (code, _, stderr) = iconc(&["run", &one, "--out", &part, "--quiet"]);
+        assert_eq!(code, 0, "{stderr}");
+        let cached = Path::new(&part).join("p_dataset.bin");
+        let before = std::fs::read(&cached).unwrap();
+        assert_eq!(
+            before,
+            std::fs::read(&cache).unwrap(),
+            "same table as the full run"
+        );
+        if delete {
+            std::fs::remove_file(&cached).unwrap();
+        }
+        let (code, _, stderr) = iconc(&["run", "--resume", &part, "--epochs", "2", "--quiet"]);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(epoch_losses(&part), want, "delete = {delete}");
+        assert_eq!(std::fs::read(&cached).unwrap(), before);
+    }
+}
+
 #[test]
 fn divergence_exits_1_with_e0703() {
     let dir = tempfile::tempdir().unwrap();

@@ -56,62 +56,94 @@ fn assert_conditional_kl(
 /// (at most 100 steps), `p_ij ∝ exp(−β d_ij)` over j ≠ i, d squared euclidean.
 fn perplexity_p(x: &[Vec<f64>], perplexity: f64) -> Vec<f64> {
     let n = x.len();
+    perplexity_knn_p(x, perplexity, n - 1)
+}
+
+/// [`perplexity_p`] with each row's candidates cut to its `k` nearest others.
+fn perplexity_knn_p(x: &[Vec<f64>], perplexity: f64, k: usize) -> Vec<f64> {
+    let n = x.len();
     let mut p = vec![0.0; n * n];
     for i in 0..n {
-        let d: Vec<f64> = (0..n).map(|j| sq_dist(&x[i], &x[j])).collect();
-        let dmin = (0..n)
-            .filter(|&j| j != i)
-            .map(|j| d[j])
-            .fold(f64::INFINITY, f64::min);
-        let row = |beta: f64| -> (Vec<f64>, f64) {
-            let w: Vec<f64> = (0..n)
-                .map(|j| {
-                    if j == i {
-                        0.0
-                    } else {
-                        (-beta * (d[j] - dmin)).exp()
-                    }
-                })
-                .collect();
-            let z: f64 = w.iter().sum();
-            let pr: Vec<f64> = w.iter().map(|v| v / z).collect();
-            let h = -pr
-                .iter()
-                .filter(|&&v| v > 0.0)
-                .map(|v| v * v.ln())
-                .sum::<f64>();
-            (pr, h)
-        };
-        let (mut beta, mut lo, mut hi) = (1.0f64, 0.0f64, f64::INFINITY);
-        let (mut pr, mut h) = row(beta);
-        for _ in 0..100 {
-            if (h - perplexity.ln()).abs() < 1e-5 {
-                break;
-            }
-            if h > perplexity.ln() {
-                lo = beta;
-                beta = if hi.is_infinite() {
-                    2.0 * beta
-                } else {
-                    (beta + hi) / 2.0
-                };
-            } else {
-                hi = beta;
-                beta = if lo == 0.0 {
-                    beta / 2.0
-                } else {
-                    (beta + lo) / 2.0
-                };
-            }
-            (pr, h) = row(beta);
+        let near = nearest(x, i, k);
+        let d: Vec<f64> = near.iter().map(|&j| sq_dist(&x[i], &x[j])).collect();
+        for (&j, pj) in near.iter().zip(calibrated(&d, perplexity, i)) {
+            p[i * n + j] = pj;
         }
-        assert!(
-            (h - perplexity.ln()).abs() < 1e-5,
-            "row {i} did not calibrate"
-        );
-        p[i * n..(i + 1) * n].copy_from_slice(&pr);
     }
     p
+}
+
+/// The §6 bisection over one row's candidate distances `d`.
+fn calibrated(d: &[f64], perplexity: f64, row: usize) -> Vec<f64> {
+    let dmin = d.iter().copied().fold(f64::INFINITY, f64::min);
+    let probs = |beta: f64| -> (Vec<f64>, f64) {
+        let w: Vec<f64> = d.iter().map(|v| (-beta * (v - dmin)).exp()).collect();
+        let z: f64 = w.iter().sum();
+        let pr: Vec<f64> = w.iter().map(|v| v / z).collect();
+        let h = -pr
+            .iter()
+            .filter(|&&v| v > 0.0)
+            .map(|v| v * v.ln())
+            .sum::<f64>();
+        (pr, h)
+    };
+    let (mut beta, mut lo, mut hi) = (1.0f64, 0.0f64, f64::INFINITY);
+    let (mut pr, mut h) = probs(beta);
+    for _ in 0..100 {
+        if (h - perplexity.ln()).abs() < 1e-5 {
+            break;
+        }
+        if h > perplexity.ln() {
+            lo = beta;
+            beta = if hi.is_infinite() {
+                2.0 * beta
+            } else {
+                (beta + hi) / 2.0
+            };
+        } else {
+            hi = beta;
+            beta = if lo == 0.0 {
+                beta / 2.0
+            } else {
+                (beta + lo) / 2.0
+            };
+        }
+        (pr, h) = probs(beta);
+    }
+    assert!(
+        (h - perplexity.ln()).abs() < 1e-5,
+        "row {row} did not calibrate"
+    );
+    pr
+}
+
+/// The `k` nearest others of row `i` (squared euclidean; random data has no ties).
+fn nearest(x: &[Vec<f64>], i: usize, k: usize) -> Vec<usize> {
+    let mut others: Vec<usize> = (0..x.len()).filter(|&j| j != i).collect();
+    others.sort_by(|&a, &b| sq_dist(&x[i], &x[a]).total_cmp(&sq_dist(&x[i], &x[b])));
+    others.truncate(k);
+    others
+}
+
+/// t-SNE's symmetric joint P, `(C + Cᵀ)/2n`, as the batch sees it: each
+/// row normalized over j ≠ i (the 2n cancels).
+fn joint_conditional(c: &[f64], n: usize) -> Vec<f64> {
+    let mut p = matrix(n, |i, j| (c[i * n + j] + c[j * n + i]) / (2.0 * n as f64));
+    normalize_rows(&mut p, n);
+    p
+}
+
+/// `m` with its p leaf's `scope = dataset` (as the checker lowers it).
+fn dataset_scoped(mut m: Method) -> Method {
+    use iconc::ir::{Kernel, KernelExpr, Scope};
+    match &mut m.p {
+        KernelExpr::Kernel {
+            kernel: Kernel::Gaussian { scope, .. } | Kernel::UniformKnn { scope, .. },
+            ..
+        } => *scope = Scope::Dataset { table: None },
+        other => panic!("{}: p is not one neighbour kernel: {other:?}", m.name),
+    }
+    m
 }
 
 /// Uniform 1/k over each row's k nearest others (squared euclidean; ties to
@@ -157,6 +189,37 @@ fn tsne_is_conditional_tsne_cost() {
     let m = load_stdlib("tsne");
     let (a, x, f) = batch(&m, ["x", "embedding"], 40, 33);
     assert_conditional_kl(&m, &a, &f, &perplexity_p(&x, 30.0), cauchy);
+}
+
+/// t-SNE with `scope = dataset` (issue 11), the batch being the data set:
+/// each row keeps its ⌊3P⌋ = 15 nearest others, is calibrated to P = 5 over
+/// them, and the conditionals are symmetrized, `(C + Cᵀ)/2n`, as openTSNE
+/// builds its affinities; q is the row-normalized Cauchy kernel.
+#[test]
+fn tsne_dataset_scope_is_sparse_joint_tsne() {
+    let mut m = dataset_scoped(load_stdlib("tsne"));
+    if let iconc::ir::KernelExpr::Kernel {
+        kernel: iconc::ir::Kernel::Gaussian { perplexity, .. },
+        ..
+    } = &mut m.p
+    {
+        *perplexity = Some(5.0);
+    }
+    let (a, x, f) = batch(&m, ["x", "embedding"], 40, 41);
+    let c = perplexity_knn_p(&x, 5.0, 15);
+    let p = joint_conditional(&c, 40);
+    // Sparse: a row has at most 2·15 neighbours of the 39 others.
+    assert!((0..40).any(|i| (0..40).filter(|&j| p[i * 40 + j] > 0.0).count() < 30));
+    assert_conditional_kl(&m, &a, &f, &p, cauchy);
+}
+
+/// UniformKNN with `scope = dataset`: the symmetrized 15-NN graph.
+#[test]
+fn tsne_uniform_dataset_scope_is_symmetrized_knn() {
+    let m = dataset_scoped(load_stdlib("tsne_uniform"));
+    let (a, x, f) = batch(&m, ["x", "embedding"], 24, 43);
+    let p = joint_conditional(&knn_p(&x, 15), 24);
+    assert_conditional_kl(&m, &a, &f, &p, cauchy);
 }
 
 /// SNE with uniform affinities: p uniform over the 15 nearest neighbours in x.

@@ -213,3 +213,31 @@ fn knn_geometry_is_q_s() {
     assert_eq!(geometry("tsne.icon"), KnnGeometry::Euclidean);
     assert_eq!(geometry("simclr.icon"), KnnGeometry::Cosine);
 }
+
+/// `knn(metric = …)` overrides q's geometry; plain `knn` keeps it.
+#[test]
+fn knn_metric_argument_overrides_q_s_geometry() {
+    use iconc::runtime::eval::KnnGeometry;
+    use iconc::runtime::train::evaluate::knn_geometry_of;
+    let dir = tempfile::tempdir().unwrap();
+    let tsne = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("methods/tsne.icon"),
+    )
+    .unwrap()
+    .replace(
+        "eval = [trustworthiness, knn]",
+        "eval = [knn, knn(metric = cosine), knn(metric = euclidean)]",
+    );
+    let path = dir.path().join("tsne.icon");
+    std::fs::write(&path, tsne).unwrap();
+    let (m, _) = iconc::check::load_method(&path).expect("checks");
+    let got: Vec<KnnGeometry> = m.eval.iter().map(|&k| knn_geometry_of(k, &m)).collect();
+    assert_eq!(
+        got,
+        [
+            KnnGeometry::Euclidean,
+            KnnGeometry::Cosine,
+            KnnGeometry::Euclidean
+        ]
+    );
+}

@@ -29,6 +29,7 @@ fn gaussian(sigma: f64, metric: DistanceMetric, learnable: bool) -> Kernel {
         exclude_self: true,
         learnable,
         max_logit_scale: CLIP_MAX_LOGIT_SCALE,
+        scope: Default::default(),
     }
 }
 
@@ -312,6 +313,7 @@ fn finite_differences_match_for_cluster_rkl_and_debias() {
                     exclude_self: false,
                     learnable: false,
                     max_logit_scale: iconc::ir::CLIP_MAX_LOGIT_SCALE,
+                    scope: Default::default(),
                 },
                 &["x"],
             ),
@@ -448,6 +450,7 @@ fn learned_scale_is_capped_at_max_logit_scale() {
                         exclude_self: true,
                         learnable,
                         max_logit_scale: cap,
+                        scope: Default::default(),
                     },
                     &["a", "b"],
                 ),

@@ -73,6 +73,7 @@ fn gaussian(sigma: f64, metric: DistanceMetric, exclude_self: bool) -> Kernel {
         exclude_self,
         learnable: false,
         max_logit_scale: iconc::ir::CLIP_MAX_LOGIT_SCALE,
+        scope: Default::default(),
     }
 }
 

@@ -244,6 +244,7 @@ fn large_logits_stay_finite_in_f32() {
                 exclude_self: true,
                 learnable: false,
                 max_logit_scale: iconc::ir::CLIP_MAX_LOGIT_SCALE,
+                scope: Default::default(),
             },
             &["embedding", "w"],
         ),
@@ -304,6 +305,7 @@ fn simple(p: KernelExpr, layout: Layout) -> Method {
             exclude_self: true,
             learnable: false,
             max_logit_scale: iconc::ir::CLIP_MAX_LOGIT_SCALE,
+            scope: Default::default(),
         },
         &["embedding"],
     );
@@ -367,6 +369,7 @@ fn inspect_reports_bad_batches() {
                 k: 4,
                 metric: DistanceMetric::Euclidean,
                 exclude_self: true,
+                scope: Default::default(),
             },
             &["x"],
         ),

@@ -23,6 +23,7 @@ fn gaussian(sigma: Option<f64>, perplexity: Option<f64>) -> KernelExpr {
             exclude_self: true,
             learnable: false,
             max_logit_scale: iconc::ir::CLIP_MAX_LOGIT_SCALE,
+            scope: Default::default(),
         },
         inputs: vec!["x".into()],
     }

@@ -472,7 +472,18 @@ pub(super) const TRAINING: &[Signature] = &[
         )],
         "linear warmup, then constant",
     ),
-    sig("knn", Kind::Metric, &[], "kNN accuracy (k = 10, cosine)"),
+    sig(
+        "knn",
+        Kind::Metric,
+        &[p(
+            "metric",
+            Ty::Enum(&["euclidean", "cosine"]),
+            D::Absent,
+            R::ANY,
+            "distance that ranks neighbours; default: q's geometry (euclidean for Student-t and euclidean Gaussian q, else cosine)",
+        )],
+        "kNN accuracy (k = 10)",
+    ),
     sig("linear_probe", Kind::Metric, &[], "linear-probe accuracy"),
     sig(
         "hungarian",

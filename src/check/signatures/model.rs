@@ -201,6 +201,14 @@ const PERPLEXITY: Param = p(
     "calibrate a per-row scale to this perplexity (p only; 1 < P < batch)",
 );
 
+const SCOPE: Param = p(
+    "scope",
+    Ty::Enum(&["batch", "dataset"]),
+    D::Enum("batch"),
+    R::ANY,
+    "p only: neighbours within each batch, or once over every training row of `x` (sparse, symmetrized)",
+);
+
 /// Leaf kernels.
 pub(super) const KERNELS: &[Signature] = &[
     kernel(
@@ -224,6 +232,7 @@ pub(super) const KERNELS: &[Signature] = &[
                 R::POSITIVE,
                 "with `learnable`: the learned 1/(2σ²) stays at or below this (CLIP: 100)",
             ),
+            SCOPE,
         ],
         Side::Both,
         Reads::Float,
@@ -308,6 +317,7 @@ pub(super) const KERNELS: &[Signature] = &[
             p("k", Ty::Int, D::Required, R::SIZE, "neighbours (k < batch)"),
             METRIC,
             EXCLUDE_SELF,
+            SCOPE,
         ],
         Side::P,
         Reads::Float,

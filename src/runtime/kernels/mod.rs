@@ -7,12 +7,13 @@ pub mod graph;
 pub mod host;
 pub mod learned;
 pub mod limit;
+pub mod neighbors;
 pub mod perplexity;
 pub mod smooth_host;
 pub mod supervisory;
 
 use crate::diag::Diagnostic;
-use crate::ir::{Kernel, KernelExpr, Layout, LimitKind};
+use crate::ir::{Kernel, KernelExpr, Layout, LimitKind, Scope};
 use crate::runtime::algebra;
 use crate::runtime::loss::{Batch, KernelParams};
 use burn::prelude::*;
@@ -66,6 +67,22 @@ fn p_leaf(
 ) -> Result<HostMatrix, Diagnostic> {
     let (hb, layout) = (ctx.hb, ctx.layout);
     let (matrix, cal) = match kernel {
+        Kernel::Gaussian {
+            scope: Scope::Dataset { table },
+            ..
+        }
+        | Kernel::UniformKnn {
+            scope: Scope::Dataset { table },
+            ..
+        } => {
+            let table = neighbors::table(*table)?;
+            let cal = smooth_host::Calibration {
+                beta: None,
+                unconverged: table.unconverged,
+                clamped: table.clamped,
+            };
+            (neighbors::gather(hb, inputs, &table)?, cal)
+        }
         Kernel::Gaussian {
             sigma,
             perplexity,
@@ -126,6 +143,7 @@ fn p_leaf(
             k,
             metric,
             exclude_self,
+            scope: Scope::Batch,
         } => (
             supervisory::uniform_knn(hb, inputs, layout, *k, *metric, *exclude_self)?,
             Default::default(),
@@ -447,6 +465,12 @@ pub fn learnable_init(expr: &KernelExpr, out: &mut Vec<f64>) {
 pub fn expr_keys(e: &KernelExpr, keys: &mut BTreeSet<String>) {
     match e {
         KernelExpr::Kernel { kernel, inputs } => {
+            // A data-set p was built from `x` before training; a batch
+            // gathers it by `index`.
+            if neighbors::has_dataset_scope(e) {
+                keys.insert("index".into());
+                return;
+            }
             keys.extend(inputs.iter().cloned());
             if inputs.is_empty() {
                 match kernel {

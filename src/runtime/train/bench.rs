@@ -102,8 +102,16 @@ pub fn bench_method<B: AutodiffBackend, L: LossFamily<B>>(
         model,
         batcher,
         mut config,
+        tables: _tables, // held: `method.p` points at them
         ..
-    } = prepare::<B, L>(method, loss, &opts.base_dir, ProgressMode::Quiet, device)?;
+    } = prepare::<B, L>(
+        method,
+        loss,
+        &opts.base_dir,
+        None,
+        ProgressMode::Quiet,
+        device,
+    )?;
     let total = opts.warmup + opts.steps.max(1);
     config.max_steps = Some(total);
     config.epochs = config.epochs.max(total.div_ceil(config.steps_per_epoch));

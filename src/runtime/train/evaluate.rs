@@ -198,13 +198,17 @@ pub fn evaluate<B: Backend, K>(
         )
     };
     let labels = eval_ds.labels.clone();
-    let knn = knn_geometry(method);
     let mut scores = Vec::new();
     for metric in &method.eval {
         let value = match metric {
-            Metric::Knn if nonparametric => knn_self_split(knn, &emb, &labels, dim),
-            Metric::Knn => {
-                eval::knn_accuracy_in(knn, &tr_emb, &train.labels, &emb, &labels, dim, eval::KNN_K)
+            Metric::Knn | Metric::KnnWith { .. } => {
+                let geometry = knn_geometry_of(*metric, method);
+                if nonparametric {
+                    knn_self_split(geometry, &emb, &labels, dim)
+                } else {
+                    let k = eval::KNN_K;
+                    eval::knn_accuracy_in(geometry, &tr_emb, &train.labels, &emb, &labels, dim, k)
+                }
             }
             Metric::LinearProbe if nonparametric => {
                 probe_self_split(&emb, &labels, dim, eval_ds.classes)
@@ -294,6 +298,21 @@ pub fn knn_geometry(method: &ir::Method) -> eval::KnnGeometry {
     }
 }
 
+/// The geometry `metric` ranks neighbours in: its own `knn(metric = …)`,
+/// else q's ([`knn_geometry`]).
+pub fn knn_geometry_of(metric: Metric, method: &ir::Method) -> eval::KnnGeometry {
+    use ir::DistanceMetric as M;
+    match metric {
+        Metric::KnnWith {
+            metric: M::Euclidean | M::Manhattan,
+        } => eval::KnnGeometry::Euclidean,
+        Metric::KnnWith {
+            metric: M::Cosine | M::Dot,
+        } => eval::KnnGeometry::Cosine,
+        _ => knn_geometry(method),
+    }
+}
+
 type Halves<'a> = (&'a [f32], &'a [i64], &'a [f32], &'a [i64]);
 
 fn cut80<'a>(emb: &'a [f32], labels: &'a [i64], dim: usize) -> Halves<'a> {
@@ -336,7 +355,7 @@ fn alignment<B: Backend>(
 /// The `eval = [...]` spelling of a metric.
 pub fn metric_name(m: Metric) -> &'static str {
     match m {
-        Metric::Knn => "knn",
+        Metric::Knn | Metric::KnnWith { .. } => "knn",
         Metric::LinearProbe => "linear_probe",
         Metric::Hungarian => "hungarian",
         Metric::Nmi => "nmi",

@@ -11,6 +11,7 @@ use crate::data::{self, Batcher, HostBatch};
 use crate::diag::Diagnostic;
 use crate::ir;
 use crate::runtime::divergence;
+use crate::runtime::kernels::neighbors::{self, SparseP};
 use crate::runtime::loss::{self, Batch, KernelParams};
 use crate::runtime::loss_tiles::{batch_rows, tile_rows, tiled_loss, Tiling};
 use crate::runtime::mappers::PcaSource;
@@ -265,14 +266,20 @@ pub struct Prepared<B: AutodiffBackend, L: LossFamily<B>> {
     pub batcher: Batcher,
     /// Loop settings from `Train(…)`.
     pub config: LoopConfig,
+    /// The data-set p tables `method.p` points at (`scope = dataset`), with
+    /// their cache keys; they live as long as this is held.
+    pub tables: Vec<(u64, Arc<SparseP>)>,
 }
 
 /// Loads the data of `method` (paths relative to `base_dir`), seeds the
 /// backend and builds the model: everything `run` and `bench` share.
+/// `resume` is the run directory being resumed, whose cached data-set p
+/// tables are reused when they match.
 pub fn prepare<B: AutodiffBackend, L: LossFamily<B>>(
     method: &ir::Method,
     loss: &L,
     base_dir: &Path,
+    resume: Option<&Path>,
     progress: ProgressMode,
     device: &B::Device,
 ) -> Result<Prepared<B, L>, Diagnostic> {
@@ -295,6 +302,13 @@ pub fn prepare<B: AutodiffBackend, L: LossFamily<B>>(
         return Err(Diagnostic::bare("E0705", "the training split is empty")
             .with_help("lower `holdout` in `data = …(holdout = …)` or use more samples"));
     }
+    let tables = if neighbors::has_dataset_scope(&method.p) {
+        let x = neighbors::dataset_rows(&train_ds.x, train_ds.n, train_ds.features);
+        let cached = resume.map(neighbors::read_cache).unwrap_or_default();
+        neighbors::attach(&mut method.p, &x, &cached)?
+    } else {
+        vec![]
+    };
     let seed = method.train.seed;
     let model: Model<B, L> = {
         // burn's RNG is process-wide: hold the lock from seeding to the last
@@ -348,6 +362,7 @@ pub fn prepare<B: AutodiffBackend, L: LossFamily<B>>(
         model,
         batcher,
         config,
+        tables,
     })
 }
 
@@ -412,13 +427,27 @@ pub fn run_method<B: AutodiffBackend, L: LossFamily<B>>(
         model,
         batcher,
         config,
-    } = prepare::<B, L>(method, loss, &opts.base_dir, opts.progress, device)?;
+        tables,
+    } = prepare::<B, L>(
+        method,
+        loss,
+        &opts.base_dir,
+        opts.resume.as_deref(),
+        opts.progress,
+        device,
+    )?;
     let method = &method;
     let dir = match &opts.resume {
         Some(d) => d.clone(),
         None => output::create_run_dir(opts.out.as_deref(), &method.name)?,
     };
     output::remove_stale_temps(&dir);
+    if !tables.is_empty() {
+        output::write_atomic(
+            &dir.join(neighbors::CACHE_FILE),
+            &neighbors::encode(&tables),
+        )?;
+    }
     let resume_bytes = match &opts.resume {
         Some(d) => {
             let p = d.join("checkpoint.bin");
