@@ -25,6 +25,10 @@ pub struct Method {
     pub mappers: Vec<MapperSpec>,
     /// The supervisory kernel expression.
     pub p: KernelExpr,
+    /// `p = … -> exaggerate(…)`, kept beside p (it scales the loss's
+    /// attraction, not p).
+    #[serde(default)]
+    pub exaggeration: Option<Exaggeration>,
     /// The learned kernel expression.
     pub q: KernelExpr,
     /// How p and q rows are laid out (pairwise B×B, class table B×C, cross-modal 2B×2B).
@@ -453,6 +457,55 @@ impl Scope {
     }
 }
 
+/// How a Student-t q computes the sums over all candidate pairs (its row
+/// normalizers `Z_i` and their gradients).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub enum Repulsion {
+    /// Every pair on the device, differentiated by burn (the reference).
+    #[default]
+    Dense,
+    /// On the host: the attraction over p's nonzeros exactly, the repulsion
+    /// by a 2-D Barnes–Hut tree with opening angle θ (0 = exact).
+    BarnesHut {
+        /// θ ≥ 0.
+        theta: f64,
+    },
+}
+
+impl Repulsion {
+    /// The spellings of `repulsion = …`, in variant order.
+    pub const NAMES: &'static [&'static str] = &["dense", "barnes_hut"];
+
+    /// How `repulsion = …` spells this one.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Repulsion::Dense => Self::NAMES[0],
+            Repulsion::BarnesHut { .. } => Self::NAMES[1],
+        }
+    }
+}
+
+/// `p = … -> exaggerate(α, until = N)`: the attraction of the loss is
+/// multiplied by α for the steps before N (all steps without `until`),
+/// as t-SNE's early exaggeration does; p itself is unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Exaggeration {
+    /// α > 0.
+    pub factor: f64,
+    /// The first step that is not exaggerated.
+    pub until: Option<usize>,
+}
+
+impl Exaggeration {
+    /// α at training step `step` (0-based).
+    pub fn factor_at(&self, step: usize) -> f64 {
+        match self.until {
+            Some(until) if step >= until => 1.0,
+            _ => self.factor,
+        }
+    }
+}
+
 /// σ→0 or σ→∞ Gaussian limit (§2.6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LimitKind {
@@ -533,6 +586,9 @@ pub enum Kernel {
         perplexity: Option<f64>,
         /// Exclude self (default true).
         exclude_self: bool,
+        /// q side: how the repulsive sums over all pairs are computed.
+        #[serde(default)]
+        repulsion: Repulsion,
     },
     /// `Label()` pairwise (uniform over same-label candidates) or `Label(table = true)`
     /// one-hot over C classes.

@@ -27,7 +27,12 @@ impl Objective<B> for Regression {
     fn rows(&self, b: &Batch) -> usize {
         b.x.len() / 4
     }
-    fn loss(&self, model: &Mappers<B>, b: &Batch) -> Result<StepOutput<B>, Diagnostic> {
+    fn loss(
+        &self,
+        model: &Mappers<B>,
+        b: &Batch,
+        _step: usize,
+    ) -> Result<StepOutput<B>, Diagnostic> {
         let device = Default::default();
         let rows = b.x.len() / 4;
         let mut keys = Keys::default();

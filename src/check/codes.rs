@@ -510,6 +510,42 @@ Wrong:
 Right:
     p = Gaussian(perplexity = 30, scope = dataset) on x";
 
+EXAGGERATION = "E0414" "exaggeration" "`exaggerate` where it is not p's last transform or the loss has no attraction to scale"
+"`p = … -> exaggerate(α, until = N)` multiplies the attraction of the loss by α
+for the steps before N (t-SNE's early exaggeration): row i's loss becomes
+`−α Σ_j p_ij log w_ij + log Z_i` instead of `−Σ_j p_ij log w_ij + log Z_i`.
+It needs:
+- to be the last transform of p (it scales the loss, not p's values);
+- `divergence = kl`;
+- a q whose normaliser Z_i exists: a Gaussian or a Student-t, without
+  `debias` (not a Gaussian limit or UniformCluster).
+
+Wrong:
+    p = Gaussian(perplexity = 30) on x -> exaggerate(12) -> normalize
+
+Right:
+    p = Gaussian(perplexity = 30) on x -> normalize -> exaggerate(12, until = 250)";
+
+BARNES_HUT = "E0415" "barnes_hut" "`repulsion = barnes_hut` where the tree cannot compute the loss"
+"`StudentT(repulsion = barnes_hut, theta = 0.5)` computes q's row normalisers
+Z_i and their gradients with a 2-D Barnes–Hut tree on the host, and the
+attraction exactly over p's nonzero entries, so a step costs O(n log n + nnz(p))
+instead of O(n²). It needs:
+- q, not p;
+- one key with two columns (a 2-D map), not a cross kernel;
+- a fixed γ (`learnable = false`) and `form = t`;
+- `divergence = kl` and no `debias` on q.
+`theta` (the opening angle; 0 sums every pair exactly) is only read with
+`repulsion = barnes_hut`.
+
+Wrong:
+    embedding = MLP(out = 16) on x
+    q = StudentT(repulsion = barnes_hut) on embedding
+
+Right:
+    embedding = MLP(out = 2) on x
+    q = StudentT(repulsion = barnes_hut, theta = 0.5) on embedding";
+
 BAD_STATEMENT = "E0412" "bad_statement" "a statement whose right-hand side has the wrong form"
 "`divergence` takes a name, `eval` a list of metric names, `train` a `Train(…)`
 call, a key a mapper pipeline.

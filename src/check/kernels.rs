@@ -10,8 +10,8 @@ use super::sink::{FileId, Sink};
 use crate::ast::{BinOp, Expr, ExprKind, Span};
 use crate::diag::Diagnostic;
 use crate::ir::{
-    DType, DataSpec, DistanceMetric, GraphMode, Kernel, KernelExpr, Layout, LimitKind, Scope,
-    StudentForm,
+    DType, DataSpec, DistanceMetric, Exaggeration, GraphMode, Kernel, KernelExpr, Layout,
+    LimitKind, Repulsion, Scope, StudentForm,
 };
 
 /// What the checker knows about a lowered kernel expression.
@@ -55,14 +55,7 @@ impl Lower<'_> {
         match &expr.kind {
             ExprKind::Paren(inner) => self.expr(inner),
             ExprKind::Call(_) | ExprKind::Name(_) => self.leaf(CallRef::of(expr)?),
-            ExprKind::Pipeline(stages) => {
-                let (first, rest) = stages.split_first()?;
-                let mut acc = self.expr(first)?;
-                for stage in rest {
-                    acc = self.transform(stage, acc)?;
-                }
-                Some(acc)
-            }
+            ExprKind::Pipeline(stages) => self.pipeline(stages),
             ExprKind::Binary { op, lhs, rhs } => self.binary(expr, *op, lhs, rhs),
             ExprKind::Neg(inner) => {
                 self.no_algebra_on_q(expr.span)?;
@@ -80,6 +73,54 @@ impl Lower<'_> {
                 .with_help("write a kernel call, e.g. `Gaussian(sigma = 0.5) on embedding`"),
             ),
         }
+    }
+
+    fn pipeline(&mut self, stages: &[Expr]) -> Option<(KernelExpr, Facts)> {
+        let (first, rest) = stages.split_first()?;
+        let mut acc = self.expr(first)?;
+        for stage in rest {
+            acc = self.transform(stage, acc)?;
+        }
+        Some(acc)
+    }
+
+    /// Lowers a whole side, `p = … -> exaggerate(α, until = N)` included:
+    /// exaggeration scales the loss, not p, so it is split off here and
+    /// only here (anywhere else `transform` rejects it).
+    pub fn side_expr(&mut self, expr: &Expr) -> Option<(KernelExpr, Facts, Option<Exaggeration>)> {
+        let stages = match &expr.kind {
+            ExprKind::Pipeline(stages) if stages.len() > 1 => stages,
+            _ => return self.expr(expr).map(|(k, f)| (k, f, None)),
+        };
+        let (last, init) = stages.split_last()?;
+        let call = CallRef::of(last).filter(|c| c.name.name == "exaggerate");
+        let Some(call) = call.filter(|_| self.side == Side::P) else {
+            return self.expr(expr).map(|(k, f)| (k, f, None));
+        };
+        let inner = self.pipeline(init);
+        let sig = resolve(
+            self.sink,
+            self.file,
+            call,
+            &[Kind::Transform],
+            c::UNKNOWN_TRANSFORM,
+        )?;
+        let errors = self.sink.error_count();
+        let b = bind(self.sink, self.file, call, sig);
+        let factor = b.float("factor");
+        let until = b.usize("until");
+        if self.sink.error_count() > errors {
+            return None;
+        }
+        let (k, f) = inner?;
+        Some((
+            k,
+            f,
+            Some(Exaggeration {
+                factor: factor?,
+                until,
+            }),
+        ))
     }
 
     fn no_algebra_on_q(&mut self, span: Span) -> Option<()> {
@@ -227,7 +268,33 @@ impl Lower<'_> {
                 facts.stochastic = true;
                 KernelExpr::Symmetrize(boxed)
             }
-            _ => KernelExpr::DebiasQ(b.float("alpha")?, boxed),
+            "debias" => KernelExpr::DebiasQ(b.float("alpha")?, boxed),
+            "exaggerate" => {
+                return self.error(
+                    Diagnostic::error(
+                        c::EXAGGERATION,
+                        "`exaggerate` must be p's last transform",
+                        call.span,
+                        "not the last stage of p",
+                    )
+                    .with_help(
+                        "move it to the end: `p = … -> normalize -> exaggerate(12, until = 250)`",
+                    ),
+                );
+            }
+            other => {
+                return self.error(
+                    Diagnostic::error(
+                        c::UNKNOWN_TRANSFORM,
+                        format!(
+                            "transform `{other}` has a signature but no lowering (a bug in iconc)"
+                        ),
+                        call.name.span,
+                        "not lowered",
+                    )
+                    .with_help("please report it with the method file"),
+                );
+            }
         };
         Some((k, facts))
     }
@@ -280,6 +347,13 @@ impl Lower<'_> {
         }
         if dataset_scope(&b) {
             self.dataset_scope(&b, &kernel, &inputs)?;
+        }
+        if let Kernel::StudentT {
+            repulsion: Repulsion::BarnesHut { .. },
+            ..
+        } = &kernel
+        {
+            self.barnes_hut(&b, &kernel, &inputs)?;
         }
         let self_mass = match &kernel {
             Kernel::Gaussian { exclude_self, .. }
@@ -566,6 +640,69 @@ impl Lower<'_> {
         Some(())
     }
 
+    /// E0415 unless the Barnes–Hut tree can compute this Student-t: q, one
+    /// key two columns wide, a fixed γ, `form = t`.
+    fn barnes_hut(&mut self, b: &Bound<'_>, kernel: &Kernel, inputs: &[String]) -> Option<()> {
+        let width = match inputs {
+            [key] => self.keys.get(key).map(|k| k.width()),
+            _ => None,
+        };
+        let (at, msg, label, help) = if self.side == Side::P {
+            (
+                b.span_of("repulsion"),
+                "`repulsion` is a q-side parameter".to_string(),
+                "p has no repulsion",
+                "remove `repulsion` from p",
+            )
+        } else if inputs.len() != 1 {
+            (b.span_of("repulsion"), "`repulsion = barnes_hut` reads one key".into(), "a cross kernel", "the tree sums over the points of one 2-D map: `StudentT(repulsion = barnes_hut) on embedding`")
+        } else if width.is_some_and(|w| w != 2) {
+            (
+                b.call.span,
+                format!(
+                    "`repulsion = barnes_hut` needs a 2-D key; `{}` has {} columns",
+                    inputs[0],
+                    width.unwrap_or(0)
+                ),
+                "not a 2-D map",
+                "give the mapper `out = 2` (or `dim = 2`), or use `repulsion = dense`",
+            )
+        } else if matches!(
+            kernel,
+            Kernel::StudentT {
+                learnable: true,
+                ..
+            }
+        ) {
+            (
+                b.span_of("learnable"),
+                "`repulsion = barnes_hut` needs a fixed gamma".into(),
+                "learnable",
+                "remove `learnable = true`, or use `repulsion = dense`",
+            )
+        } else if matches!(
+            kernel,
+            Kernel::StudentT {
+                form: StudentForm::Power,
+                ..
+            }
+        ) {
+            (
+                b.span_of("form"),
+                "`repulsion = barnes_hut` needs `form = t`".into(),
+                "power form",
+                "remove `form = power`, or use `repulsion = dense`",
+            )
+        } else {
+            return Some(());
+        };
+        self.sink.emit(
+            self.file,
+            Diagnostic::error(c::BARNES_HUT, msg, at, label).with_help(help),
+        );
+        None
+    }
+
     fn kernel(&mut self, b: &Bound<'_>) -> Option<Kernel> {
         let metric = || match b.enum_value("metric").as_deref() {
             Some("cosine") => DistanceMetric::Cosine,
@@ -636,6 +773,26 @@ impl Lower<'_> {
                 } else {
                     StudentForm::T
                 };
+                let barnes_hut = b.enum_value("repulsion").as_deref() == Some("barnes_hut");
+                if b.given("theta").is_some() && !barnes_hut {
+                    self.sink.emit(
+                        self.file,
+                        Diagnostic::error(
+                            c::CONFLICTING_PARAMETERS,
+                            "`theta` is the Barnes–Hut opening angle, and this q sums every pair",
+                            b.span_of("theta"),
+                            "no `repulsion = barnes_hut`",
+                        )
+                        .with_help("add `repulsion = barnes_hut` (2-D q only), or remove `theta`"),
+                    );
+                }
+                let repulsion = if barnes_hut {
+                    Repulsion::BarnesHut {
+                        theta: b.float("theta")?,
+                    }
+                } else {
+                    Repulsion::Dense
+                };
                 Kernel::StudentT {
                     dof: b.float("dof")?,
                     gamma: b.float("gamma")?,
@@ -643,6 +800,7 @@ impl Lower<'_> {
                     learnable: b.bool("learnable"),
                     perplexity: b.float("perplexity"),
                     exclude_self,
+                    repulsion,
                 }
             }
             "Label" => Kernel::Label {

@@ -12,7 +12,9 @@ use super::sink::Sink;
 use super::train::{check_divergence, check_eval, check_train, default_train};
 use crate::ast::{Expr, ExprKind, ItemKind};
 use crate::diag::Diagnostic;
-use crate::ir::{DataSpec, Divergence, KernelExpr, Layout, Method};
+use crate::ir::{
+    DataSpec, Divergence, Exaggeration, Kernel, KernelExpr, Layout, Method, Repulsion,
+};
 
 /// Statement targets that are not mapper keys.
 const FIXED_TARGETS: &[&str] = &[
@@ -114,8 +116,11 @@ pub(crate) fn check_method(sink: &mut Sink, stmts: &[Stmt<'_>]) -> Option<Method
     let p = kernel_side(sink, stmts, "p", Side::P, &mut keys, &data);
     let q = kernel_side(sink, stmts, "q", Side::Q, &mut keys, &data);
     keys.warn_unused(sink);
-    let ((p, pf, pstmt), (q, qf, qstmt)) = (p?, q?);
+    let ((p, pf, pstmt, exaggeration), (q, qf, qstmt, _)) = (p?, q?);
     let layout = both_sides(sink, (&pf, pstmt), (&qf, qstmt), &data)?;
+    if let Some(d) = &divergence {
+        loss_rules(sink, (exaggeration.is_some(), pstmt), (&q, qstmt), *d);
+    }
     let p = if pf.stochastic {
         p
     } else {
@@ -141,6 +146,7 @@ pub(crate) fn check_method(sink: &mut Sink, stmts: &[Stmt<'_>]) -> Option<Method
         data,
         mappers,
         p,
+        exaggeration,
         q,
         layout,
         divergence: divergence?,
@@ -150,7 +156,7 @@ pub(crate) fn check_method(sink: &mut Sink, stmts: &[Stmt<'_>]) -> Option<Method
     })
 }
 
-type Side3<'a> = (KernelExpr, Facts, Stmt<'a>);
+type Side3<'a> = (KernelExpr, Facts, Stmt<'a>, Option<Exaggeration>);
 
 fn kernel_side<'a>(
     sink: &mut Sink,
@@ -170,8 +176,58 @@ fn kernel_side<'a>(
         data,
         side,
     };
-    let (k, f) = lower.expr(expr)?;
-    Some((k, f, stmt))
+    let (k, f, exaggeration) = lower.side_expr(expr)?;
+    Some((k, f, stmt, exaggeration))
+}
+
+/// Rules between the loss's options and q: exaggeration (E0414) and the
+/// Barnes–Hut repulsion (E0415) both rewrite the KL loss through q's row
+/// normalizer, so they need `divergence = kl` and a q that has one.
+fn loss_rules(
+    sink: &mut Sink,
+    (exaggerated, pstmt): (bool, Stmt<'_>),
+    (q, qstmt): (&KernelExpr, Stmt<'_>),
+    divergence: Divergence,
+) {
+    let debiased = matches!(q, KernelExpr::DebiasQ(..));
+    let leaf = q.leaves().first().map(|(k, _)| *k);
+    let barnes_hut = matches!(
+        leaf,
+        Some(Kernel::StudentT {
+            repulsion: Repulsion::BarnesHut { .. },
+            ..
+        })
+    );
+    let span = |s: &Stmt<'_>| value(s).map(|v| v.span).unwrap_or(s.target_span);
+    if exaggerated {
+        let why = if divergence != Divergence::Kl {
+            Some("`exaggerate` scales the KL loss's attraction, and this method uses another divergence".to_string())
+        } else if debiased {
+            Some("`exaggerate` needs q's row normalizer, and `debias` replaces it".to_string())
+        } else if !matches!(
+            leaf,
+            Some(Kernel::Gaussian { .. } | Kernel::StudentT { .. })
+        ) {
+            Some("`exaggerate` needs a Gaussian or Student-t q (its row normalizer)".to_string())
+        } else {
+            None
+        };
+        if let Some(msg) = why {
+            let d = Diagnostic::error(c::EXAGGERATION, msg, span(&pstmt), "exaggerated p")
+                .with_help("use `divergence = kl` and a `Gaussian`/`StudentT` q without `debias`, or drop `-> exaggerate(…)`");
+            sink.emit(pstmt.file, d);
+        }
+    }
+    if barnes_hut && (divergence != Divergence::Kl || debiased) {
+        let msg = if debiased {
+            "`repulsion = barnes_hut` computes q's own normalizer, and `debias` replaces it"
+        } else {
+            "`repulsion = barnes_hut` computes the KL loss only"
+        };
+        let d = Diagnostic::error(c::BARNES_HUT, msg, span(&qstmt), "Barnes–Hut q")
+            .with_help("use `divergence = kl` without `debias`, or `repulsion = dense`");
+        sink.emit(qstmt.file, d);
+    }
 }
 
 /// Rules that need both sides: same layout, q covers p's diagonal, views.

@@ -389,6 +389,9 @@ pub(crate) const fn sig(
 /// Distance metric names (§2.1).
 pub const METRICS: &[&str] = &["euclidean", "cosine", "dot", "manhattan"];
 
+/// Student-t repulsion names, as the IR spells them.
+pub const REPULSIONS: &[&str] = crate::ir::Repulsion::NAMES;
+
 #[cfg(test)]
 mod tests {
     use super::{all, Default as D, Kind, Ty};
@@ -485,6 +488,7 @@ mod tests {
                     "leak",
                     "propagate",
                     "symmetrize",
+                    "exaggerate",
                     "debias",
                 ],
             ),

@@ -25,6 +25,11 @@ pub(crate) struct Args {
     /// Compute backend.
     #[arg(long, value_enum, default_value_t = BackendKind::Cpu)]
     backend: BackendKind,
+    /// Compute the loss as training does at this optimizer step (0-based):
+    /// `-> exaggerate(α, until = N)` applies when STEP < N. Without it, the
+    /// method's own loss (no exaggeration).
+    #[arg(long, value_name = "STEP")]
+    step: Option<usize>,
     /// No colour in diagnostics.
     #[arg(long)]
     no_color: bool,
@@ -56,7 +61,9 @@ pub(crate) fn run(args: Args) -> i32 {
     crate::runtime::kernels::graph::resolve_graph_paths(&mut method, base);
     let result = in_root
         .and_then(|()| NpzArrays::read(&args.batch))
-        .and_then(|arrays| crate::runtime::inspect::inspect_method(&method, &arrays, args.backend))
+        .and_then(|arrays| {
+            crate::runtime::inspect::inspect_method_at(&method, &arrays, args.backend, args.step)
+        })
         .and_then(|out| out.write(&args.out));
     match result {
         Ok(()) => 0,

@@ -119,6 +119,13 @@ pub fn describe(m: &Method) -> String {
     let _ = writeln!(o, "\nlayout     {:?}", m.layout);
     let _ = writeln!(o, "p");
     tree(&mut o, &m.p, 1);
+    if let Some(e) = &m.exaggeration {
+        let until = e
+            .until
+            .map(|u| format!(", until = {u}"))
+            .unwrap_or_default();
+        let _ = writeln!(o, "  -> exaggerate(factor = {}{until})", e.factor);
+    }
     let _ = writeln!(o, "q");
     tree(&mut o, &m.q, 1);
     let _ = writeln!(o, "divergence {:?}", m.divergence);

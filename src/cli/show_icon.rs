@@ -91,6 +91,7 @@ pub(crate) fn kernel(k: &Kernel) -> String {
             learnable,
             perplexity,
             exclude_self,
+            repulsion,
         } => {
             let form = match form {
                 StudentForm::T => "t",
@@ -106,6 +107,10 @@ pub(crate) fn kernel(k: &Kernel) -> String {
                 args.push(("perplexity", float(*p)));
             }
             args.push(("exclude_self", exclude_self.to_string()));
+            args.push(("repulsion", repulsion.name().into()));
+            if let crate::ir::Repulsion::BarnesHut { theta } = repulsion {
+                args.push(("theta", float(*theta)));
+            }
             call("StudentT", &args)
         }
         // `classes` comes from the data, not from an argument.

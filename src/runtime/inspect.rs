@@ -12,8 +12,9 @@ use crate::ir::{self, Producer};
 use crate::runtime::backend::{dispatch, BackendKind, BackendTask};
 use crate::runtime::kernels::host::{float_data, int_data};
 use crate::runtime::kernels::{expr_keys, neighbors};
-use crate::runtime::loss::{evaluate, Batch, KernelParams};
+use crate::runtime::loss::{evaluate_exaggerated, Batch, KernelParams};
 use crate::runtime::memory;
+use crate::runtime::sparse_loss::BarnesHut;
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
 use std::collections::BTreeSet;
@@ -28,10 +29,25 @@ pub fn inspect_method(
     arrays: &NpzArrays,
     backend: BackendKind,
 ) -> Result<NpzArrays, Diagnostic> {
+    inspect_method_at(method, arrays, backend, None)
+}
+
+/// [`inspect_method`] as training computes the loss at optimizer step
+/// `step`: with `p = … -> exaggerate(α, until = N)`, α multiplies the
+/// attraction when `step < N`.
+// Decision: without a step, inspect reports the method's own loss (α = 1,
+// as after exaggeration ends), the loss the spec's vectors define.
+pub fn inspect_method_at(
+    method: &ir::Method,
+    arrays: &NpzArrays,
+    backend: BackendKind,
+    step: Option<usize>,
+) -> Result<NpzArrays, Diagnostic> {
+    let alpha = step.map_or(1.0, |s| crate::runtime::loss::exaggeration_at(method, s));
     if neighbors::has_dataset_scope(&method.p) {
-        return inspect_dataset_scope(method, arrays, backend);
+        return inspect_dataset_scope(method, arrays, backend, alpha);
     }
-    inspect_batch(method, arrays, backend)
+    inspect_batch(method, arrays, backend, alpha)
 }
 
 /// [`inspect_method`] once every data-set table is attached.
@@ -39,6 +55,7 @@ fn inspect_batch(
     method: &ir::Method,
     arrays: &NpzArrays,
     backend: BackendKind,
+    alpha: f64,
 ) -> Result<NpzArrays, Diagnostic> {
     let keys = kernel_keys(method);
     for key in &keys {
@@ -59,6 +76,7 @@ fn inspect_batch(
             method,
             arrays,
             keys,
+            alpha,
         },
     )?
 }
@@ -69,6 +87,7 @@ fn inspect_dataset_scope(
     method: &ir::Method,
     arrays: &NpzArrays,
     backend: BackendKind,
+    alpha: f64,
 ) -> Result<NpzArrays, Diagnostic> {
     let x = arrays.get("x").ok_or_else(|| missing(method, "x"))?;
     let values = x.as_f64().unwrap_or_default();
@@ -95,13 +114,14 @@ fn inspect_dataset_scope(
             NpyArray::i64(vec![rows], (0..rows as i64).collect()),
         );
     }
-    inspect_batch(&method, &arrays, backend)
+    inspect_batch(&method, &arrays, backend, alpha)
 }
 
 struct InspectTask<'a> {
     method: &'a ir::Method,
     arrays: &'a NpzArrays,
     keys: BTreeSet<String>,
+    alpha: f64,
 }
 
 impl BackendTask for InspectTask<'_> {
@@ -110,7 +130,7 @@ impl BackendTask for InspectTask<'_> {
     fn run<B: AutodiffBackend>(self, device: B::Device) -> Self::Output {
         let batch = to_batch::<B>(self.arrays, &self.keys, &device)?;
         let params = KernelParams::<B>::init(self.method, &device);
-        let eval = evaluate(self.method, &batch, &params)?;
+        let eval = evaluate_exaggerated(self.method, &batch, &params, self.alpha)?;
         let (r, m) = (eval.host.p.rows, eval.host.p.cols);
         let mut out = NpzArrays::new();
         out.insert("p", NpyArray::f64(vec![r, m], eval.host.p.values.clone()));
@@ -128,6 +148,11 @@ impl BackendTask for InspectTask<'_> {
         }
         if let Some(beta) = eval.host.beta.clone() {
             out.insert("beta", NpyArray::f64(vec![beta.len()], beta));
+        }
+        // The tree's value beside the dense reference (θ = 0 equals `loss`).
+        if let Some(tree) = BarnesHut::of(self.method) {
+            let value = tree.loss(self.method, &batch, self.alpha)?;
+            out.insert("loss_barnes_hut", NpyArray::f64(vec![], to_f64(value)?));
         }
         Ok(out)
     }

@@ -115,11 +115,30 @@ pub fn icon_loss<B: Backend>(
     evaluate(method, batch, params).map(|e| e.output)
 }
 
-/// [`icon_loss`] with the host-side extras.
+/// [`icon_loss`] with the host-side extras: the method's own loss, without
+/// exaggeration (as at every step after `until`).
 pub fn evaluate<B: Backend>(
     method: &ir::Method,
     batch: &Batch<B>,
     params: &KernelParams<B>,
+) -> Result<Evaluation<B>, Diagnostic> {
+    evaluate_exaggerated(method, batch, params, 1.0)
+}
+
+/// α of `p = … -> exaggerate(…)` at training step `step` (1 without it).
+pub fn exaggeration_at(method: &ir::Method, step: usize) -> f64 {
+    method.exaggeration.map_or(1.0, |e| e.factor_at(step))
+}
+
+/// [`evaluate`] with the attraction multiplied by `alpha` (§1, exaggeration):
+/// row i's loss is `−α Σ_j p_ij log w_ij + m_i log Z_i`, which is
+/// `α·CE_i − (α−1)·m_i·log Z_i` with `m_i = Σ_j p_ij`; `kl_value` is that
+/// minus `α·mean_i H(p_i)`.
+pub fn evaluate_exaggerated<B: Backend>(
+    method: &ir::Method,
+    batch: &Batch<B>,
+    params: &KernelParams<B>,
+    alpha: f64,
 ) -> Result<Evaluation<B>, Diagnostic> {
     let t_p = profile::start();
     let mut p_keys = std::collections::BTreeSet::new();
@@ -150,10 +169,10 @@ pub fn evaluate<B: Backend>(
     profile::sync::<B>(&device);
     profile::stop(Phase::P, t_p);
     let t_q = profile::start();
-    let rows = q_divergence(method, batch, params, p, degree, None)?;
+    let rows = q_divergence(method, batch, params, p, degree, None, alpha)?;
     let loss = rows.loss_rows.clone().mean();
     let mean_h = rows.entropy_sum.map(|h| h / r.max(1) as f64);
-    let kl_value = mean_h.map(|h| loss.clone().sub_scalar(h));
+    let kl_value = mean_h.map(|h| loss.clone().sub_scalar(alpha * h));
     let log_q = rows.log_q.detach();
     let neg_mask = log_q.clone().lower_equal_elem(NEG / 2.0);
     let log_q = log_q.mask_fill(neg_mask, f32::NEG_INFINITY);
@@ -202,6 +221,7 @@ pub(crate) fn q_divergence<B: Backend>(
     p: &HostMatrix,
     degree: Option<Vec<f64>>,
     window: Option<std::ops::Range<usize>>,
+    alpha: f64,
 ) -> Result<RowTerms<B>, Diagnostic> {
     let row0 = window.as_ref().map_or(0, |w| w.start);
     let mut qctx = QContext {
@@ -214,10 +234,13 @@ pub(crate) fn q_divergence<B: Backend>(
     };
     let q = kernels::eval_q(&method.q, &mut qctx)?;
     match q {
-        QValue::Log { log_q, cand } => {
+        QValue::Log { log_q, cand, log_z } => {
             check_shape(p, &log_q)?;
             divergence::check_support(p, &cand, row0)?;
-            let loss_rows = divergence::loss_rows(method.divergence, p, log_q.clone());
+            let mut loss_rows = divergence::loss_rows(method.divergence, p, log_q.clone());
+            if alpha != 1.0 {
+                loss_rows = exaggerate(method.divergence, p, loss_rows, log_z, alpha)?;
+            }
             let entropy_sum = (method.divergence == Divergence::Kl)
                 .then(|| divergence::mean_entropy(p) * p.rows as f64);
             Ok(RowTerms {
@@ -244,6 +267,37 @@ pub(crate) fn q_divergence<B: Backend>(
             })
         }
     }
+}
+
+/// `α·CE_i − (α−1)·m_i·log Z_i` (see [`evaluate_exaggerated`]); `m_i` sums
+/// the entries the cross-entropy reads (p > ε).
+fn exaggerate<B: Backend>(
+    divergence: Divergence,
+    p: &HostMatrix,
+    ce: Tensor<B, 1>,
+    log_z: Option<Tensor<B, 1>>,
+    alpha: f64,
+) -> Result<Tensor<B, 1>, Diagnostic> {
+    let log_z = match (divergence, log_z) {
+        (Divergence::Kl, Some(z)) => z,
+        // The checker (E0414) rules these out.
+        _ => {
+            return Err(crate::runtime::kernels::host::internal(
+                "exaggeration needs `divergence = kl` and q's row normalizer".into(),
+            ))
+        }
+    };
+    let mass: Vec<f64> = p
+        .values
+        .chunks(p.cols.max(1))
+        .map(|row| row.iter().filter(|&&v| v > divergence::EPS).sum())
+        .collect();
+    let rows = mass.len();
+    let mass = Tensor::<B, 1>::from_data(
+        crate::runtime::kernels::host::float_data::<B, 1>(mass, [rows]),
+        &ce.device(),
+    );
+    Ok(ce.mul_scalar(alpha) - (mass * log_z).mul_scalar(alpha - 1.0))
 }
 
 fn check_shape<B: Backend>(p: &HostMatrix, q: &Tensor<B, 2>) -> Result<(), Diagnostic> {

@@ -117,12 +117,14 @@ pub fn tile_rows(method: &ir::Method, rows: usize, tiling: Tiling) -> Option<usi
 
 /// The loss of `batch` computed in row tiles of `tile` rows; returns a `[1]`
 /// tensor whose value is the I-Con loss and whose gradient (through the
-/// mappers and `params`) is the loss's gradient.
+/// mappers and `params`) is the loss's gradient. `alpha` is the
+/// exaggeration of the attraction (1 = none; see `loss::evaluate_exaggerated`).
 pub fn tiled_loss<B: AutodiffBackend>(
     method: &ir::Method,
     batch: &Batch<B>,
     params: &KernelParams<B>,
     tile: usize,
+    alpha: f64,
 ) -> Result<Tensor<B, 1>, Diagnostic> {
     let t_p = profile::start();
     let mut p_keys = BTreeSet::new();
@@ -187,6 +189,7 @@ pub fn tiled_loss<B: AutodiffBackend>(
             &p,
             degree.clone(),
             Some(window),
+            alpha,
         )?;
         let tile_loss = rows.loss_rows.sum().div_scalar(total as f64);
         value += tile_loss.clone().into_scalar().elem::<f64>();

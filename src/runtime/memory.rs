@@ -16,6 +16,11 @@ use crate::runtime::loss_tiles::{self, Tiling};
 /// "Memory"); 44 leaves a margin.
 pub const BYTES_PER_LOSS_ENTRY: u64 = 44;
 
+/// Loss entries per row of the Barnes–Hut path with a data-set p: its
+/// nonzeros (3 × perplexity, twice after symmetrizing, about 180 for
+/// perplexity 30), the tree and the per-point sums.
+const BARNES_HUT_ENTRIES_PER_ROW: u128 = 256;
+
 /// Fraction of the available memory a run may plan to use (the rest is
 /// headroom for the allocator, data and the estimate's error).
 const USABLE_FRACTION: f64 = 0.8;
@@ -78,6 +83,16 @@ fn stage_floats_per_row(stage: &MapperStage) -> u128 {
 /// Entries of the loss matrices that are alive at once: one row tile's when
 /// the loss is tiled, else all of them.
 pub fn live_loss_entries(method: &ir::Method, rows: usize, tiling: Tiling) -> u128 {
+    if crate::runtime::sparse_loss::BarnesHut::of(method).is_some() {
+        // The tree path holds p's nonzeros (about 3 × perplexity per row of
+        // a data-set p) or, for a batch p, the dense f64 p it reads them from
+        // (8 of an entry's bytes).
+        return if crate::runtime::kernels::neighbors::has_dataset_scope(&method.p) {
+            rows as u128 * BARNES_HUT_ENTRIES_PER_ROW
+        } else {
+            (rows as u128).pow(2) * 8 / BYTES_PER_LOSS_ENTRY as u128
+        };
+    }
     match loss_tiles::tile_rows(method, rows, tiling) {
         Some(tile) => tile as u128 * loss_tiles::loss_shape(method.layout, rows).1 as u128,
         None => loss_entries(method.layout, rows),

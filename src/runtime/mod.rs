@@ -16,6 +16,7 @@ pub mod output;
 pub mod p_cache;
 pub mod plot;
 pub mod profile;
+pub mod sparse_loss;
 pub mod train;
 
 /// This stage's diagnostic codes (joined in `diag::codes`); E05xx lowering,

@@ -36,6 +36,7 @@ fn student() -> Kernel {
         learnable: false,
         perplexity: None,
         exclude_self: true,
+        repulsion: Default::default(),
     }
 }
 
@@ -99,6 +100,7 @@ fn method(name: &str, p: KernelExpr, q: KernelExpr) -> Method {
         },
         mappers: vec![],
         p,
+        exaggeration: None,
         q,
         layout: Layout::Pairwise,
         divergence: Divergence::Kl,

@@ -29,6 +29,7 @@ impl<AB: AutodiffBackend> LossFamily<AB> for CrossEntropy {
         _m: &Method,
         keys: Keys<AB>,
         _k: &Identity,
+        _step: usize,
     ) -> Result<StepOutput<AB>, Diagnostic> {
         let logits: Tensor<AB, 2> = keys.floats.get("embedding").cloned().unwrap();
         let labels = keys.ints.get("label").cloned().unwrap();
@@ -91,6 +92,7 @@ fn method(epochs: usize, optimizer: Optimizer, schedule: Schedule) -> Method {
             },
             &["label"],
         ),
+        exaggeration: None,
         q: kernel(
             Kernel::Gaussian {
                 sigma: Some(std::f64::consts::FRAC_1_SQRT_2),

@@ -124,6 +124,53 @@ fn dataset_scope_p_trains_caches_and_resumes_exactly() {
     }
 }
 
+/// Non-parametric t-SNE as openTSNE runs it (issue 11): a table of points,
+/// data-set p, early exaggeration for 6 of 12 steps, Barnes–Hut repulsion.
+const TSNE_BH: &str = r#"method "blobs-tsne-bh"
+data = Blobs(n = 240, centers = 3, dim = 6, std = 0.4, seed = 2, batch = 240, holdout = 0)
+embedding = LookUpTable(n = 240, dim = 2, init = pca) on index
+p = Gaussian(perplexity = 10, scope = dataset) on x -> exaggerate(12, until = 6)
+q = StudentT(repulsion = barnes_hut, theta = 0.5) on embedding
+train = Train(epochs = 12, optimizer = Adam(lr = 0.5), schedule = Constant(), seed = 5)
+eval = [knn]
+"#;
+
+/// The exaggerated steps optimize a larger loss (α·attraction), the rest the
+/// plain one; the map moves; a run resumed inside the exaggeration phase
+/// follows the uninterrupted run's losses exactly.
+#[test]
+fn tsne_with_exaggeration_and_barnes_hut_trains_and_resumes_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "tsne.icon", TSNE_BH);
+    let full = dir.path().join("full").display().to_string();
+    let (code, stdout, stderr) = iconc(&["run", &file, "--out", &full, "--quiet"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let losses = epoch_losses(&full);
+    assert_eq!(losses.len(), 12, "{losses:?}");
+    assert!(losses.iter().all(|l| l.is_finite()), "{losses:?}");
+    // α = 12 multiplies the attraction (−Σ p log w ≥ 0): the loss drops
+    // where exaggeration ends (step 6) by far more than any plain step moves it.
+    let drop = losses[5] - losses[6];
+    let plain = losses[6..]
+        .windows(2)
+        .map(|w| (w[1] - w[0]).abs())
+        .fold(0.0, f64::max);
+    assert!(drop > 5.0 * plain && drop > 0.1, "{losses:?}");
+    let part = dir.path().join("part").display().to_string();
+    let short = write(
+        dir.path(),
+        "short.icon",
+        &TSNE_BH.replace("epochs = 12", "epochs = 3"),
+    );
+    let (code, _, stderr) = iconc(&["run", &short, "--out", &part, "--quiet"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = iconc(&["run", "--resume", &part, "--epochs", "12", "--quiet"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(epoch_losses(&part), losses);
+    let read = |run: &str| std::fs::read(Path::new(run).join("embeddings.npy")).unwrap();
+    assert_eq!(read(&part), read(&full));
+}
+
 #[test]
 fn divergence_exits_1_with_e0703() {
     let dir = tempfile::tempdir().unwrap();

@@ -227,6 +227,7 @@ fn finite_differences_match_autodiff_for_learned_kernels() {
         learnable: false,
         perplexity: None,
         exclude_self: true,
+        repulsion: Default::default(),
     };
     let cases = [
         (
@@ -377,6 +378,7 @@ fn learnable_scales_get_correct_gradients() {
             learnable: true,
             perplexity: None,
             exclude_self: true,
+            repulsion: Default::default(),
         },
         Divergence::Kl,
         53,

@@ -303,6 +303,7 @@ fn student_t_is_cauchy_and_power_form_agrees() {
         learnable: false,
         perplexity: None,
         exclude_self: true,
+        repulsion: Default::default(),
     };
     let run = |form| {
         let m = method_with(

@@ -226,6 +226,7 @@ fn student_p_uses_gaussian_calibrated_gamma() {
                 learnable: false,
                 perplexity: Some(4.0),
                 exclude_self: true,
+                repulsion: Default::default(),
             },
             &["x"],
         ),

@@ -57,7 +57,7 @@ fn loss_and_grads<B: AutodiffBackend>(
     let batch = inputs.batch::<B>();
     let params = KernelParams::<B>::init(method, &Default::default());
     let loss = match tile {
-        Some(t) => tiled_loss(method, &batch, &params, t),
+        Some(t) => tiled_loss(method, &batch, &params, t, 1.0),
         None => icon_loss(method, &batch, &params).map(|o| o.loss),
     }
     .unwrap_or_else(|d| panic!("{}: {}: {}", method.name, d.code, d.message));
@@ -192,6 +192,7 @@ fn cauchy_on_embedding() -> KernelExpr {
             learnable: false,
             perplexity: None,
             exclude_self: true,
+            repulsion: Default::default(),
         },
         &["embedding"],
     )

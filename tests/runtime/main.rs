@@ -6,6 +6,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod barnes_hut;
 mod classic_clustering;
 mod classic_contrastive;
 mod classic_limits;

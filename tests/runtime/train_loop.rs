@@ -30,7 +30,12 @@ impl Objective<B> for Regression {
     fn rows(&self, b: &Batch) -> usize {
         b.rows
     }
-    fn loss(&self, model: &Mappers<B>, b: &Batch) -> Result<StepOutput<B>, Diagnostic> {
+    fn loss(
+        &self,
+        model: &Mappers<B>,
+        b: &Batch,
+        _step: usize,
+    ) -> Result<StepOutput<B>, Diagnostic> {
         let device = Default::default();
         let mut keys = Keys::default();
         let x = Tensor::<B, 2>::from_data(TensorData::new(b.x.clone(), [b.rows, 4]), &device);

@@ -1,6 +1,8 @@
 //! Mappers, kernels and kernel transforms of the signature table.
 
-use super::{p, sig, Default as D, Kind, Param, Range as R, Reads, Side, Signature, Ty, METRICS};
+use super::{
+    p, sig, Default as D, Kind, Param, Range as R, Reads, Side, Signature, Ty, METRICS, REPULSIONS,
+};
 
 const fn mapper(
     name: &'static str,
@@ -276,6 +278,20 @@ pub(super) const KERNELS: &[Signature] = &[
             LEARNABLE,
             PERPLEXITY,
             EXCLUDE_SELF,
+            p(
+                "repulsion",
+                Ty::Enum(REPULSIONS),
+                D::Enum("dense"),
+                R::ANY,
+                "q: `dense` sums every pair on the device; `barnes_hut` on the host with a 2-D tree, O(n log n) (large 2-D maps)",
+            ),
+            p(
+                "theta",
+                Ty::Float,
+                D::Float(0.5),
+                R::NON_NEGATIVE,
+                "Barnes–Hut opening angle (0 = exact sums); with `repulsion = barnes_hut`",
+            ),
         ],
         Side::Both,
         Reads::Float,
@@ -435,6 +451,27 @@ pub(super) const TRANSFORMS: &[Signature] = &[
         "P + P² + … + P^s restricted to the candidates, row-normalized",
     ),
     transform("symmetrize", &[], Side::P, "(P + Pᵀ)/2, row-normalized"),
+    transform(
+        "exaggerate",
+        &[
+            p(
+                "factor",
+                Ty::Float,
+                D::Required,
+                R::POSITIVE,
+                "α, the attraction's multiplier (t-SNE: 12)",
+            ),
+            p(
+                "until",
+                Ty::Int,
+                D::Absent,
+                R::AT_LEAST_ONE,
+                "the first step without exaggeration (absent: every step)",
+            ),
+        ],
+        Side::P,
+        "the loss's attraction × α before step `until` (t-SNE's early exaggeration); p's last transform",
+    ),
     transform(
         "debias",
         &[p(

@@ -135,11 +135,22 @@ pub fn masked_log_softmax<B: Backend>(
     logits: Tensor<B, 2>,
     excl: Tensor<B, 2, Bool>,
 ) -> Tensor<B, 2> {
+    masked_log_softmax_lse(logits, excl).0
+}
+
+/// [`masked_log_softmax`] and the row log-normalizers `log Z_i =
+/// log Σ_{j ∈ C_i} exp(logit_ij)` [R] (exaggeration needs them).
+pub fn masked_log_softmax_lse<B: Backend>(
+    logits: Tensor<B, 2>,
+    excl: Tensor<B, 2, Bool>,
+) -> (Tensor<B, 2>, Tensor<B, 1>) {
+    let [r, _] = logits.dims();
     let z = logits.mask_fill(excl.clone(), NEG);
     let max = z.clone().max_dim(1).detach(); // [R, 1]
-    let z = z - max;
+    let z = z - max.clone();
     let lse = z.clone().exp().sum_dim(1).log(); // [R, 1]; ≥ 0 since the max term is 1
-    (z - lse).mask_fill(excl, NEG)
+    let log_z = (max + lse.clone()).reshape([r]);
+    ((z - lse).mask_fill(excl, NEG), log_z)
 }
 
 /// A scale: a constant, or `exp(param)` of a learnable log-scale.

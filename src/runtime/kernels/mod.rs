@@ -196,6 +196,9 @@ pub enum QValue<B: Backend> {
         log_q: Tensor<B, 2>,
         /// Candidate mask (row-major).
         cand: Vec<bool>,
+        /// `log Z_i` [R], the row log-normalizers of a Gaussian or
+        /// Student-t (None after `debias` and for UniformCluster).
+        log_z: Option<Tensor<B, 1>>,
     },
     /// A Gaussian limit: the loss is a closed form of the distances.
     Limit {
@@ -235,9 +238,10 @@ pub fn eval_q<B: Backend>(
         // Learned kernels are already row-normalized.
         KernelExpr::Normalize(k) => eval_q(k, ctx),
         KernelExpr::DebiasQ(alpha, k) => match eval_q(k, ctx)? {
-            QValue::Log { log_q, cand } => Ok(QValue::Log {
+            QValue::Log { log_q, cand, .. } => Ok(QValue::Log {
                 log_q: algebra::debias_q(log_q, &cand, *alpha)?,
                 cand,
+                log_z: None,
             }),
             QValue::Limit { .. } => Err(wrong_side(
                 "debias",
@@ -383,6 +387,7 @@ fn q_leaf<B: Backend>(
             Ok(QValue::Log {
                 log_q,
                 cand: pair.cand,
+                log_z: None,
             })
         }
         Kernel::Label { .. }
@@ -414,8 +419,12 @@ impl<B: Backend> QContext<'_, B> {
 fn log_value<B: Backend>(logits: Tensor<B, 2>, cand: Vec<bool>) -> QValue<B> {
     let [r, m] = logits.dims();
     let excl = learned::excluded_mask::<B>(&cand, r, m, &logits.device());
-    let log_q = learned::masked_log_softmax(logits, excl);
-    QValue::Log { log_q, cand }
+    let (log_q, log_z) = learned::masked_log_softmax_lse(logits, excl);
+    QValue::Log {
+        log_q,
+        cand,
+        log_z: Some(log_z),
+    }
 }
 
 /// E0505: a kernel or transform used where it has no meaning.

@@ -135,8 +135,14 @@ pub trait Objective<B: AutodiffBackend> {
     type Batch;
     /// Rows in a batch (for samples/s).
     fn rows(&self, batch: &Self::Batch) -> usize;
-    /// The loss of `batch` under `model`.
-    fn loss(&self, model: &Self::Model, batch: &Self::Batch) -> Result<StepOutput<B>, Diagnostic>;
+    /// The loss of `batch` under `model` at optimizer step `step` (0-based;
+    /// schedules such as exaggeration read it).
+    fn loss(
+        &self,
+        model: &Self::Model,
+        batch: &Self::Batch,
+        step: usize,
+    ) -> Result<StepOutput<B>, Diagnostic>;
     /// Adjusts the gradients before clipping and the optimizer step
     /// (tangent projection for orthonormal Linear weights).
     fn adjust_grads(&self, _model: &Self::Model, _grads: &mut GradientsParams) {}
@@ -295,7 +301,7 @@ where
                 total,
                 config.steps_per_epoch,
             );
-            let out = objective.loss(&model, &batch)?;
+            let out = objective.loss(&model, &batch, state.step)?;
             let loss: f64 =
                 profile::time(Phase::QDivergence, || out.loss.clone().into_scalar().elem());
             if !loss.is_finite() {

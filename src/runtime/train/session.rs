@@ -18,6 +18,7 @@ use crate::runtime::mappers::PcaSource;
 use crate::runtime::model::{IconModel, Keys, Mappers};
 use crate::runtime::output::{self, MetricsLog};
 use crate::runtime::profile::{self, Phase};
+use crate::runtime::sparse_loss;
 use burn::module::{AutodiffModule, ModuleDisplay};
 use burn::optim::GradientsParams;
 use burn::tensor::backend::{AutodiffBackend, Backend};
@@ -36,12 +37,14 @@ pub trait LossFamily<B: AutodiffBackend> {
     fn tiling(&self) -> Tiling {
         Tiling::Off
     }
-    /// The loss of one batch whose keys (data + mapper outputs) are computed.
+    /// The loss of one batch whose keys (data + mapper outputs) are computed,
+    /// at optimizer step `step`.
     fn loss(
         &self,
         method: &ir::Method,
         keys: Keys<B>,
         kernel: &Self::Kernel,
+        step: usize,
     ) -> Result<StepOutput<B>, Diagnostic>;
 }
 
@@ -65,20 +68,28 @@ impl<B: AutodiffBackend> LossFamily<B> for IconLoss {
         method: &ir::Method,
         keys: Keys<B>,
         kernel: &KernelParams<B>,
+        step: usize,
     ) -> Result<StepOutput<B>, Diagnostic> {
         let batch = Batch {
             floats: keys.floats,
             ints: keys.ints,
         };
+        let alpha = loss::exaggeration_at(method, step);
+        if let Some(bh) = sparse_loss::BarnesHut::of(method) {
+            return Ok(StepOutput {
+                loss: bh.loss(method, &batch, alpha)?,
+                terms: Vec::new(),
+            });
+        }
         if let Some(tile) = tile_rows(method, batch_rows(method, &batch)?, self.tiling) {
             return Ok(StepOutput {
-                loss: tiled_loss(method, &batch, kernel, tile)?,
+                loss: tiled_loss(method, &batch, kernel, tile, alpha)?,
                 // The B² matrices are never whole; a non-finite loss is
                 // reported without them.
                 terms: Vec::new(),
             });
         }
-        let eval = loss::evaluate(method, &batch, kernel)?;
+        let eval = loss::evaluate_exaggerated(method, &batch, kernel, alpha)?;
         // Training refuses a p that is not a distribution (inspect shows it).
         if !eval.host.distribution.clone()? {
             return Err(divergence::zero_p());
@@ -173,13 +184,18 @@ impl<B: AutodiffBackend, L: LossFamily<B>> Objective<B> for IconObjective<'_, B,
     fn rows(&self, batch: &HostBatch) -> usize {
         batch.rows
     }
-    fn loss(&self, model: &Self::Model, batch: &HostBatch) -> Result<StepOutput<B>, Diagnostic> {
+    fn loss(
+        &self,
+        model: &Self::Model,
+        batch: &HostBatch,
+        step: usize,
+    ) -> Result<StepOutput<B>, Diagnostic> {
         let keys = profile::time(Phase::Forward, || {
             let keys = model.mappers.forward(host_keys(batch, &self.device));
             profile::sync::<B>(&self.device);
             keys
         })?;
-        self.loss.loss(self.method, keys, &model.kernel)
+        self.loss.loss(self.method, keys, &model.kernel, step)
     }
     fn adjust_grads(&self, model: &Self::Model, grads: &mut GradientsParams) {
         if self.orthonormal {
@@ -201,10 +217,13 @@ impl<B: AutodiffBackend, L: LossFamily<B>> Objective<B> for IconObjective<'_, B,
 pub fn host_keys<B: Backend>(batch: &HostBatch, device: &B::Device) -> Keys<B> {
     let mut keys = Keys::default();
     let f = batch.x.len() / batch.rows.max(1);
-    keys.floats.insert(
-        "x".into(),
-        Tensor::from_data(TensorData::new(batch.x.clone(), [batch.rows, f]), device),
-    );
+    // A batch without features (see `step_reads_features`) has no `x`.
+    if !batch.x.is_empty() {
+        keys.floats.insert(
+            "x".into(),
+            Tensor::from_data(TensorData::new(batch.x.clone(), [batch.rows, f]), device),
+        );
+    }
     if let Some(x1) = &batch.x1 {
         let f1 = x1.len() / batch.rows.max(1);
         keys.floats.insert(
@@ -217,6 +236,30 @@ pub fn host_keys<B: Backend>(batch: &HostBatch, device: &B::Device) -> Keys<B> {
     keys.ints.insert("label".into(), ints(&batch.label));
     keys.ints.insert("index".into(), ints(&batch.index));
     keys
+}
+
+/// Whether a training step reads `x` (or `x1`): a mapper reads it, or a p or
+/// q kernel that is not a `scope = dataset` table (those read `x` once,
+/// before training, from the data set).
+pub fn step_reads_features(method: &ir::Method) -> bool {
+    let reads = |key: &str| key == "x" || key == "x1";
+    let mapper = method
+        .mappers
+        .iter()
+        .any(|m| m.input.as_deref().is_some_and(reads));
+    let kernel = |e: &ir::KernelExpr| {
+        e.leaves().into_iter().any(|(kernel, inputs)| {
+            !kernel_scope(kernel).is_dataset() && inputs.iter().any(|k| reads(k))
+        })
+    };
+    mapper || kernel(&method.p) || kernel(&method.q) || method.data.modalities.is_some()
+}
+
+fn kernel_scope(kernel: &ir::Kernel) -> ir::Scope {
+    match kernel {
+        ir::Kernel::Gaussian { scope, .. } | ir::Kernel::UniformKnn { scope, .. } => *scope,
+        _ => ir::Scope::Batch,
+    }
 }
 
 /// Writes metrics lines and checkpoints into the run directory.
@@ -332,6 +375,11 @@ pub fn prepare<B: AutodiffBackend, L: LossFamily<B>>(
 
     let train_ds = Arc::new(train_ds);
     let batcher = Batcher::new(train_ds.clone(), &method.data, seed);
+    let batcher = if step_reads_features(&method) {
+        batcher
+    } else {
+        batcher.without_features()
+    };
     let steps_per_epoch = batcher.batches_per_epoch();
     if steps_per_epoch == 0 {
         return Err(Diagnostic::bare(
