@@ -3,8 +3,9 @@
 maps next to openTSNE and scikit-learn, with one protocol.
 
     python3 scripts/ne_baselines.py --threads 2 \
-        [--iconc mnist=runs/tsne_mnist --iconc digits=runs/tsne] \
-        [--iconc-seconds mnist=41.2] [--out docs/ne_baselines.json] [--plot DIR]
+        [--iconc mnist10k=runs/tsne_mnist --iconc digits=runs/tsne] \
+        [--iconc-seconds tsne_mnist=33.8] [--out docs/ne_baselines.json] \
+        [--md docs/ne_benchmark.md] [--plot docs/quality]
 
 Protocol (for every map of all n points): trustworthiness@10 (scikit-learn,
 euclidean, on the input pixels scaled to [0, 1]) and kNN@10 accuracy by
@@ -13,9 +14,10 @@ openTSNE runs with its defaults (perplexity 30, exact kNN up to its own
 threshold, early exaggeration 12 for 250 iterations, 500 more, `n_jobs` =
 --threads, seed 42) and scikit-learn's TSNE with its defaults (Barnes-Hut,
 perplexity 30, seed 42). The iconc maps are read from a run directory's
-`embeddings.npy`/`labels.npy`, which must be in file order (checked against
-the labels). Wall times are measured here for the Python libraries; iconc's
-come from --iconc-seconds (the `iconc run` wall time of the same session).
+`embeddings.npy`/`labels.npy` (several per data set may be given), which
+must be in file order (checked against the labels). Wall times are measured
+here for the Python libraries; iconc's come from --iconc-seconds, by method
+name (the `iconc run` wall time, measured just before in the same session).
 """
 import argparse
 import gzip
@@ -65,13 +67,14 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--iconc", action="append", default=[], help="DATASET=RUN_DIR")
-    ap.add_argument("--iconc-seconds", action="append", default=[], help="DATASET=SECONDS")
+    ap.add_argument("--iconc-seconds", action="append", default=[], help="METHOD=SECONDS")
     ap.add_argument("--datasets", default="digits,mnist10k")
     ap.add_argument("--skip-sklearn", action="store_true")
     ap.add_argument("--out", default=str(ROOT / "docs" / "ne_baselines.json"))
+    ap.add_argument("--md", default=None, help="markdown table (appended to docs/quality.md)")
     ap.add_argument("--plot", default=None, help="folder for <dataset>_maps.png")
     args = ap.parse_args()
-    runs = dict(s.split("=", 1) for s in args.iconc)
+    runs = [s.split("=", 1) for s in args.iconc]
     seconds = {k: float(v) for k, v in (s.split("=", 1) for s in args.iconc_seconds)}
     versions = {
         "python": platform.python_version(),
@@ -87,13 +90,13 @@ def main():
     for dataset in args.datasets.split(","):
         x, y = load(dataset)
         maps = {}
-        if dataset in runs:
-            run = Path(runs[dataset])
+        for name, run in ((d, Path(r)) for d, r in runs if d == dataset):
             z = np.load(run / "embeddings.npy").astype(np.float64)
             labels = np.load(run / "labels.npy")
             if len(z) != len(y) or not np.array_equal(labels, y):
                 raise SystemExit(f"{run}: embeddings are not the {len(y)} {dataset} rows in file order")
-            maps["iconc"] = (z, seconds.get(dataset))
+            method = json.loads((run / "method.json").read_text())["method"]["name"]
+            maps[f"iconc {method}"] = (z, seconds.get(method))
         t = time.time()
         z = np.asarray(openTSNE.TSNE(n_jobs=args.threads, random_state=42).fit(x))
         maps["openTSNE"] = (z, time.time() - t)
@@ -108,6 +111,34 @@ def main():
         if args.plot:
             plot(Path(args.plot) / f"{dataset}_maps.png", y, maps)
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
+    if args.md:
+        Path(args.md).write_text(markdown(results, args.plot))
+
+
+def markdown(results, plot_dir):
+    v = results["versions"]
+    lines = [
+        "## Neighbour embeddings: iconc, openTSNE and scikit-learn on all points",
+        "",
+        "Written by `scripts/ne_baselines.py` (issue 11). Every map embeds all n points;",
+        "trustworthiness@10 (scikit-learn, on the pixels scaled to [0, 1]) and kNN@10",
+        "accuracy by 5-fold stratified cross-validation on the 2-D map; wall time of",
+        f"each tool in the same session, {v['threads']} threads each ({v['date']},",
+        f"openTSNE {v['openTSNE']}, scikit-learn {v['scikit-learn']}, numpy {v['numpy']}).",
+        "",
+        "| data | n | tool | trustworthiness@10 | kNN@10 (5-fold) | wall s |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in results["rows"]:
+        secs = f"{r['seconds']:.1f}" if r["seconds"] is not None else "-"
+        lines.append(
+            f"| {r['dataset']} | {r['n']} | {r['tool']} | {r['trustworthiness']:.4f} | {r['knn']:.4f} | {secs} |"
+        )
+    if plot_dir:
+        lines += ["", "Maps coloured by label, side by side:"]
+        for d in sorted({r["dataset"] for r in results["rows"]}):
+            lines.append(f"![{d}](quality/{d}_maps.png)")
+    return "\n".join(lines) + "\n"
 
 
 def plot(path, y, maps):

@@ -213,9 +213,12 @@ fn report(rows: &[Row], args: &Args, total_s: f64) -> String {
             }
         }
     }
-    let baselines = Path::new("docs/quality_baselines.md");
-    if let Ok(text) = std::fs::read_to_string(baselines) {
-        let _ = writeln!(s, "\n{text}");
+    // Python baselines, then the neighbour-embedding benchmark (written by
+    // scripts/quality_baselines.py and scripts/ne_baselines.py).
+    for extra in ["docs/quality_baselines.md", "docs/ne_benchmark.md"] {
+        if let Ok(text) = std::fs::read_to_string(extra) {
+            let _ = writeln!(s, "\n{text}");
+        }
     }
     s
 }

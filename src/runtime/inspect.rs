@@ -163,6 +163,10 @@ pub fn kernel_keys(method: &ir::Method) -> BTreeSet<String> {
     let mut keys = BTreeSet::new();
     expr_keys(&method.p, &mut keys);
     expr_keys(&method.q, &mut keys);
+    // In inspect the batch is the data set a `scope = dataset` p is built from.
+    if neighbors::has_dataset_scope(&method.p) {
+        keys.insert("x".into());
+    }
     keys
 }
 

@@ -134,13 +134,24 @@ fn joint_conditional(c: &[f64], n: usize) -> Vec<f64> {
 }
 
 /// `m` with its p leaf's `scope = dataset` (as the checker lowers it).
-fn dataset_scoped(mut m: Method) -> Method {
-    use iconc::ir::{Kernel, KernelExpr, Scope};
+fn dataset_scoped(m: Method) -> Method {
+    with_scope(m, iconc::ir::Scope::Dataset { table: None })
+}
+
+/// `m` with p's neighbour kernel computed inside the batch (the std-lib
+/// t-SNE files use `scope = dataset`; the batch form is the conditional
+/// reference the classic formulas state).
+fn batch_scoped(m: Method) -> Method {
+    with_scope(m, iconc::ir::Scope::Batch)
+}
+
+fn with_scope(mut m: Method, to: iconc::ir::Scope) -> Method {
+    use iconc::ir::{Kernel, KernelExpr};
     match &mut m.p {
         KernelExpr::Kernel {
             kernel: Kernel::Gaussian { scope, .. } | Kernel::UniformKnn { scope, .. },
             ..
-        } => *scope = Scope::Dataset { table: None },
+        } => *scope = to,
         other => panic!("{}: p is not one neighbour kernel: {other:?}", m.name),
     }
     m
@@ -186,7 +197,7 @@ fn sne_is_conditional_sne_cost() {
 /// perplexity-30 P against the row-normalized Cauchy q.
 #[test]
 fn tsne_is_conditional_tsne_cost() {
-    let m = load_stdlib("tsne");
+    let m = batch_scoped(load_stdlib("tsne"));
     let (a, x, f) = batch(&m, ["x", "embedding"], 40, 33);
     assert_conditional_kl(&m, &a, &f, &perplexity_p(&x, 30.0), cauchy);
 }
@@ -233,7 +244,7 @@ fn sne_uniform_is_knn_cross_entropy() {
 /// t-SNE with uniform affinities (Böhm 2022): 15-NN p, Cauchy q.
 #[test]
 fn tsne_uniform_is_knn_cross_entropy() {
-    let m = load_stdlib("tsne_uniform");
+    let m = batch_scoped(load_stdlib("tsne_uniform"));
     let (a, x, f) = batch(&m, ["x", "embedding"], 24, 37);
     assert_conditional_kl(&m, &a, &f, &knn_p(&x, 15), cauchy);
 }
