@@ -717,7 +717,39 @@ pub enum Optimizer {
         nesterov: bool,
         /// Weight decay.
         weight_decay: f64,
+        /// How the learning rate follows the data and the exaggeration.
+        #[serde(default)]
+        lr_rule: LrRule,
     },
+}
+
+/// `Sgd(lr_rule = …)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum LrRule {
+    /// `lr` as given (times the schedule).
+    #[default]
+    Fixed,
+    /// t-SNE's rule for tables of points (Belkina et al. 2019, openTSNE's
+    /// and scikit-learn's `learning_rate = "auto"`): `max(N / (4α), 50)` at
+    /// each step, N the training rows and α the exaggeration of that step
+    /// (times the schedule). The 4 is scikit-learn's: iconc's gradient, like
+    /// scikit-learn's, keeps the factor 4 of t-SNE's gradient that openTSNE
+    /// drops, so openTSNE's `N / α` is `N / (4α)` here.
+    Tsne,
+}
+
+impl LrRule {
+    /// The spellings of `lr_rule = …`, in variant order.
+    pub const NAMES: &'static [&'static str] = &["fixed", "tsne"];
+
+    /// The learning rate at a step with exaggeration `alpha` over `rows`
+    /// training rows, for a base (scheduled) rate `lr`.
+    pub fn rate(self, lr: f64, rows: usize, alpha: f64) -> f64 {
+        match self {
+            LrRule::Fixed => lr,
+            LrRule::Tsne => lr * (rows as f64 / (4.0 * alpha)).max(50.0),
+        }
+    }
 }
 
 /// Learning-rate schedules.

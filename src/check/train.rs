@@ -7,7 +7,7 @@ use super::sink::{FileId, Sink};
 use super::suggest;
 use crate::ast::{Expr, ExprKind};
 use crate::diag::Diagnostic;
-use crate::ir::{DistanceMetric, Divergence, Metric, Optimizer, Schedule, TrainSpec};
+use crate::ir::{DistanceMetric, Divergence, LrRule, Metric, Optimizer, Schedule, TrainSpec};
 
 /// Training defaults (every `Train` parameter at its default).
 pub(crate) fn default_train() -> TrainSpec {
@@ -82,12 +82,30 @@ fn optimizer(sink: &mut Sink, file: FileId, call: CallRef<'_>) -> Option<Optimiz
             weight_decay,
             betas: b.pair("betas")?,
         },
-        _ => Optimizer::Sgd {
-            lr,
-            momentum: b.float("momentum")?,
-            nesterov: b.bool("nesterov"),
-            weight_decay,
-        },
+        _ => {
+            let tsne = b.enum_value("lr_rule").as_deref() == Some("tsne");
+            if tsne && b.given("lr").is_some() {
+                let d = Diagnostic::error(
+                    c::CONFLICTING_PARAMETERS,
+                    "`lr_rule = tsne` sets the learning rate, and `lr` is given too",
+                    b.span_of("lr"),
+                    "not read with `lr_rule = tsne`",
+                )
+                .with_help(
+                    "remove `lr` (the rule uses N / exaggeration), or remove `lr_rule = tsne`",
+                );
+                sink.emit(file, d);
+                return None;
+            }
+            Optimizer::Sgd {
+                // The rule's rate is multiplied by the schedule's factor of 1.
+                lr: if tsne { 1.0 } else { lr },
+                momentum: b.float("momentum")?,
+                nesterov: b.bool("nesterov"),
+                weight_decay,
+                lr_rule: if tsne { LrRule::Tsne } else { LrRule::Fixed },
+            }
+        }
     })
 }
 

@@ -211,6 +211,7 @@ fn resume_continues_exactly() {
         momentum: 0.9,
         nesterov: false,
         weight_decay: 0.0,
+        lr_rule: Default::default(),
     };
     let dir = tempfile::tempdir().unwrap();
     let full_dir = dir.path().join("full");
@@ -262,6 +263,7 @@ fn divergence_stops_with_a_diagnostic_and_no_partial_outputs() {
             momentum: 0.0,
             nesterov: false,
             weight_decay: 0.0,
+            lr_rule: Default::default(),
         },
         Schedule::Constant,
     );

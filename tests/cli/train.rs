@@ -171,6 +171,35 @@ fn tsne_with_exaggeration_and_barnes_hut_trains_and_resumes_exactly() {
     assert_eq!(read(&part), read(&full));
 }
 
+/// `Sgd(lr_rule = tsne)`: the learning rate is max(N / 4α, 50), so it
+/// switches when exaggeration ends (N = 4,800: 100, then 1,200).
+#[test]
+fn tsne_learning_rate_rule_follows_the_exaggeration() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = TSNE_BH
+        .replace("n = 240", "n = 4800")
+        .replace("batch = 240", "batch = 4800")
+        .replace("LookUpTable(n = 240", "LookUpTable(n = 4800")
+        .replace("until = 6", "until = 4")
+        .replace("epochs = 12", "epochs = 8")
+        .replace("Adam(lr = 0.5)", "Sgd(momentum = 0.5, lr_rule = tsne)");
+    let file = write(dir.path(), "rule.icon", &text);
+    let run = dir.path().join("run").display().to_string();
+    let (code, stdout, stderr) = iconc(&["run", &file, "--out", &run, "--quiet"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let lrs: Vec<f64> = std::fs::read_to_string(Path::new(&run).join("metrics.jsonl"))
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["lr"].as_f64())
+        .collect();
+    assert_eq!(
+        lrs,
+        [100.0, 100.0, 100.0, 100.0, 1200.0, 1200.0, 1200.0, 1200.0]
+    );
+    assert!(epoch_losses(&run).iter().all(|l| l.is_finite()));
+}
+
 #[test]
 fn divergence_exits_1_with_e0703() {
     let dir = tempfile::tempdir().unwrap();

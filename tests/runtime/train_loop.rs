@@ -197,6 +197,7 @@ fn resume_mid_epoch_reproduces_the_uninterrupted_run() {
             momentum: 0.9,
             nesterov: true,
             weight_decay: 1e-3,
+            lr_rule: Default::default(),
         },
     ] {
         let cfg = config(opt);
@@ -300,6 +301,7 @@ fn absurd_learning_rate_is_a_diagnostic() {
         momentum: 0.0,
         nesterov: false,
         weight_decay: 0.0,
+        lr_rule: Default::default(),
     });
     cfg.clip = None;
     cfg.ema = None;
@@ -321,6 +323,7 @@ fn ema_is_the_average_of_the_weights() {
         momentum: 0.0,
         nesterov: false,
         weight_decay: 0.0,
+        lr_rule: Default::default(),
     });
     cfg.max_steps = Some(1);
     cfg.ema = Some(0.5);
@@ -382,6 +385,7 @@ fn clipping_bounds_the_update() {
         momentum: 0.0,
         nesterov: false,
         weight_decay: 0.0,
+        lr_rule: Default::default(),
     });
     cfg.max_steps = Some(1);
     cfg.ema = None;

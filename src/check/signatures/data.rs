@@ -444,6 +444,13 @@ pub(super) const TRAINING: &[Signature] = &[
                 R::NON_NEGATIVE,
                 "weight decay",
             ),
+            p(
+                "lr_rule",
+                Ty::Enum(crate::ir::LrRule::NAMES),
+                D::Enum("fixed"),
+                R::ANY,
+                "`tsne`: lr = max(N / 4α, 50) each step (N training rows, α the exaggeration; t-SNE's rule for tables), without `lr`",
+            ),
         ],
         "SGD with momentum",
     ),

@@ -103,6 +103,7 @@ pub fn bench_method<B: AutodiffBackend, L: LossFamily<B>>(
         batcher,
         mut config,
         tables: _tables, // held: `method.p` points at them
+        train_ds,
         ..
     } = prepare::<B, L>(
         method,
@@ -115,7 +116,7 @@ pub fn bench_method<B: AutodiffBackend, L: LossFamily<B>>(
     let total = opts.warmup + opts.steps.max(1);
     config.max_steps = Some(total);
     config.epochs = config.epochs.max(total.div_ceil(config.steps_per_epoch));
-    let objective = objective(&method, &model, loss, device);
+    let objective = objective(&method, &model, loss, device, train_ds.n);
     let mut hooks = BenchHooks {
         warmup: opts.warmup,
         started: None,

@@ -143,6 +143,11 @@ pub trait Objective<B: AutodiffBackend> {
         batch: &Self::Batch,
         step: usize,
     ) -> Result<StepOutput<B>, Diagnostic>;
+    /// The learning rate of step `step`, given the schedule's `scheduled`
+    /// (a rule such as t-SNE's `N / exaggeration` rescales it).
+    fn learning_rate(&self, scheduled: f64, _step: usize) -> f64 {
+        scheduled
+    }
     /// Adjusts the gradients before clipping and the optimizer step
     /// (tangent projection for orthonormal Linear weights).
     fn adjust_grads(&self, _model: &Self::Model, _grads: &mut GradientsParams) {}
@@ -294,12 +299,15 @@ where
             let Some(batch) = profile::time(Phase::Data, || epoch_batches.next()) else {
                 break;
             };
-            lr = schedule::learning_rate(
-                &config.schedule,
-                base_lr,
+            lr = objective.learning_rate(
+                schedule::learning_rate(
+                    &config.schedule,
+                    base_lr,
+                    state.step,
+                    total,
+                    config.steps_per_epoch,
+                ),
                 state.step,
-                total,
-                config.steps_per_epoch,
             );
             let out = objective.loss(&model, &batch, state.step)?;
             let loss: f64 =

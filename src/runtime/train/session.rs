@@ -176,6 +176,8 @@ struct IconObjective<'a, B: AutodiffBackend, L: LossFamily<B>> {
     loss: &'a L,
     device: B::Device,
     orthonormal: bool,
+    /// Training rows N (t-SNE's learning-rate rule).
+    train_rows: usize,
 }
 
 impl<B: AutodiffBackend, L: LossFamily<B>> Objective<B> for IconObjective<'_, B, L> {
@@ -196,6 +198,16 @@ impl<B: AutodiffBackend, L: LossFamily<B>> Objective<B> for IconObjective<'_, B,
             keys
         })?;
         self.loss.loss(self.method, keys, &model.kernel, step)
+    }
+    fn learning_rate(&self, scheduled: f64, step: usize) -> f64 {
+        match self.method.train.optimizer {
+            ir::Optimizer::Sgd { lr_rule, .. } => lr_rule.rate(
+                scheduled,
+                self.train_rows,
+                loss::exaggeration_at(self.method, step),
+            ),
+            _ => scheduled,
+        }
     }
     fn adjust_grads(&self, model: &Self::Model, grads: &mut GradientsParams) {
         if self.orthonormal {
@@ -452,12 +464,14 @@ pub(crate) fn objective<'a, B: AutodiffBackend, L: LossFamily<B>>(
     model: &Model<B, L>,
     loss: &'a L,
     device: &B::Device,
+    train_rows: usize,
 ) -> impl Objective<B, Model = Model<B, L>, Batch = HostBatch> + 'a {
     IconObjective::<B, L> {
         method,
         loss,
         device: device.clone(),
         orthonormal: model.mappers.has_orthonormal(),
+        train_rows,
     }
 }
 
@@ -528,7 +542,7 @@ pub fn run_method<B: AutodiffBackend, L: LossFamily<B>>(
         None => hooks.metrics.truncate(0),
     }
 
-    let objective = objective(method, &model, loss, device);
+    let objective = objective(method, &model, loss, device, train_ds.n);
     super::interrupt::install();
     let trained = train(
         &objective,
