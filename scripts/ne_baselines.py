@@ -20,10 +20,8 @@ here for the Python libraries; iconc's come from --iconc-seconds, by method
 name (the `iconc run` wall time, measured just before in the same session).
 """
 import argparse
-import gzip
 import json
 import platform
-import struct
 import time
 from pathlib import Path
 
@@ -35,15 +33,9 @@ from sklearn.neighbors import KNeighborsClassifier
 
 import openTSNE
 
+from quality_baselines import read_idx
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    dims = struct.unpack(">" + "I" * ndim, data[4 : 4 + 4 * ndim])
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
 def load(name):

@@ -5,7 +5,7 @@
 use super::args::{bind, number, resolve, Bound, CallRef};
 use super::codes as c;
 use super::keys::{KeyDef, Keys};
-use super::signatures::{Kind, Reads, Side};
+use super::signatures::{Kind, Reads, Side, Signature};
 use super::sink::{FileId, Sink};
 use crate::ast::{BinOp, Expr, ExprKind, Span};
 use crate::diag::Diagnostic;
@@ -98,13 +98,7 @@ impl Lower<'_> {
             return self.expr(expr).map(|(k, f)| (k, f, None));
         };
         let inner = self.pipeline(init);
-        let sig = resolve(
-            self.sink,
-            self.file,
-            call,
-            &[Kind::Transform],
-            c::UNKNOWN_TRANSFORM,
-        )?;
+        let sig = self.resolve_transform(call)?;
         let errors = self.sink.error_count();
         let b = bind(self.sink, self.file, call, sig);
         let factor = b.float("factor");
@@ -121,6 +115,16 @@ impl Lower<'_> {
                 until,
             }),
         ))
+    }
+
+    fn resolve_transform(&mut self, call: CallRef<'_>) -> Option<&'static Signature> {
+        resolve(
+            self.sink,
+            self.file,
+            call,
+            &[Kind::Transform],
+            c::UNKNOWN_TRANSFORM,
+        )
     }
 
     fn no_algebra_on_q(&mut self, span: Span) -> Option<()> {
@@ -221,13 +225,7 @@ impl Lower<'_> {
         (inner, mut facts): (KernelExpr, Facts),
     ) -> Option<(KernelExpr, Facts)> {
         let call = CallRef::of(stage)?;
-        let sig = resolve(
-            self.sink,
-            self.file,
-            call,
-            &[Kind::Transform],
-            c::UNKNOWN_TRANSFORM,
-        )?;
+        let sig = self.resolve_transform(call)?;
         if sig.side != self.side && sig.side != Side::Both {
             let help = if self.side == Side::P {
                 "on p use `leak(α)`; `debias` is for q"
