@@ -635,6 +635,15 @@ pub enum Kernel {
 }
 
 impl Kernel {
+    /// Where the kernel finds neighbours: the batch, or a data-set table
+    /// (only the distance and neighbour kernels of p take `scope`).
+    pub fn scope(&self) -> Scope {
+        match self {
+            Kernel::Gaussian { scope, .. } | Kernel::UniformKnn { scope, .. } => *scope,
+            _ => Scope::Batch,
+        }
+    }
+
     /// The `.icon` name of the kernel, for messages and the periodic table.
     pub fn name(&self) -> &'static str {
         match self {

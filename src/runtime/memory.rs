@@ -83,11 +83,12 @@ fn stage_floats_per_row(stage: &MapperStage) -> u128 {
 /// Entries of the loss matrices that are alive at once: one row tile's when
 /// the loss is tiled, else all of them.
 pub fn live_loss_entries(method: &ir::Method, rows: usize, tiling: Tiling) -> u128 {
-    if crate::runtime::sparse_loss::BarnesHut::of(method).is_some() {
+    use crate::runtime::sparse_loss::{reads_p_sparse, BarnesHut};
+    if BarnesHut::of(method).is_some() {
         // The tree path holds p's nonzeros (about 3 × perplexity per row of
-        // a data-set p) or, for a batch p, the dense f64 p it reads them from
-        // (8 of an entry's bytes).
-        return if crate::runtime::kernels::neighbors::has_dataset_scope(&method.p) {
+        // a data-set p) or, for any other p, the dense f64 p it reads them
+        // from (8 of an entry's bytes).
+        return if reads_p_sparse(&method.p) {
             rows as u128 * BARNES_HUT_ENTRIES_PER_ROW
         } else {
             (rows as u128).pow(2) * 8 / BYTES_PER_LOSS_ENTRY as u128

@@ -4,7 +4,7 @@
 //! θ = 0.5 it stays close. Exaggeration of the dense path is held to its
 //! closed form `α·L₁ − (α−1)·mean_i log Z_i`, with Z computed here in f64.
 
-use crate::support::vector_ir::{leaf, method_with};
+use crate::support::vector_ir::{cauchy_on_embedding, leaf, method_with};
 use burn::backend::{Autodiff, NdArray};
 use burn::prelude::*;
 use burn::tensor::TensorData;
@@ -56,21 +56,6 @@ fn batch(i: &Inputs) -> Batch<F64> {
     b
 }
 
-fn student(repulsion: Repulsion) -> KernelExpr {
-    leaf(
-        Kernel::StudentT {
-            dof: 1.0,
-            gamma: 1.0,
-            form: StudentForm::T,
-            learnable: false,
-            perplexity: None,
-            exclude_self: true,
-            repulsion,
-        },
-        &["embedding"],
-    )
-}
-
 fn gaussian_p(scope: Scope) -> KernelExpr {
     leaf(
         Kernel::Gaussian {
@@ -87,7 +72,7 @@ fn gaussian_p(scope: Scope) -> KernelExpr {
 }
 
 fn method(p: KernelExpr, theta: f64) -> Method {
-    let q = student(Repulsion::BarnesHut { theta });
+    let q = cauchy_on_embedding(Repulsion::BarnesHut { theta });
     method_with(p, q, Layout::Pairwise, Divergence::Kl, 1)
 }
 

@@ -4,7 +4,7 @@
 //! gradient; measured worst 4.5e-8) and on larger random batches in the
 //! default CPU backend's f32 (to 1e-5; measured worst 3.9e-7).
 
-use crate::support::vector_ir::{leaf, method_from_config, method_with};
+use crate::support::vector_ir::{cauchy_on_embedding, leaf, method_from_config, method_with};
 use burn::backend::{Autodiff, NdArray};
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
@@ -182,22 +182,6 @@ fn tiles_equal_the_untiled_loss_on_every_spec_vector() {
     assert_eq!(tiled.len(), 13, "tiled: {tiled:?}");
 }
 
-/// t-SNE's q: Student-t (ν = 1, γ = 1) on `embedding`.
-fn cauchy_on_embedding() -> KernelExpr {
-    leaf(
-        Kernel::StudentT {
-            dof: 1.0,
-            gamma: 1.0,
-            form: StudentForm::T,
-            learnable: false,
-            perplexity: None,
-            exclude_self: true,
-            repulsion: Default::default(),
-        },
-        &["embedding"],
-    )
-}
-
 fn random_inputs(n: usize, dims: &[(&str, usize)], seed: u64) -> HostInputs {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     HostInputs {
@@ -257,7 +241,7 @@ fn tiles_equal_the_untiled_loss_in_f32() {
             },
             &["x"],
         ),
-        cauchy_on_embedding(),
+        cauchy_on_embedding(Repulsion::Dense),
         Layout::Pairwise,
         Divergence::Kl,
         0,
@@ -272,8 +256,15 @@ fn tiles_equal_the_untiled_loss_in_f32() {
 
 #[test]
 fn auto_tiles_only_large_separable_batches() {
-    let m =
-        |p: KernelExpr, layout| method_with(p, cauchy_on_embedding(), layout, Divergence::Kl, 10);
+    let m = |p: KernelExpr, layout| {
+        method_with(
+            p,
+            cauchy_on_embedding(Repulsion::Dense),
+            layout,
+            Divergence::Kl,
+            10,
+        )
+    };
     let aug = || leaf(Kernel::Augmentation, &["index"]);
     let pairwise = m(aug(), Layout::Pairwise);
     assert_eq!(tile_rows(&pairwise, 1024, Tiling::Auto), None);

@@ -220,6 +220,22 @@ fn config_leaf(kind: &str, params: &Value, layout: Layout, classes: usize) -> Ke
     }
 }
 
+/// t-SNE's q: Student-t (ν = 1, γ = 1) on `embedding`, with `repulsion`.
+pub fn cauchy_on_embedding(repulsion: Repulsion) -> KernelExpr {
+    leaf(
+        Kernel::StudentT {
+            dof: 1.0,
+            gamma: 1.0,
+            form: StudentForm::T,
+            learnable: false,
+            perplexity: None,
+            exclude_self: true,
+            repulsion,
+        },
+        &["embedding"],
+    )
+}
+
 /// A leaf kernel on `inputs`.
 pub fn leaf(kernel: Kernel, inputs: &[&str]) -> KernelExpr {
     KernelExpr::Kernel {

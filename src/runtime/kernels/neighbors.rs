@@ -406,10 +406,7 @@ fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
 
 /// True when `p` has a dataset-scoped leaf.
 pub fn has_dataset_scope(p: &KernelExpr) -> bool {
-    p.leaves().iter().any(|(k, _)| match k {
-        Kernel::Gaussian { scope, .. } | Kernel::UniformKnn { scope, .. } => scope.is_dataset(),
-        _ => false,
-    })
+    p.leaves().iter().any(|(k, _)| k.scope().is_dataset())
 }
 
 // ------------------------------------------------------------ run-directory cache

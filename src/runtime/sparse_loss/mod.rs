@@ -46,11 +46,7 @@ impl BarnesHut {
     /// The tree's view of `method.q`, when q is a `StudentT(repulsion =
     /// barnes_hut)` (the checker, E0415, has made sure the tree can compute it).
     pub fn of(method: &ir::Method) -> Option<Self> {
-        let mut q = &method.q;
-        while let KernelExpr::Normalize(inner) = q {
-            q = inner;
-        }
-        let KernelExpr::Kernel { kernel, inputs } = q else {
+        let KernelExpr::Kernel { kernel, inputs } = without_normalize(&method.q) else {
             return None;
         };
         match kernel {
@@ -88,14 +84,9 @@ impl BarnesHut {
         alpha: f64,
     ) -> Result<Tensor<B, 1>, Diagnostic> {
         let t_p = profile::start();
+        // A data-set p reads only `index` here (its table was built from `x`).
         let mut keys = BTreeSet::new();
-        if dataset_leaf(&method.p).is_some() {
-            // The table holds p; a batch needs only its rows' indices (not
-            // `x`, whose f64 copy cost a 10,000-row step 30 ms).
-            keys.insert("index".to_string());
-        } else {
-            kernels::expr_keys(&method.p, &mut keys);
-        }
+        kernels::expr_keys(&method.p, &mut keys);
         keys.insert(self.key.clone());
         let hb = HostBatch::from_batch(batch, &keys)?;
         let p = sparse_p(&method.p, method.layout, &hb)?;
@@ -152,7 +143,8 @@ fn sparse_p(
     layout: ir::Layout,
     hb: &HostBatch,
 ) -> Result<Arc<SparseRows>, Diagnostic> {
-    let cache_key = dataset_leaf(p).map(|table| {
+    let table = dataset_leaf(p);
+    let cache_key = table.map(|table| {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         (table, hb.int("index").unwrap_or(&[])).hash(&mut h);
         h.finish()
@@ -162,8 +154,13 @@ fn sparse_p(
             return Ok(rows);
         }
     }
-    let rows = match dataset_leaf(p) {
-        Some(table) => neighbors::gather_rows(hb, &*neighbors::table(table)?)?,
+    let rows: SparseRows = match table {
+        Some(table) => {
+            let mut rows = neighbors::gather_rows(hb, &*neighbors::table(table)?)?;
+            rows.par_iter_mut()
+                .for_each(|row| row.retain(|e| e.1 > EPS));
+            rows
+        }
         None => {
             let mut ctx = PContext {
                 hb,
@@ -187,9 +184,6 @@ fn sparse_p(
                 .collect()
         }
     };
-    let mut rows = rows;
-    rows.par_iter_mut()
-        .for_each(|row| row.retain(|e| e.1 > EPS));
     if rows.iter().all(Vec::is_empty) {
         return Err(divergence::zero_p());
     }
@@ -220,26 +214,29 @@ fn cached(key: u64) -> Option<Arc<SparseRows>> {
         .map(|(_, rows)| Arc::clone(rows))
 }
 
+/// Whether the tree path reads p sparse, never forming the dense B×B p:
+/// p is one `scope = dataset` leaf (the memory estimate follows this).
+pub fn reads_p_sparse(p: &KernelExpr) -> bool {
+    dataset_leaf(p).is_some()
+}
+
 /// The table of p when p is one `scope = dataset` leaf (normalized or not):
 /// `Some(table id)`, the id `None` until the session attaches it.
 fn dataset_leaf(p: &KernelExpr) -> Option<Option<u64>> {
-    let mut leaf = p;
-    while let KernelExpr::Normalize(inner) = leaf {
-        leaf = inner;
-    }
-    match leaf {
-        KernelExpr::Kernel {
-            kernel:
-                Kernel::Gaussian {
-                    scope: ir::Scope::Dataset { table },
-                    ..
-                }
-                | Kernel::UniformKnn {
-                    scope: ir::Scope::Dataset { table },
-                    ..
-                },
-            ..
-        } => Some(*table),
+    match without_normalize(p) {
+        KernelExpr::Kernel { kernel, .. } => match kernel.scope() {
+            ir::Scope::Dataset { table } => Some(table),
+            ir::Scope::Batch => None,
+        },
         _ => None,
     }
+}
+
+/// `e` without its `-> normalize` wrappers (learned kernels and data-set
+/// tables are row-normalized already).
+fn without_normalize(mut e: &KernelExpr) -> &KernelExpr {
+    while let KernelExpr::Normalize(inner) = e {
+        e = inner;
+    }
+    e
 }

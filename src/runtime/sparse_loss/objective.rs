@@ -50,7 +50,7 @@ pub fn loss_and_grad(y: &[[f64; 2]], p: &SparseRows, s: Settings) -> LossGrad {
     let k = s.kernel;
     let mut tree = QuadTree::new(y.to_vec());
     let plain = per_point(&tree, |stack, i| {
-        tree.sums_with(stack, i, k, s.theta, false, &[])
+        tree.sums(stack, i, k, s.theta, false, &[])
     });
     let self_w = if s.exclude_self { 0.0 } else { 1.0 };
     let z: Vec<f64> = plain.iter().map(|t| t.w + self_w).collect();
@@ -60,7 +60,7 @@ pub fn loss_and_grad(y: &[[f64; 2]], p: &SparseRows, s: Settings) -> LossGrad {
         .collect();
     tree.set_charges(&charge);
     let charged = per_point(&tree, |stack, i| {
-        tree.sums_with(stack, i, k, s.theta, true, &charge)
+        tree.sums(stack, i, k, s.theta, true, &charge)
     });
 
     let scale = 2.0 * k.e / k.a;

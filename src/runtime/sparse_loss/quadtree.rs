@@ -184,20 +184,9 @@ impl QuadTree {
     /// The sums of point `i` over every other point, a cell standing for its
     /// points when `width < θ · distance` to its centre (θ = 0: exact). With
     /// `charged`, each point counts with its charge (see [`set_charges`]).
+    /// `todo` is the caller's traversal stack (one per thread saves an
+    /// allocation per point).
     pub fn sums(
-        &self,
-        i: usize,
-        kernel: Student,
-        theta: f64,
-        charged: bool,
-        charges: &[f64],
-    ) -> Sums {
-        self.sums_with(&mut Vec::new(), i, kernel, theta, charged, charges)
-    }
-
-    /// [`QuadTree::sums`] with a caller's traversal stack (one per thread
-    /// saves an allocation per point).
-    pub fn sums_with(
         &self,
         todo: &mut Vec<usize>,
         i: usize,
@@ -307,12 +296,12 @@ mod tests {
         for i in [0, 3, 7, 150, 299] {
             for (charged, c) in [(false, &ones), (true, &charges)] {
                 let want = exact(&p, i, k, c);
-                let got = tree.sums(i, k, 0.0, charged, &charges);
+                let got = tree.sums(&mut Vec::new(), i, k, 0.0, charged, &charges);
                 assert!((got.w - want.w).abs() <= 1e-12 * want.w, "{got:?} {want:?}");
                 for d in 0..2 {
                     assert!((got.force[d] - want.force[d]).abs() <= 1e-12 * want.w);
                 }
-                let approx = tree.sums(i, k, 0.5, charged, &charges);
+                let approx = tree.sums(&mut Vec::new(), i, k, 0.5, charged, &charges);
                 assert!(
                     (approx.w - want.w).abs() <= 1e-2 * want.w,
                     "{approx:?} {want:?}"
@@ -324,12 +313,27 @@ mod tests {
     #[test]
     fn equal_points_and_tiny_sets_do_not_recurse_forever() {
         let tree = QuadTree::new(vec![[1.0, 1.0]; 50]);
-        let s = tree.sums(0, Student { a: 1.0, e: 1.0 }, 0.5, false, &[]);
+        let s = tree.sums(
+            &mut Vec::new(),
+            0,
+            Student { a: 1.0, e: 1.0 },
+            0.5,
+            false,
+            &[],
+        );
         assert!((s.w - 49.0).abs() < 1e-12);
         assert_eq!(QuadTree::new(vec![]).len(), 0);
         let one = QuadTree::new(vec![[0.0, 0.0]]);
         assert_eq!(
-            one.sums(0, Student { a: 1.0, e: 1.0 }, 0.5, false, &[]).w,
+            one.sums(
+                &mut Vec::new(),
+                0,
+                Student { a: 1.0, e: 1.0 },
+                0.5,
+                false,
+                &[]
+            )
+            .w,
             0.0
         );
     }

@@ -259,19 +259,10 @@ pub fn step_reads_features(method: &ir::Method) -> bool {
         .mappers
         .iter()
         .any(|m| m.input.as_deref().is_some_and(reads));
-    let kernel = |e: &ir::KernelExpr| {
-        e.leaves().into_iter().any(|(kernel, inputs)| {
-            !kernel_scope(kernel).is_dataset() && inputs.iter().any(|k| reads(k))
-        })
-    };
-    mapper || kernel(&method.p) || kernel(&method.q) || method.data.modalities.is_some()
-}
-
-fn kernel_scope(kernel: &ir::Kernel) -> ir::Scope {
-    match kernel {
-        ir::Kernel::Gaussian { scope, .. } | ir::Kernel::UniformKnn { scope, .. } => *scope,
-        _ => ir::Scope::Batch,
-    }
+    let mut kernel_keys = std::collections::BTreeSet::new();
+    crate::runtime::kernels::expr_keys(&method.p, &mut kernel_keys);
+    crate::runtime::kernels::expr_keys(&method.q, &mut kernel_keys);
+    mapper || kernel_keys.iter().any(|k| reads(k)) || method.data.modalities.is_some()
 }
 
 /// Writes metrics lines and checkpoints into the run directory.
