@@ -3,7 +3,7 @@
 //! (unknown/duplicate/missing parameter, wrong type, out of range) and the
 //! binding carries on with what it could read.
 
-use super::codes as c;
+use crate::diag::Code;
 use super::signatures::{Default as Dflt, Kind, Param, Signature, Ty};
 use super::sink::{FileId, Sink};
 use super::suggest;
@@ -215,7 +215,7 @@ pub(crate) fn bind<'a>(
                 next_positional += 1;
                 if i >= sig.params.len() {
                     let d = Diagnostic::error(
-                        c::TOO_MANY_ARGUMENTS,
+                        Code::TooManyArguments,
                         format!("too many arguments to `{}`", sig.name),
                         arg.span,
                         "extra argument",
@@ -237,7 +237,7 @@ pub(crate) fn bind<'a>(
         };
         if let Some(Some((_, first))) = values.get(index) {
             let d = Diagnostic::error(
-                c::DUPLICATE_ARGUMENT,
+                Code::DuplicateArgument,
                 format!("parameter `{}` given twice", param.name),
                 arg.span,
                 "given again here",
@@ -259,7 +259,7 @@ pub(crate) fn bind<'a>(
     for (param, tried) in sig.params.iter().zip(&attempted) {
         if !tried && param.default == Dflt::Required {
             let d = Diagnostic::error(
-                c::MISSING_PARAMETER,
+                Code::MissingParameter,
                 format!("missing parameter `{}` of `{}`", param.name, sig.name),
                 call.name.span,
                 format!("`{}` needs `{}`", sig.name, param.name),
@@ -299,7 +299,7 @@ fn unknown_parameter(sink: &mut Sink, file: FileId, sig: &Signature, name: &Iden
         None => format!("`{}` takes: {}", sig.name, param_list(sig)),
     };
     let d = Diagnostic::error(
-        c::UNKNOWN_PARAMETER,
+        Code::UnknownParameter,
         format!("unknown parameter `{}` of `{}`", name.name, sig.name),
         name.span,
         "unknown parameter",
@@ -331,7 +331,7 @@ fn convert<'a>(
     if let (Ty::Int, Some((v, true))) = (param.ty, number(expr)) {
         if v.abs() >= MAX_INT {
             let d = Diagnostic::error(
-                c::OUT_OF_RANGE,
+                Code::OutOfRange,
                 format!("`{}` of `{}` is too large", param.name, sig.name),
                 expr.span,
                 "too large",
@@ -361,7 +361,7 @@ fn convert<'a>(
                     )
                 });
                 let d = Diagnostic::error(
-                    c::UNKNOWN_VALUE,
+                    Code::UnknownValue,
                     format!("unknown value `{}` for `{}`", id.name, param.name),
                     id.span,
                     "not a valid value",
@@ -398,7 +398,7 @@ fn convert<'a>(
     };
     let Some(value) = value else {
         let d = Diagnostic::error(
-            c::WRONG_TYPE,
+            Code::WrongType,
             format!(
                 "`{}` of `{}` expects {}",
                 param.name,
@@ -450,7 +450,7 @@ fn check_range<'a>(
         if !param.range.contains(v) {
             let want = param.range.requirement(v).unwrap_or_default();
             let d = Diagnostic::error(
-                c::OUT_OF_RANGE,
+                Code::OutOfRange,
                 format!("`{}` of `{}` must be {want}", param.name, sig.name),
                 span,
                 format!("{v} is out of range"),
@@ -469,7 +469,7 @@ pub(crate) fn resolve(
     file: FileId,
     call: CallRef<'_>,
     kinds: &[Kind],
-    unknown_code: &'static str,
+    unknown_code: Code,
 ) -> Option<&'static Signature> {
     let name = &call.name.name;
     if let Some(sig) = super::signatures::find(name, kinds) {
@@ -478,7 +478,7 @@ pub(crate) fn resolve(
     let noun = kinds.first().map(|k| k.noun()).unwrap_or("name");
     if let Some(other) = super::signatures::all().find(|s| s.name == name) {
         let d = Diagnostic::error(
-            c::WRONG_KIND,
+            Code::WrongKind,
             format!("expected a {noun}, found {} `{name}`", other.kind.noun()),
             call.name.span,
             format!("this is a {}", other.kind.noun()),

@@ -1,7 +1,7 @@
 //! `data = Source(…)`: the data spec and the keys it produces.
 
+use crate::diag::Code;
 use super::args::{bind, resolve, Bound, CallRef};
-use super::codes as c;
 use super::keys::{KeyDef, Keys};
 use super::signatures::Kind;
 use super::sink::{FileId, Sink};
@@ -42,7 +42,7 @@ pub(crate) fn check_data(
 ) -> Option<DataSpec> {
     let Some(call) = CallRef::of(value) else {
         let d = Diagnostic::error(
-            c::BAD_STATEMENT,
+            Code::BadStatement,
             "`data` expects a data source call",
             value.span,
             "not a data source",
@@ -51,10 +51,10 @@ pub(crate) fn check_data(
         sink.emit(file, d);
         return None;
     };
-    let sig = resolve(sink, file, call, &[Kind::Data], c::UNKNOWN_DATA)?;
+    let sig = resolve(sink, file, call, &[Kind::Data], Code::UnknownData)?;
     if let Some(key) = call.on.first() {
         let d = Diagnostic::error(
-            c::KEY_COUNT,
+            Code::KeyCount,
             "a data source reads no keys",
             key.span,
             "remove `on …`",
@@ -67,7 +67,7 @@ pub(crate) fn check_data(
     let batch = b.usize("batch").unwrap_or(256);
     if views > 0 && !batch.is_multiple_of(views) {
         let d = Diagnostic::error(
-            c::BATCH_NOT_DIVISIBLE,
+            Code::BatchNotDivisible,
             format!("batch {batch} is not divisible by views {views}"),
             b.span_of("batch"),
             "not a multiple of `views`",
@@ -88,7 +88,7 @@ pub(crate) fn check_data(
     if let Some(n) = samples {
         if holdout >= n {
             let d = Diagnostic::error(
-                c::OUT_OF_RANGE,
+                Code::OutOfRange,
                 format!("holdout {holdout} leaves no training samples (of {n})"),
                 b.span_of("holdout"),
                 "too large",
@@ -101,7 +101,7 @@ pub(crate) fn check_data(
         let train = n.saturating_sub(holdout);
         if holdout < n && batch > train {
             let d = Diagnostic::error(
-                c::OUT_OF_RANGE,
+                Code::OutOfRange,
                 format!("batch {batch} is larger than the {train} training samples"),
                 b.span_of("batch"),
                 "no full batch",
@@ -150,7 +150,7 @@ fn add_keys(
         (Some(Modalities::Halves), Some(_)) => (g.image, g.features),
         (Some(Modalities::Halves), None) => {
             let d = Diagnostic::error(
-                c::IMAGE_REQUIRED,
+                Code::ImageRequired,
                 "`modalities = halves` needs image data",
                 b.span_of("modalities"),
                 "this data has no images",
@@ -178,7 +178,7 @@ fn image_of(sink: &mut Sink, file: FileId, b: &Bound<'_>) -> Option<(usize, usiz
         [ch, h, w] => Some((*ch as usize, *h as usize, *w as usize)),
         _ => {
             let d = Diagnostic::error(
-                c::WRONG_TYPE,
+                Code::WrongType,
                 "`image` expects [channels, height, width]",
                 b.span_of("image"),
                 format!("{} numbers", list.len()),
@@ -203,7 +203,7 @@ fn file_geometry(
     let features = match (image, features) {
         (Some(_), Some(_)) => {
             let d = Diagnostic::error(
-                c::CONFLICTING_PARAMETERS,
+                Code::ConflictingParameters,
                 "give `image` or `features`, not both",
                 b.span_of("features"),
                 "remove one",
@@ -216,7 +216,7 @@ fn file_geometry(
         (None, Some(f)) => f,
         (None, None) => {
             if !image_required {
-                let d = Diagnostic::error(c::CONFLICTING_PARAMETERS, format!("`{}` needs `image` or `features`", b.sig.name), b.call.name.span, "row geometry unknown")
+                let d = Diagnostic::error(Code::ConflictingParameters, format!("`{}` needs `image` or `features`", b.sig.name), b.call.name.span, "row geometry unknown")
                     .with_help("the front end reads no data files: add e.g. `features = 64` or `image = [1, 28, 28]`");
                 sink.emit(file, d);
             }
@@ -326,7 +326,7 @@ fn source(sink: &mut Sink, file: FileId, b: &Bound<'_>) -> Option<(DataSource, G
 fn augments(sink: &mut Sink, file: FileId, b: &Bound<'_>) -> Vec<Augment> {
     let mut out = vec![];
     for call in b.calls("augment") {
-        let Some(sig) = resolve(sink, file, call, &[Kind::Augment], c::UNKNOWN_AUGMENTATION) else {
+        let Some(sig) = resolve(sink, file, call, &[Kind::Augment], Code::UnknownAugmentation) else {
             continue;
         };
         let a = bind(sink, file, call, sig);

@@ -2,8 +2,8 @@
 //! algebra (p only), p/q side rules, and what each expression implies for
 //! the layout, the diagonal and row-stochasticity.
 
+use crate::diag::Code;
 use super::args::{bind, number, resolve, Bound, CallRef};
-use super::codes as c;
 use super::keys::{KeyDef, Keys};
 use super::signatures::{Kind, Reads, Side, Signature};
 use super::sink::{FileId, Sink};
@@ -65,7 +65,7 @@ impl Lower<'_> {
             }
             _ => self.error(
                 Diagnostic::error(
-                    c::BAD_ALGEBRA,
+                    Code::BadAlgebra,
                     format!("expected a kernel for `{}`", self.side_name()),
                     expr.span,
                     "not a kernel",
@@ -123,7 +123,7 @@ impl Lower<'_> {
             self.file,
             call,
             &[Kind::Transform],
-            c::UNKNOWN_TRANSFORM,
+            Code::UnknownTransform,
         )
     }
 
@@ -131,7 +131,7 @@ impl Lower<'_> {
         if self.side == Side::Q {
             self.error(
                 Diagnostic::error(
-                    c::BAD_ALGEBRA,
+                    Code::BadAlgebra,
                     "q is a single kernel",
                     span,
                     "kernel algebra on q",
@@ -160,7 +160,7 @@ impl Lower<'_> {
                     (None, Some((a, _))) => (a, lhs),
                     _ => return self.error(
                         Diagnostic::error(
-                            c::BAD_ALGEBRA,
+                            Code::BadAlgebra,
                             "`*` multiplies a kernel by a number",
                             expr.span,
                             "needs one number and one kernel",
@@ -178,7 +178,7 @@ impl Lower<'_> {
             if number(side).is_some() {
                 return self.error(
                     Diagnostic::error(
-                        c::BAD_ALGEBRA,
+                        Code::BadAlgebra,
                         "cannot add a number to a kernel",
                         side.span,
                         "a number",
@@ -195,7 +195,7 @@ impl Lower<'_> {
         if lf.layout.0 != rf.layout.0 {
             return self.error(
                 Diagnostic::error(
-                    c::LAYOUT_MISMATCH,
+                    Code::LayoutMismatch,
                     "kernels of different shapes combined",
                     rf.layout.1,
                     layout_name(rf.layout.0),
@@ -234,7 +234,7 @@ impl Lower<'_> {
             };
             return self.error(
                 Diagnostic::error(
-                    c::WRONG_SIDE,
+                    Code::WrongSide,
                     format!("`{}` cannot be used on {}", sig.name, self.side_name()),
                     call.name.span,
                     format!("not allowed on {}", self.side_name()),
@@ -270,7 +270,7 @@ impl Lower<'_> {
             "exaggerate" => {
                 return self.error(
                     Diagnostic::error(
-                        c::EXAGGERATION,
+                        Code::Exaggeration,
                         "`exaggerate` must be p's last transform",
                         call.span,
                         "not the last stage of p",
@@ -283,7 +283,7 @@ impl Lower<'_> {
             other => {
                 return self.error(
                     Diagnostic::error(
-                        c::UNKNOWN_TRANSFORM,
+                        Code::UnknownTransform,
                         format!(
                             "transform `{other}` has a signature but no lowering (a bug in iconc)"
                         ),
@@ -303,7 +303,7 @@ impl Lower<'_> {
             self.file,
             call,
             &[Kind::Kernel],
-            c::UNKNOWN_KERNEL,
+            Code::UnknownKernel,
         )?;
         if sig.side != self.side && sig.side != Side::Both {
             let (why, help) = match sig.side {
@@ -318,7 +318,7 @@ impl Lower<'_> {
             };
             return self.error(
                 Diagnostic::error(
-                    c::WRONG_SIDE,
+                    Code::WrongSide,
                     format!("`{}` cannot be used as {}", sig.name, self.side_name()),
                     call.name.span,
                     why,
@@ -399,7 +399,7 @@ impl Lower<'_> {
                 });
             return self.error_inputs(
                 Diagnostic::error(
-                    c::KEY_COUNT,
+                    Code::KeyCount,
                     format!("`{}` reads at most {max} key(s)", sig.name),
                     extra,
                     "too many keys",
@@ -424,7 +424,7 @@ impl Lower<'_> {
             _ => {
                 return self.error_inputs(
                     Diagnostic::error(
-                        c::MISSING_INPUT_KEY,
+                        Code::MissingInputKey,
                         format!("`{}` needs the key it compares", sig.name),
                         span,
                         "no `on KEY`",
@@ -454,7 +454,7 @@ impl Lower<'_> {
                 };
                 return self.error_inputs(
                     Diagnostic::error(
-                        c::KEY_DTYPE,
+                        Code::KeyDtype,
                         format!("`{}` needs {want}", sig.name),
                         key.span,
                         format!("`{}` is {}", key.name, def.describe()),
@@ -468,7 +468,7 @@ impl Lower<'_> {
             }
             if sig.reads == Reads::Simplex && !def.simplex {
                 let d = Diagnostic::warning(
-                    c::NOT_SIMPLEX,
+                    Code::NotSimplex,
                     format!("`{}` rows are not probabilities", key.name),
                     key.span,
                     "not on the simplex",
@@ -485,7 +485,7 @@ impl Lower<'_> {
             let s = rows_ident.map(|k| k.span).unwrap_or(span);
             return self.error_inputs(
                 Diagnostic::error(
-                    c::NOT_BATCH_KEY,
+                    Code::NotBatchKey,
                     format!("`{}` is a table, not one row per sample", rows.info.name),
                     s,
                     rows.describe(),
@@ -498,7 +498,7 @@ impl Lower<'_> {
             if cols.width() != rows.width() {
                 return self.error_inputs(
                     Diagnostic::error(
-                        c::WIDTH_MISMATCH,
+                        Code::WidthMismatch,
                         format!(
                             "rows have width {} but columns have width {}",
                             rows.width(),
@@ -532,7 +532,7 @@ impl Lower<'_> {
         if self.side == Side::Q && b.given("perplexity").is_some() {
             self.sink.emit(
                 self.file,
-                Diagnostic::error(c::WRONG_SIDE, "`perplexity` is a p-side parameter", b.span_of("perplexity"), "not allowed on q")
+                Diagnostic::error(Code::WrongSide, "`perplexity` is a p-side parameter", b.span_of("perplexity"), "not allowed on q")
                     .with_help("calibrate p with `perplexity`; give q a fixed `sigma`/`gamma` (optionally `learnable = true`)"),
             );
         }
@@ -540,7 +540,7 @@ impl Lower<'_> {
             self.sink.emit(
                 self.file,
                 Diagnostic::error(
-                    c::WRONG_SIDE,
+                    Code::WrongSide,
                     "`learnable` is a q-side parameter",
                     b.span_of("learnable"),
                     "p is fixed supervision",
@@ -552,7 +552,7 @@ impl Lower<'_> {
             if perp >= self.data.batch as f64 && !dataset_scope(b) {
                 self.sink.emit(
                     self.file,
-                    Diagnostic::error(c::OUT_OF_RANGE, format!("perplexity {perp} is not below the batch size {}", self.data.batch), b.span_of("perplexity"), "too large")
+                    Diagnostic::error(Code::OutOfRange, format!("perplexity {perp} is not below the batch size {}", self.data.batch), b.span_of("perplexity"), "too large")
                         .with_help("perplexity is an effective number of neighbours: use 1 < perplexity < batch (e.g. 30)"),
                 );
             }
@@ -566,7 +566,7 @@ impl Lower<'_> {
     fn dataset_scope(&mut self, b: &Bound<'_>, kernel: &Kernel, inputs: &[String]) -> Option<()> {
         let at = b.span_of("scope");
         let fail = |msg: String, label: &str, help: &str| {
-            Diagnostic::error(c::DATASET_SCOPE, msg, at, label.to_string())
+            Diagnostic::error(Code::DatasetScope, msg, at, label.to_string())
                 .with_help(help.to_string())
         };
         let d = if self.side == Side::Q {
@@ -624,7 +624,7 @@ impl Lower<'_> {
                 "perplexity"
             };
             let d = Diagnostic::error(
-                c::OUT_OF_RANGE,
+                Code::OutOfRange,
                 format!("{name} {neighbours} is not below the {rows} training rows"),
                 b.span_of(name),
                 "too large",
@@ -696,7 +696,7 @@ impl Lower<'_> {
         };
         self.sink.emit(
             self.file,
-            Diagnostic::error(c::BARNES_HUT, msg, at, label).with_help(help),
+            Diagnostic::error(Code::BarnesHut, msg, at, label).with_help(help),
         );
         None
     }
@@ -726,7 +726,7 @@ impl Lower<'_> {
                     };
                     self.sink.emit(
                         self.file,
-                        Diagnostic::error(c::CONFLICTING_PARAMETERS, msg, b.call.name.span, "scale is ambiguous")
+                        Diagnostic::error(Code::ConflictingParameters, msg, b.call.name.span, "scale is ambiguous")
                             .with_help("use `sigma = …` (fixed scale) or, on p, `perplexity = …` (per-row scale)"),
                     );
                     return None;
@@ -735,7 +735,7 @@ impl Lower<'_> {
                     self.sink.emit(
                         self.file,
                         Diagnostic::error(
-                            c::CONFLICTING_PARAMETERS,
+                            Code::ConflictingParameters,
                             "`max_logit_scale` bounds a learned scale, and this scale is fixed",
                             b.span_of("max_logit_scale"),
                             "no `learnable = true`",
@@ -776,7 +776,7 @@ impl Lower<'_> {
                     self.sink.emit(
                         self.file,
                         Diagnostic::error(
-                            c::CONFLICTING_PARAMETERS,
+                            Code::ConflictingParameters,
                             "`theta` is the Barnes–Hut opening angle, and this q sums every pair",
                             b.span_of("theta"),
                             "no `repulsion = barnes_hut`",
@@ -812,7 +812,7 @@ impl Lower<'_> {
                     self.sink.emit(
                         self.file,
                         Diagnostic::error(
-                            c::NO_SECOND_MODALITY,
+                            Code::NoSecondModality,
                             "`CrossModal` needs cross-modal data",
                             b.call.name.span,
                             "the data has one modality",
@@ -832,7 +832,7 @@ impl Lower<'_> {
                     self.sink.emit(
                         self.file,
                         Diagnostic::error(
-                            c::OUT_OF_RANGE,
+                            Code::OutOfRange,
                             format!(
                                 "k = {k} exceeds the {candidates} candidates of a batch of {}",
                                 self.data.batch
@@ -872,7 +872,7 @@ impl Lower<'_> {
                 self.sink.emit(
                     self.file,
                     Diagnostic::error(
-                        c::UNKNOWN_KERNEL,
+                        Code::UnknownKernel,
                         format!(
                             "kernel `{other}` has a signature but no lowering (a bug in iconc)"
                         ),

@@ -2,7 +2,7 @@
 //! its dtype, symbolic shape and what is known about its rows, plus which
 //! keys were read (for the unused-key warning).
 
-use super::codes as c;
+use crate::diag::Code;
 use super::sink::{At, FileId, Sink};
 use super::suggest;
 use crate::ast::Ident;
@@ -133,7 +133,7 @@ impl Keys {
             ),
         };
         let d = Diagnostic::error(
-            c::UNKNOWN_KEY,
+            Code::UnknownKey,
             format!("unknown key `{}`", key.name),
             key.span,
             "nothing produces this key",
@@ -163,7 +163,7 @@ impl Keys {
         for key in &self.defs {
             if let (false, Some(at)) = (key.used, key.def) {
                 let d = Diagnostic::warning(
-                    c::UNUSED_KEY,
+                    Code::UnusedKey,
                     format!("key `{}` is never read", key.info.name),
                     at.span,
                     "defined here",

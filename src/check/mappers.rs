@@ -1,8 +1,8 @@
 //! Mapper pipelines `KEY = Stage -> Stage … on INPUT`: key flow (dependency
 //! order, unknown keys, cycles), stage-by-stage widths, and the keys written.
 
+use crate::diag::Code;
 use super::args::{bind, resolve, CallRef};
-use super::codes as c;
 use super::keys::{KeyDef, Keys};
 use super::resolve::Stmt;
 use super::signatures::{Kind, Reads};
@@ -81,7 +81,7 @@ pub(crate) fn check_mappers(
         let Some(input) = &p.input else { continue };
         if in_cycle(p, &pending) {
             let d = Diagnostic::error(
-                c::KEY_CYCLE,
+                Code::KeyCycle,
                 format!("key `{}` depends on itself", p.stmt.target),
                 input.span,
                 format!("reads `{}`, which leads back here", input.name),
@@ -121,7 +121,7 @@ fn pipeline<'a>(sink: &mut Sink, stmt: Stmt<'a>) -> Option<Pipeline<'a>> {
     };
     if DATA_KEYS.contains(&stmt.target) {
         let d = Diagnostic::error(
-            c::RESERVED_KEY,
+            Code::ReservedKey,
             format!("`{}` is produced by the data", stmt.target),
             stmt.target_span,
             "cannot be redefined",
@@ -143,7 +143,7 @@ fn pipeline<'a>(sink: &mut Sink, stmt: Stmt<'a>) -> Option<Pipeline<'a>> {
             Some(call) => stages.push(call),
             None => {
                 let d = Diagnostic::error(
-                    c::BAD_STATEMENT,
+                    Code::BadStatement,
                     format!("`{}` expects a mapper pipeline", stmt.target),
                     e.span,
                     "not a mapper",
@@ -166,7 +166,7 @@ fn pipeline<'a>(sink: &mut Sink, stmt: Stmt<'a>) -> Option<Pipeline<'a>> {
                 s.join(k.span)
             });
         let d = Diagnostic::error(
-            c::KEY_COUNT,
+            Code::KeyCount,
             "a mapper pipeline reads one key",
             span,
             format!("{} keys", on.len()),
@@ -248,7 +248,7 @@ fn check_pipeline(
             file,
             *call,
             &[Kind::Mapper, Kind::Stage],
-            c::UNKNOWN_MAPPER,
+            Code::UnknownMapper,
         ) else {
             continue;
         };
@@ -283,7 +283,7 @@ fn check_pipeline(
                 };
                 if bias && orthonormal {
                     let d = Diagnostic::error(
-                        c::CONFLICTING_PARAMETERS,
+                        Code::ConflictingParameters,
                         "an orthonormal `Linear` has no bias",
                         b.span_of("bias"),
                         "remove this",
@@ -324,7 +324,7 @@ fn check_pipeline(
             }
             "SimpleCNN" | "ResNet18" => {
                 let Some(image) = flow.image.filter(|_| i == 0) else {
-                    let d = Diagnostic::error(c::IMAGE_REQUIRED, format!("`{}` needs image input", sig.name), call.name.span, "input holds no images")
+                    let d = Diagnostic::error(Code::ImageRequired, format!("`{}` needs image input", sig.name), call.name.span, "input holds no images")
                         .with_help("make it the first stage and read `x` of an image data source (Mnist, Digits, Cifar10, Idx)");
                     sink.emit(file, d);
                     continue;
@@ -416,7 +416,7 @@ fn set_width(flow: &mut Flow, width: usize) {
 
 fn dtype_error(sink: &mut Sink, at: At, name: &str, want: &str, input: Option<&Ident>) {
     let mut d = Diagnostic::error(
-        c::KEY_DTYPE,
+        Code::KeyDtype,
         format!("`{name}` needs {want}"),
         at.span,
         format!("`{name}` reads {want}"),
@@ -465,7 +465,7 @@ fn lookup_table(
         Some(n) => n,
         None => {
             let d = Diagnostic::error(
-                c::MISSING_PARAMETER,
+                Code::MissingParameter,
                 "missing parameter `n` of `LookUpTable`",
                 span,
                 "the number of samples is not known here",
@@ -478,7 +478,7 @@ fn lookup_table(
     let table_span = b.given("n").map(|(_, s)| *s).unwrap_or(span);
     if on_label && n != data.classes {
         let d = Diagnostic::error(
-            c::TABLE_SIZE,
+            Code::TableSize,
             format!(
                 "table has {n} rows but the data has {} classes",
                 data.classes
@@ -491,7 +491,7 @@ fn lookup_table(
     } else if let (false, false, Some(samples)) = (on_label, get_all, data.samples) {
         if n < samples {
             let d = Diagnostic::error(
-                c::TABLE_SIZE,
+                Code::TableSize,
                 format!("table has {n} rows but the data has {samples} samples"),
                 table_span,
                 "indexed by `index`",

@@ -1,7 +1,7 @@
 //! The whole method: dispatches each effective statement to its checker and
 //! applies the rules that need both p and q (layout, support, normalization).
 
-use super::codes as c;
+use crate::diag::Code;
 use super::data::check_data;
 use super::kernels::{layout_name, Facts, Lower};
 use super::keys::Keys;
@@ -47,7 +47,7 @@ fn value<'a>(stmt: &Stmt<'a>) -> Option<&'a Expr> {
     }
 }
 
-fn missing(sink: &mut Sink, code: &'static str, what: &str, example: &str) {
+fn missing(sink: &mut Sink, code: Code, what: &str, example: &str) {
     if sink.quiet_missing {
         return;
     }
@@ -62,7 +62,7 @@ pub(crate) fn check_method(sink: &mut Sink, stmts: &[Stmt<'_>]) -> Option<Method
     if name.is_none() {
         missing(
             sink,
-            c::MISSING_METHOD,
+            Code::MissingMethod,
             "method \"name\"",
             "method \"simclr\"",
         );
@@ -73,7 +73,7 @@ pub(crate) fn check_method(sink: &mut Sink, stmts: &[Stmt<'_>]) -> Option<Method
         None => {
             missing(
                 sink,
-                c::MISSING_DATA,
+                Code::MissingData,
                 "data = …",
                 "data = Mnist(views = 2, batch = 256)",
             );
@@ -81,12 +81,12 @@ pub(crate) fn check_method(sink: &mut Sink, stmts: &[Stmt<'_>]) -> Option<Method
         }
     };
     if find(stmts, "p").is_none() {
-        missing(sink, c::MISSING_P, "p = …", "p = Augmentation() on index");
+        missing(sink, Code::MissingP, "p = …", "p = Augmentation() on index");
     }
     if find(stmts, "q").is_none() {
         missing(
             sink,
-            c::MISSING_Q,
+            Code::MissingQ,
             "q = …",
             "q = Gaussian(sigma = 0.5, metric = cosine) on embedding",
         );
@@ -125,7 +125,7 @@ pub(crate) fn check_method(sink: &mut Sink, stmts: &[Stmt<'_>]) -> Option<Method
         p
     } else {
         let d = Diagnostic::warning(
-            c::NOT_NORMALIZED,
+            Code::NotNormalized,
             "p is not row-stochastic; `normalize` was inserted",
             value(&pstmt).map(|v| v.span).unwrap_or(pstmt.target_span),
             "rows may not sum to 1",
@@ -213,7 +213,7 @@ fn loss_rules(
             None
         };
         if let Some(msg) = why {
-            let d = Diagnostic::error(c::EXAGGERATION, msg, span(&pstmt), "exaggerated p")
+            let d = Diagnostic::error(Code::Exaggeration, msg, span(&pstmt), "exaggerated p")
                 .with_help("use `divergence = kl` and a `Gaussian`/`StudentT` q without `debias`, or drop `-> exaggerate(…)`");
             sink.emit(pstmt.file, d);
         }
@@ -224,7 +224,7 @@ fn loss_rules(
         } else {
             "`repulsion = barnes_hut` computes the KL loss only"
         };
-        let d = Diagnostic::error(c::BARNES_HUT, msg, span(&qstmt), "Barnes–Hut q")
+        let d = Diagnostic::error(Code::BarnesHut, msg, span(&qstmt), "Barnes–Hut q")
             .with_help("use `divergence = kl` without `debias`, or `repulsion = dense`");
         sink.emit(qstmt.file, d);
     }
@@ -240,7 +240,7 @@ fn both_sides(
     if let Some(span) = pf.augmentation {
         if data.views == 1 {
             let d = Diagnostic::warning(
-                c::EMPTY_ROWS,
+                Code::EmptyRows,
                 "`Augmentation` with one view: every row of p is empty",
                 span,
                 "no other views",
@@ -250,7 +250,7 @@ fn both_sides(
         }
     }
     if pf.layout.0 != qf.layout.0 {
-        let mut d = Diagnostic::error(c::LAYOUT_MISMATCH, "p and q have different shapes", qf.layout.1, format!("q is {}", layout_name(qf.layout.0)))
+        let mut d = Diagnostic::error(Code::LayoutMismatch, "p and q have different shapes", qf.layout.1, format!("q is {}", layout_name(qf.layout.0)))
             .with_help("p and q need the same rows and columns: pairwise with pairwise, a class table with a kernel `on embedding, table`");
         if pstmt.file == qstmt.file {
             d = d.with_label(pf.layout.1, format!("p is {}", layout_name(pf.layout.0)));
@@ -260,7 +260,7 @@ fn both_sides(
     }
     if pf.layout.0 == Layout::Pairwise && pf.self_mass && !qf.self_mass {
         let mut d = Diagnostic::error(
-            c::SUPPORT_MISMATCH,
+            Code::SupportMismatch,
             "p puts mass on self pairs that q excludes",
             qf.layout.1,
             "q excludes j = i",

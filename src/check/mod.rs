@@ -6,8 +6,8 @@
 //! that need both kernels (layout, self-pair support, normalization).
 //! It reports every independent problem and never panics on user input.
 
+use crate::diag::Code;
 mod args;
-mod codes;
 mod data;
 mod kernels;
 mod keys;
@@ -19,23 +19,14 @@ mod sink;
 pub mod suggest;
 mod train;
 
-pub use codes::CODES;
 
 use crate::ast::Program;
-use crate::diag::{Diagnostic, Source};
+use crate::diag::{Diagnostic, Report, Source};
 use crate::ir;
 use std::io;
 use std::path::Path;
 use std::sync::Arc;
 
-/// One diagnostic and the file its spans point into.
-#[derive(Debug, Clone)]
-pub struct Report {
-    /// The file (root or a `use`d one).
-    pub source: Arc<Source>,
-    /// The diagnostic.
-    pub diagnostic: Diagnostic,
-}
 
 /// The result of checking one file.
 #[derive(Debug, Clone)]
@@ -122,7 +113,7 @@ pub fn check_path(path: &Path, loader: &dyn Loader) -> Checked {
 pub fn unreadable(path: &Path, message: String) -> Report {
     Report {
         source: Arc::new(Source::new(path.display().to_string(), "")),
-        diagnostic: Diagnostic::bare(codes::FILE_NOT_FOUND, message).with_help("check the path"),
+        diagnostic: Diagnostic::bare(Code::FileNotFound, message).with_help("check the path"),
     }
 }
 
@@ -149,5 +140,5 @@ pub fn icon_files(dir: &Path) -> io::Result<Vec<std::path::PathBuf>> {
 
 /// True when `report` says a file could not be read (exit code 2 in the CLI).
 pub fn is_io_error(report: &Report) -> bool {
-    report.diagnostic.code == codes::FILE_NOT_FOUND && report.diagnostic.labels.is_empty()
+    report.diagnostic.code == Code::FileNotFound && report.diagnostic.labels.is_empty()
 }

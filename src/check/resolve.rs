@@ -3,7 +3,7 @@
 //! into one table where later statements override imported ones. Missing
 //! files, cyclic `use` and duplicate targets within one file are reported.
 
-use super::codes as c;
+use crate::diag::Code;
 use super::sink::{FileId, Sink};
 use super::Loader;
 use crate::ast::{Item, ItemKind, Program, Span};
@@ -85,7 +85,7 @@ fn load_file(
         };
         if seen_other {
             let d = Diagnostic::error(
-                c::USE_NOT_FIRST,
+                Code::UseNotFirst,
                 "`use` after other statements",
                 item.span,
                 "move this to the top",
@@ -98,7 +98,7 @@ fn load_file(
         let target = normalize(&path.parent().unwrap_or(Path::new("")).join(&lit.value));
         if stack.contains(&target) {
             let d = Diagnostic::error(
-                c::CYCLIC_USE,
+                Code::CyclicUse,
                 format!("cyclic `use` of \"{}\"", lit.value),
                 lit.span,
                 "this file is already being imported",
@@ -114,7 +114,7 @@ fn load_file(
         if !crate::files::root::contains(ctx.root, &target) {
             // Never opened, so nothing of the file can be quoted.
             let d = Diagnostic::error(
-                c::OUTSIDE_ROOT,
+                Code::PathOutsideRoot,
                 format!("`use` of \"{}\" leaves the method's root", lit.value),
                 lit.span,
                 "outside the root folder",
@@ -137,7 +137,7 @@ fn load_file(
             }
             Err(e) => {
                 let d = Diagnostic::error(
-                    c::FILE_NOT_FOUND,
+                    Code::FileNotFound,
                     format!("cannot read \"{}\"", lit.value),
                     lit.span,
                     e.to_string(),
@@ -222,7 +222,7 @@ impl Programs {
                 };
                 if let Some(first) = own.get(target) {
                     let d = Diagnostic::error(
-                        c::DUPLICATE_DEFINITION,
+                        Code::DuplicateDefinition,
                         format!("`{target}` is defined twice"),
                         target_span,
                         "defined again here",

@@ -1,7 +1,7 @@
 //! `train = Train(…)`, `eval = […]` and `divergence = …`.
 
+use crate::diag::Code;
 use super::args::{bind, resolve, CallRef};
-use super::codes as c;
 use super::signatures::{self, Kind};
 use super::sink::{FileId, Sink};
 use super::suggest;
@@ -29,7 +29,7 @@ pub(crate) fn default_train() -> TrainSpec {
 
 fn bad(sink: &mut Sink, file: FileId, what: &str, expr: &Expr, example: &str) {
     let d = Diagnostic::error(
-        c::BAD_STATEMENT,
+        Code::BadStatement,
         format!("`{what}` expects {example}"),
         expr.span,
         "unexpected value",
@@ -44,7 +44,7 @@ pub(crate) fn check_train(sink: &mut Sink, file: FileId, value: &Expr) -> Option
         bad(sink, file, "train", value, "Train(epochs = 10)");
         return None;
     };
-    let sig = resolve(sink, file, call, &[Kind::Train], c::BAD_STATEMENT)?;
+    let sig = resolve(sink, file, call, &[Kind::Train], Code::BadStatement)?;
     let b = bind(sink, file, call, sig);
     let d = default_train();
     let optimizer = match b.call("optimizer") {
@@ -68,7 +68,7 @@ pub(crate) fn check_train(sink: &mut Sink, file: FileId, value: &Expr) -> Option
 }
 
 fn optimizer(sink: &mut Sink, file: FileId, call: CallRef<'_>) -> Option<Optimizer> {
-    let sig = resolve(sink, file, call, &[Kind::Optimizer], c::UNKNOWN_OPTIMIZER)?;
+    let sig = resolve(sink, file, call, &[Kind::Optimizer], Code::UnknownOptimizer)?;
     let b = bind(sink, file, call, sig);
     let (lr, weight_decay) = (b.float("lr")?, b.float("weight_decay")?);
     Some(match sig.name {
@@ -86,7 +86,7 @@ fn optimizer(sink: &mut Sink, file: FileId, call: CallRef<'_>) -> Option<Optimiz
             let tsne = b.enum_value("lr_rule").as_deref() == Some("tsne");
             if tsne && b.given("lr").is_some() {
                 let d = Diagnostic::error(
-                    c::CONFLICTING_PARAMETERS,
+                    Code::ConflictingParameters,
                     "`lr_rule = tsne` sets the learning rate, and `lr` is given too",
                     b.span_of("lr"),
                     "not read with `lr_rule = tsne`",
@@ -110,7 +110,7 @@ fn optimizer(sink: &mut Sink, file: FileId, call: CallRef<'_>) -> Option<Optimiz
 }
 
 fn schedule(sink: &mut Sink, file: FileId, call: CallRef<'_>) -> Option<Schedule> {
-    let sig = resolve(sink, file, call, &[Kind::Schedule], c::UNKNOWN_SCHEDULE)?;
+    let sig = resolve(sink, file, call, &[Kind::Schedule], Code::UnknownSchedule)?;
     let b = bind(sink, file, call, sig);
     Some(match sig.name {
         "Cosine" => Schedule::Cosine {
@@ -135,7 +135,7 @@ pub(crate) fn check_eval(sink: &mut Sink, file: FileId, value: &Expr) -> Option<
             bad(sink, file, "eval", item, "[knn, linear_probe]");
             continue;
         };
-        let Some(sig) = resolve(sink, file, call, &[Kind::Metric], c::UNKNOWN_METRIC) else {
+        let Some(sig) = resolve(sink, file, call, &[Kind::Metric], Code::UnknownMetric) else {
             continue;
         };
         let b = bind(sink, file, call, sig);
@@ -179,7 +179,7 @@ pub(crate) fn check_divergence(sink: &mut Sink, file: FileId, value: &Expr) -> O
                 format!("`divergence` is one of {}", signatures::quoted(&names))
             });
             let d = Diagnostic::error(
-                c::UNKNOWN_VALUE,
+                Code::UnknownValue,
                 format!("unknown divergence `{other}`"),
                 name.span,
                 "not a divergence",

@@ -4,7 +4,7 @@
 
 use super::check::Format;
 use super::run;
-use crate::check::Report;
+use crate::diag::Report;
 use crate::diag::Diagnostic;
 use crate::ir;
 use crate::runtime::backend::{dispatch, BackendKind, BackendTask};

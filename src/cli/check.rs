@@ -1,7 +1,8 @@
 //! `iconc check FILE|DIR... [--format human|json]`: exit 0 when clean
 //! (warnings allowed), 1 on errors, 2 when a file cannot be read.
 
-use crate::check::{self, FsLoader, Report};
+use crate::check::{self, FsLoader};
+use crate::diag::Report;
 use crate::diag::render::{human, json};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};

@@ -69,9 +69,9 @@ fn format_file(path: &Path, check: bool) -> Outcome {
         Ok(f) => f,
         Err(diags) => {
             let source = std::sync::Arc::new(crate::Source::new(name.clone(), text.clone()));
-            let reports: Vec<crate::check::Report> = diags
+            let reports: Vec<crate::diag::Report> = diags
                 .into_iter()
-                .map(|diagnostic| crate::check::Report {
+                .map(|diagnostic| crate::diag::Report {
                     source: source.clone(),
                     diagnostic,
                 })

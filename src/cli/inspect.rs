@@ -2,7 +2,8 @@
 //! p, log q and the loss of a method on one batch, without training.
 //! Exit 0 ok, 1 user error (bad method, batch or numbers), 2 unreadable method file.
 
-use crate::check::{self, Report};
+use crate::check;
+use crate::diag::Report;
 use crate::data::npz::NpzArrays;
 use crate::diag::render::human;
 use crate::diag::{Diagnostic, Source};

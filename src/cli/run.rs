@@ -6,7 +6,9 @@
 //! (143 by SIGTERM)
 //! (a checkpoint was saved; `--resume DIR` continues).
 
-use crate::check::{self, Report};
+use crate::diag::Code;
+use crate::check;
+use crate::diag::Report;
 use crate::diag::render::human;
 use crate::diag::{Diagnostic, Source};
 use crate::ir;
@@ -219,7 +221,7 @@ fn at_least_one(v: &str) -> Result<usize, String> {
 
 pub(super) fn exit_code(d: &Diagnostic) -> i32 {
     match d.code {
-        "E0501" | "E0702" | "E0704" => 2,
+        Code::BackendNotCompiled | Code::OutputNotWritable | Code::BadCheckpoint => 2,
         _ => 1,
     }
 }

@@ -6,7 +6,8 @@
 //! listed, not errors), 1 when some file has errors (the table still shows the
 //! others), 2 when a path cannot be read.
 
-use crate::check::{self, FsLoader, Report};
+use crate::check::{self, FsLoader};
+use crate::diag::Report;
 use crate::diag::render::human;
 use crate::ir::Method;
 use crate::table::{render, Table};

@@ -5,20 +5,19 @@
 //! samples; [`Batcher`] yields shuffled, augmented [`HostBatch`]es in the §2.4
 //! layout. Every bad file is a [`Diagnostic`] in the E06xx band, never a panic.
 
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::ir::{self, DataSource};
 use std::path::{Path, PathBuf};
 
 pub mod augment;
 mod batch;
-pub mod codes;
 pub mod npz;
 pub mod readers;
 mod rng;
 pub mod synthetic;
 
 pub use batch::{halves, rows_per_batch, Batcher, HostBatch};
-pub use codes::CODES;
 
 /// An in-memory dataset: `n` samples of `features` floats plus one label each.
 #[derive(Debug, Clone, PartialEq)]
@@ -193,7 +192,7 @@ fn bundled_file(name: &str) -> Result<PathBuf, Diagnostic> {
         Ok(path)
     } else {
         Err(Diagnostic::bare(
-            codes::BUNDLED_MISSING,
+            Code::BundledDataMissing,
             format!("bundled data file `{}` is missing", path.display()),
         )
         .with_help(
@@ -207,7 +206,7 @@ fn check_against_spec(ds: &Dataset, spec: &ir::DataSpec) -> Result<(), Diagnosti
     // A zero in the spec means "not known at check time".
     if spec.features != 0 && spec.features != ds.features {
         return Err(Diagnostic::bare(
-            codes::SHAPE_MISMATCH,
+            Code::DataShapeMismatch,
             format!(
                 "data has {} features per sample but the method was checked with {}",
                 ds.features, spec.features
@@ -217,7 +216,7 @@ fn check_against_spec(ds: &Dataset, spec: &ir::DataSpec) -> Result<(), Diagnosti
     }
     if spec.classes != 0 && ds.classes > spec.classes {
         return Err(Diagnostic::bare(
-            codes::SHAPE_MISMATCH,
+            Code::DataShapeMismatch,
             format!(
                 "data has labels up to {} but the method declares {} classes",
                 ds.classes - 1,
@@ -230,7 +229,7 @@ fn check_against_spec(ds: &Dataset, spec: &ir::DataSpec) -> Result<(), Diagnosti
     let per_batch = (spec.batch / spec.views.max(1)).max(1);
     if spec.holdout >= ds.n || train < per_batch {
         return Err(Diagnostic::bare(
-            codes::TOO_FEW_SAMPLES,
+            Code::TooFewSamples,
             format!(
                 "{} samples leave {} for training after holdout {}, fewer than one batch of {} samples",
                 ds.n, train, spec.holdout, per_batch
@@ -243,7 +242,7 @@ fn check_against_spec(ds: &Dataset, spec: &ir::DataSpec) -> Result<(), Diagnosti
 
 /// A diagnostic about one file: `"{what} in `{path}`"`.
 pub(crate) fn file_error(
-    code: &'static str,
+    code: Code,
     path: &Path,
     what: impl std::fmt::Display,
 ) -> Diagnostic {

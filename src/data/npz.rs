@@ -7,6 +7,7 @@
 //! such an array. Writing is atomic: a temporary file beside the target, then
 //! a rename.
 
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use npyz::WriterBuilder;
 use std::collections::BTreeMap;
@@ -115,7 +116,7 @@ impl NpzArrays {
     pub fn read(path: &Path) -> Result<NpzArrays, Diagnostic> {
         let shown = path.display().to_string();
         let bad = |e: io::Error| {
-            Diagnostic::bare("E0509", format!("cannot read batch file `{shown}`: {e}"))
+            Diagnostic::bare(Code::BadBatchFile, format!("cannot read batch file `{shown}`: {e}"))
                 .with_help("give a NumPy .npz archive written by `np.savez` (no pickled objects)")
         };
         crate::files::check_regular(path, crate::files::MAX_DATA_BYTES).map_err(bad)?;
@@ -137,7 +138,7 @@ impl NpzArrays {
     pub fn write(&self, path: &Path) -> Result<(), Diagnostic> {
         let shown = path.display().to_string();
         let fail = |e: io::Error| {
-            Diagnostic::bare("E0510", format!("cannot write `{shown}`: {e}"))
+            Diagnostic::bare(Code::CannotWriteOutput, format!("cannot write `{shown}`: {e}"))
                 .with_help("check that the directory exists and is writable")
         };
         let file_name = path
@@ -280,9 +281,9 @@ mod tests {
     fn missing_and_corrupt_files_are_diagnostics() {
         let dir = tempfile::tempdir().unwrap();
         let missing = NpzArrays::read(&dir.path().join("none.npz")).unwrap_err();
-        assert_eq!(missing.code, "E0509");
+        assert_eq!(missing.code, Code::BadBatchFile);
         let junk = dir.path().join("junk.npz");
         std::fs::write(&junk, b"not a zip").unwrap();
-        assert_eq!(NpzArrays::read(&junk).unwrap_err().code, "E0509");
+        assert_eq!(NpzArrays::read(&junk).unwrap_err().code, Code::BadBatchFile);
     }
 }

@@ -6,9 +6,12 @@
 
 use crate::ast::Span;
 use serde::Serialize;
+use std::sync::Arc;
 
 pub mod codes;
 pub mod render;
+
+pub use codes::{Code, Exit};
 
 /// A source file handed to the front end.
 #[derive(Debug, Clone)]
@@ -54,7 +57,7 @@ pub struct Label {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Diagnostic {
     /// Stable code, e.g. `E0201` (see [`codes`]).
-    pub code: &'static str,
+    pub code: Code,
     /// Error or warning.
     pub severity: Severity,
     /// Short, lowercase, no final period.
@@ -71,7 +74,7 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error with a primary label.
     pub fn error(
-        code: &'static str,
+        code: Code,
         message: impl Into<String>,
         span: Span,
         label: impl Into<String>,
@@ -91,7 +94,7 @@ impl Diagnostic {
     }
     /// A warning with a primary label.
     pub fn warning(
-        code: &'static str,
+        code: Code,
         message: impl Into<String>,
         span: Span,
         label: impl Into<String>,
@@ -102,7 +105,7 @@ impl Diagnostic {
         }
     }
     /// An error with no span (I/O, runtime).
-    pub fn bare(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn bare(code: Code, message: impl Into<String>) -> Self {
         Diagnostic {
             code,
             severity: Severity::Error,
@@ -130,4 +133,46 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+    /// How this diagnostic ends the process when it is an error. A
+    /// diagnostic that points into a method file blames the method (a `use`
+    /// of a missing file is the method's fault, an unreadable root file is
+    /// not), so only span-less ones take their code's I/O class.
+    pub fn exit(&self) -> Exit {
+        match self.code.info().exit {
+            Exit::Io if !self.labels.is_empty() => Exit::Method,
+            class => class,
+        }
+    }
+}
+
+/// One diagnostic and the file its spans point into.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The file (root or a `use`d one).
+    pub source: Arc<Source>,
+    /// The diagnostic.
+    pub diagnostic: Diagnostic,
+}
+
+impl Report {
+    /// A diagnostic about `source`.
+    pub fn new(source: Arc<Source>, diagnostic: Diagnostic) -> Self {
+        Report { source, diagnostic }
+    }
+    /// A span-less diagnostic attributed to the file named `name`.
+    pub fn bare(name: impl Into<String>, diagnostic: Diagnostic) -> Self {
+        Report::new(Arc::new(Source::new(name, "")), diagnostic)
+    }
+}
+
+/// The one exit policy of every subcommand: 0 when no report is an error,
+/// else the most severe exit class among the errors (2 for the environment
+/// or an iconc bug, 1 for the method).
+pub fn finish(reports: &[Report]) -> i32 {
+    reports
+        .iter()
+        .filter(|r| r.diagnostic.is_error())
+        .map(|r| r.diagnostic.exit())
+        .max()
+        .map_or(0, Exit::status)
 }

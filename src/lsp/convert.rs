@@ -2,7 +2,7 @@
 
 use super::documents::path_to_uri;
 use super::position::range;
-use crate::check::Report;
+use crate::diag::Report;
 use crate::diag::render::human::code_label;
 use crate::diag::Severity;
 use lsp_types::{

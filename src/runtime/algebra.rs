@@ -4,6 +4,7 @@
 //! Every transform is row-separable except `propagate` and `symmetrize`,
 //! which by definition mix rows of a square p (they never touch q).
 
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::runtime::kernels::host::HostMatrix;
 use crate::runtime::kernels::learned::NEG;
@@ -13,7 +14,7 @@ use burn::prelude::*;
 pub fn add(a: HostMatrix, b: &HostMatrix, sign: f64) -> Result<HostMatrix, Diagnostic> {
     if a.rows != b.rows || a.cols != b.cols {
         return Err(Diagnostic::bare(
-            "E0504",
+            Code::KernelShapeMismatch,
             format!(
                 "cannot combine a {}×{} kernel with a {}×{} kernel",
                 a.rows, a.cols, b.rows, b.cols
@@ -79,7 +80,7 @@ pub fn leak(mut k: HostMatrix, alpha: f64) -> Result<HostMatrix, Diagnostic> {
 pub fn propagate(k: HostMatrix, steps: usize, reachable: bool) -> Result<HostMatrix, Diagnostic> {
     if steps == 0 {
         return Err(
-            Diagnostic::bare("E0513", "`propagate` needs steps ≥ 1".to_string())
+            Diagnostic::bare(Code::BadKernelParameter, "`propagate` needs steps ≥ 1".to_string())
                 .with_help("use `propagate(1)` for p itself, or more steps to add longer walks"),
         );
     }
@@ -181,7 +182,7 @@ fn check_alpha(alpha: f64, what: &str) -> Result<(), Diagnostic> {
         Ok(())
     } else {
         Err(
-            Diagnostic::bare("E0513", format!("`{what}({alpha})` needs 0 ≤ α ≤ 1"))
+            Diagnostic::bare(Code::BadKernelParameter, format!("`{what}({alpha})` needs 0 ≤ α ≤ 1"))
                 .with_help("the paper uses α ≈ 0.2–0.8"),
         )
     }
@@ -192,7 +193,7 @@ fn square(k: &HostMatrix, what: &str) -> Result<usize, Diagnostic> {
         Ok(k.rows)
     } else {
         Err(Diagnostic::bare(
-            "E0504",
+            Code::KernelShapeMismatch,
             format!("`{what}` needs a square p, got {}×{}", k.rows, k.cols),
         )
         .with_help("apply it to a pairwise kernel (rows and columns from the same key)"))

@@ -4,6 +4,7 @@
 //! concrete backend at run time. Asking for one that was not compiled in is a
 //! diagnostic naming the cargo feature to enable.
 
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use burn::tensor::backend::AutodiffBackend;
 
@@ -84,7 +85,7 @@ fn run_cuda<T: BackendTask>(_task: T) -> Result<T::Output, Diagnostic> {
 #[allow(dead_code)] // unused when every backend feature is on
 fn not_compiled(kind: BackendKind) -> Diagnostic {
     Diagnostic::bare(
-        "E0501",
+        Code::BackendNotCompiled,
         format!("backend `{}` was not compiled into this iconc", kind.name()),
     )
     .with_help(format!(

@@ -7,6 +7,7 @@
 //!
 //! The loss is the mean of the rows over all R rows, empty rows included.
 
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::ir::Divergence;
 use crate::runtime::kernels::host::HostMatrix;
@@ -87,7 +88,7 @@ pub fn check_support(p: &HostMatrix, q_cand: &[bool], row0: usize) -> Result<(),
         Some(ij) => {
             let (i, j) = (row0 + ij / p.cols.max(1), ij % p.cols.max(1));
             Err(Diagnostic::bare(
-                "E0502",
+                Code::RuntimeSupportMismatch,
                 format!("p puts mass on ({i}, {j}) where q excludes it (support mismatch)"),
             )
             .with_help(if i == j {
@@ -109,7 +110,7 @@ pub fn check_distribution(p: &HostMatrix, row0: usize) -> Result<bool, Diagnosti
         if v < -EPS || v.is_nan() {
             let (i, j) = (row0 + ij / p.cols.max(1), ij % p.cols.max(1));
             return Err(Diagnostic::bare(
-                "E0515",
+                Code::PNotADistribution,
                 format!("p is not a distribution: p({j}|{i}) = {v}"),
             )
             .with_help(
@@ -123,7 +124,7 @@ pub fn check_distribution(p: &HostMatrix, row0: usize) -> Result<bool, Diagnosti
 
 /// E0515 for a batch whose p has no mass at all (nothing to match).
 pub fn zero_p() -> Diagnostic {
-    Diagnostic::bare("E0515", "p is zero everywhere in this batch".to_string()).with_help(
+    Diagnostic::bare(Code::PNotADistribution, "p is zero everywhere in this batch".to_string()).with_help(
         "every row of p is empty, so the loss is 0 and nothing trains: check for `0 * K`, `K - K`, one-view `Augmentation`, or a graph without edges among the batch's rows",
     )
 }

@@ -6,6 +6,7 @@
 //! every mapper output that p or q reads (e.g. `embedding`, or the initial
 //! `class_embedding` table) must be in the batch.
 
+use crate::diag::Code;
 use crate::data::npz::{ArrayData, NpyArray, NpzArrays};
 use crate::diag::Diagnostic;
 use crate::ir::{self, Producer};
@@ -95,7 +96,7 @@ fn inspect_dataset_scope(
     let cols: usize = x.shape.iter().skip(1).product();
     if rows == 0 || values.len() != rows * cols || values.iter().any(|v| !v.is_finite()) {
         return Err(Diagnostic::bare(
-            "E0509",
+            Code::BadBatchFile,
             format!(
                 "array `x` (shape {:?}, dtype {}) is not a finite float array with rows",
                 x.shape,
@@ -218,7 +219,7 @@ fn check_shapes(
                 })
                 .collect();
             return Err(Diagnostic::bare(
-                "E0509",
+                Code::BadBatchFile,
                 format!(
                     "array `{key}` has shape {got:?}, the method expects [{}]",
                     expected.join(", ")
@@ -242,12 +243,12 @@ fn missing(method: &ir::Method, key: &str) -> Diagnostic {
         .any(|k| k.name == key && matches!(k.producer, Producer::Mapper(_)));
     if from_mapper {
         Diagnostic::bare(
-            "E0511",
+            Code::InspectNeedsMapperOutput,
             format!("batch has no `{key}`; inspect does not run mappers"),
         )
         .with_help(format!("add the mapper output `{key}` to the batch .npz"))
     } else {
-        Diagnostic::bare("E0509", format!("batch has no array `{key}`"))
+        Diagnostic::bare(Code::BadBatchFile, format!("batch has no array `{key}`"))
             .with_help(format!("add `{key}` to the batch .npz"))
     }
 }
@@ -263,14 +264,14 @@ fn to_batch<B: Backend>(
         let Some(a) = arrays.get(key) else { continue };
         if a.shape.first() == Some(&0) {
             return Err(Diagnostic::bare(
-                "E0509",
+                Code::BadBatchFile,
                 format!("array `{key}` has no rows (shape {:?})", a.shape),
             )
             .with_help("a batch needs at least one row; p and q are distributions over rows"));
         }
         let bad_shape = || {
             Diagnostic::bare(
-                "E0509",
+                Code::BadBatchFile,
                 format!(
                     "array `{key}` has shape {:?} and dtype {}",
                     a.shape,
@@ -292,7 +293,7 @@ fn to_batch<B: Backend>(
                 }
                 if let Some(i) = v.iter().position(|x| !x.is_finite()) {
                     return Err(Diagnostic::bare(
-                        "E0509",
+                        Code::BadBatchFile,
                         format!(
                             "array `{key}` holds {} at row {}, column {}",
                             v[i],

@@ -6,7 +6,7 @@
 //!            └─► q tree (device, log space) ──┴─► divergence rows ─► mean
 //! ```
 
-use crate::diag::codes::CodeInfo;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::ir::{self, Divergence, Kernel, KernelExpr};
 use crate::runtime::divergence::{self, float_tensor};
@@ -306,7 +306,7 @@ fn check_shape<B: Backend>(p: &HostMatrix, q: &Tensor<B, 2>) -> Result<(), Diagn
         Ok(())
     } else {
         Err(Diagnostic::bare(
-            "E0504",
+            Code::KernelShapeMismatch,
             format!("p is {}×{} but q is {r}×{m}", p.rows, p.cols),
         )
         .with_help(
@@ -340,105 +340,3 @@ fn first_graph(e: &KernelExpr) -> Option<(String, String)> {
         })
 }
 
-/// Diagnostic codes of the numerics (E05xx lowering/evaluation; E0501 lives in
-/// `runtime::CODES`). Joined into `diag::codes` by the lead.
-pub const CODES: &[CodeInfo] = &[
-    CodeInfo {
-        code: "E0502",
-        name: "runtime_support_mismatch",
-        summary: "p puts mass where q excludes the pair",
-        explain: "The forward KL needs q > 0 wherever p > 0. Here p is positive on a pair that q's\ncandidate set excludes (usually the diagonal), so the loss would be +inf.\n\nWrong:\n    p = Identity()\n    q = Gaussian(sigma = 0.5) on embedding          # excludes self by default\n\nRight:\n    q = Gaussian(sigma = 0.5, exclude_self = false) on embedding",
-    },
-    CodeInfo {
-        code: "E0503",
-        name: "missing_batch_key",
-        summary: "a kernel reads a key the batch does not have",
-        explain: "Every key named after `on` must be produced by the data source or a mapper, with\nthe right type (float keys for distances, int keys for `label`/`index`).\n\nWrong:\n    p = Augmentation() on embedding      # a float key\n\nRight:\n    p = Augmentation() on index",
-    },
-    CodeInfo {
-        code: "E0504",
-        name: "kernel_shape_mismatch",
-        summary: "kernel inputs, or p and q, have incompatible shapes",
-        explain: "p and q must have the same rows and columns, the two keys of a cross kernel must\nhave the same width, and paired modalities the same number of rows.\n\nWrong:\n    q = Gaussian(sigma = 0.5) on embedding, x          # widths 128 and 784\n\nRight:\n    q = Gaussian(sigma = 0.5) on embedding, embedding1",
-    },
-    CodeInfo {
-        code: "E0505",
-        name: "kernel_wrong_side",
-        summary: "a kernel or transform is used where it has no meaning",
-        explain: "Supervisory kernels (Label, Augmentation, UniformKNN, Graph, Identity, CrossModal)\nbelong to p; learned kernels (GaussianLimit, UniformCluster) and `debias` belong to q.\nA Gaussian limit is a closed-form `kl` loss, so it takes no transforms and no other divergence.\n\nWrong:\n    q = UniformKNN(k = 5) on embedding\n\nRight:\n    p = UniformKNN(k = 5) on x\n    q = Gaussian(sigma = 0.7071) on embedding",
-    },
-    CodeInfo {
-        code: "E0506",
-        name: "knn_too_large",
-        summary: "UniformKNN asks for more neighbours than a row has candidates",
-        explain: "UniformKNN(k) needs 1 ≤ k ≤ |C_i| (the batch size minus one when self is excluded).\n\nWrong:\n    data = Blobs(n = 500, batch = 8)\n    p = UniformKNN(k = 15) on x\n\nRight:\n    data = Blobs(n = 500, batch = 64)\n    p = UniformKNN(k = 15) on x",
-    },
-    CodeInfo {
-        code: "E0507",
-        name: "label_out_of_range",
-        summary: "a label lies outside the class table",
-        explain: "A class-table Label kernel has one column per class 0..C; every label must lie in that range.\n\nWrong:\n    label = [0, 3, 10]     # with 10 classes\n\nRight:\n    label = [0, 3, 9]",
-    },
-    CodeInfo {
-        code: "E0508",
-        name: "bad_graph_file",
-        summary: "the graph edge list cannot be read",
-        explain: "Graph(path = …) reads an edge list: one undirected edge `i j w` per line (w ≥ 0, default 1),\n`#` starts a comment.\n\nWrong:\n    0 1 heavy\n\nRight:\n    0 1 2.5",
-    },
-    CodeInfo {
-        code: "E0509",
-        name: "bad_batch_file",
-        summary: "the .npz batch cannot be read or lacks an array",
-        explain: "`iconc inspect --batch FILE.npz` reads a NumPy archive (no pickles) with the arrays the\nmethod reads: float32/float64 `x` B×F and `embedding` B×D, int64 `label` and `index` of length B, …\n\nWrong:\n    np.savez('b.npz', X=x)               # the key is `x`\n\nRight:\n    np.savez('b.npz', x=x.astype('float32'), embedding=f, label=y, index=idx)",
-    },
-    CodeInfo {
-        code: "E0510",
-        name: "cannot_write_output",
-        summary: "the output .npz cannot be written",
-        explain: "`iconc inspect --out FILE.npz` writes to a temporary file beside FILE.npz and renames it.\nThe directory must exist and be writable.\n\nWrong:\n    iconc inspect m.icon --batch b.npz --out /no/such/dir/out.npz\n\nRight:\n    iconc inspect m.icon --batch b.npz --out out.npz",
-    },
-    CodeInfo {
-        code: "E0511",
-        name: "inspect_needs_mapper_output",
-        summary: "inspect needs a mapper output key in the batch",
-        explain: "`iconc inspect` computes p, q and the loss without training; it does not run mappers.\nGive every mapper output that p or q reads (e.g. `embedding`) in the batch file.\n\nWrong:\n    np.savez('b.npz', x=x, index=idx)                 # q reads `embedding`\n\nRight:\n    np.savez('b.npz', x=x, index=idx, embedding=f)",
-    },
-    CodeInfo {
-        code: "E0512",
-        name: "dataset_index_out_of_range",
-        summary: "a batch row's index lies outside the rows a data-set p was built over",
-        explain: "`scope = dataset` builds p once over the n training rows and gathers each batch's block by
-`index`, so every index must be a training row 0..n. In `iconc inspect` the batch is the data set:
-its rows are the n rows, and `index` (when given) must lie in 0..B.
-
-Wrong:
-    index = [0, 1, 5000]     # a batch file of 3 rows
-
-Right:
-    index = [0, 1, 2]",
-    },
-    CodeInfo {
-        code: "E0513",
-        name: "bad_kernel_parameter",
-        summary: "a kernel parameter has a value the kernel cannot use",
-        explain: "σ, γ and ν must be positive, a perplexity greater than 1, α in [0, 1], and propagate's steps ≥ 1.\n\nWrong:\n    p = Gaussian(perplexity = 1) on x\n\nRight:\n    p = Gaussian(perplexity = 30) on x",
-    },
-    CodeInfo {
-        code: "E0514",
-        name: "degree_needs_graph",
-        summary: "degree-weighted UniformCluster without a graph in p",
-        explain: "NCuts weighting uses each item's global degree, which comes from the Graph kernel of p.\n\nWrong:\n    p = Gaussian(sigma = 1) on x\n    q = UniformCluster(degree_weighted = true) on phi\n\nRight:\n    p = Graph(path = \"g.txt\", mode = softmax_degree) on index\n    q = UniformCluster(degree_weighted = true) on phi",
-    },
-    CodeInfo {
-        code: "E0515",
-        name: "p_not_a_distribution",
-        summary: "p has a negative entry, or no mass at all, in a training batch",
-        explain: "The I-Con loss matches q to a distribution p over each row's candidates. A negative\np (a difference of kernels) makes the loss unbounded below, and a p that is zero\neverywhere makes it 0 whatever the embedding: training would report a number that\nmeans nothing, so it stops with this error instead.\n\nWrong:\n    p = Gaussian(sigma = 1) on x - UniformKNN(k = 5) on x\n\nRight:\n    p = Gaussian(sigma = 1) on x + UniformKNN(k = 5) on x -> normalize",
-    },
-    CodeInfo {
-        code: "E0599",
-        name: "numerics_internal_error",
-        summary: "an internal error in the numerics (a bug)",
-        explain: "iconc reached a state its checker should have ruled out. Please report it with the\nmethod file and the command.\n\nWrong:\n    (nothing you wrote)\n\nRight:\n    (report the bug)",
-    },
-];

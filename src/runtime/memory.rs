@@ -6,6 +6,7 @@
 //! its f32 copy, distances, logits, log q and their gradients), which grow as
 //! B², and the mappers' activations, which grow as B.
 
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::ir::{self, Layout, MapperStage};
 use crate::runtime::loss_tiles::{self, Tiling};
@@ -240,7 +241,7 @@ pub fn check_fits(
     let fits = largest_batch(method, budget, tiling);
     let per_source = method.data.views.max(1);
     Err(Diagnostic::bare(
-        "E0706",
+        Code::BatchDoesNotFit,
         format!(
             "a batch of {rows} rows needs about {} for one training step, but only {} of memory is available",
             human_bytes(need),
@@ -291,7 +292,7 @@ pub fn check_inspect_fits(
         loss_entries(method.layout, r) * per_entry <= budget
     });
     Err(Diagnostic::bare(
-        "E0706",
+        Code::BatchDoesNotFit,
         format!(
             "inspecting a batch of {rows} rows needs about {} for its whole p and log q, but only {} of memory is available",
             human_bytes(need),
@@ -362,7 +363,7 @@ mod tests {
         let eight_gib = 8u64 << 30;
         assert!(check_inspect_fits(&m, 1000, eight_gib).is_ok());
         let err = check_inspect_fits(&m, 100_000, eight_gib).unwrap_err();
-        assert_eq!(err.code, "E0706");
+        assert_eq!(err.code, Code::BatchDoesNotFit);
         // 0.8 × 8 GiB / 40 bytes = 171.8M entries: at most 13,107 rows.
         let help = err.help.unwrap_or_default();
         assert!(help.contains("at most about 13107 rows"), "{help}");

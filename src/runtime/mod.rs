@@ -19,11 +19,3 @@ pub mod profile;
 pub mod sparse_loss;
 pub mod train;
 
-/// This stage's diagnostic codes (joined in `diag::codes`); E05xx lowering,
-/// E06xx data files, E07xx training.
-pub const CODES: &[crate::diag::codes::CodeInfo] = &[crate::diag::codes::CodeInfo {
-    code: "E0501",
-    name: "backend_not_compiled",
-    summary: "the requested backend was not compiled in",
-    explain: "iconc was built without the cargo feature for this backend.\n\nWrong:\n    iconc run methods/simclr.icon --backend cuda   # built without `--features cuda`\n\nRight:\n    cargo build --release --features cuda\n    iconc run methods/simclr.icon --backend cuda\n\nThe CPU backend is always available: `--backend cpu` (the default).",
-}];

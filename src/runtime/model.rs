@@ -1,6 +1,7 @@
 //! The trainable model of a method: every mapper pipeline of the IR (and,
 //! once joined with the loss, the learnable kernel parameters).
 
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::ir;
 use crate::runtime::mappers::{PcaSource, Pipeline, PipelineInput, Stage};
@@ -154,7 +155,7 @@ pub fn materialize<B: Backend, M: Module<B>>(module: &M) {
 
 fn missing_key(key: &str, output: &str) -> Diagnostic {
     Diagnostic::bare(
-        "E0701",
+        Code::MapperCannotRun,
         format!("mapper pipeline `{output}` reads key `{key}`, which no earlier step produced"),
     )
     .with_help(

@@ -1,6 +1,7 @@
 //! Run outputs: the run directory, atomic writes (temp file + rename),
 //! `metrics.jsonl` and `.npy` arrays.
 
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -45,7 +46,7 @@ pub fn remove_stale_temps(dir: &Path) {
 
 /// An E0702 diagnostic for a failed file operation.
 pub fn io_error(path: &Path, e: &std::io::Error) -> Diagnostic {
-    Diagnostic::bare("E0702", format!("cannot write `{}`: {e}", path.display()))
+    Diagnostic::bare(Code::OutputNotWritable, format!("cannot write `{}`: {e}", path.display()))
         .with_help("check that the output directory is writable and the disk is not full")
 }
 
@@ -75,7 +76,7 @@ pub fn create_run_dir(out: Option<&Path>, method: &str) -> Result<PathBuf, Diagn
         Ok(()) => Ok(dir),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && is_empty_dir(&dir) => Ok(dir),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Diagnostic::bare(
-            "E0707",
+            Code::RunDirInUse,
             format!(
                 "`{}` already exists and is not an empty directory",
                 dir.display()
@@ -109,7 +110,7 @@ fn create_fresh(base: &Path) -> Result<PathBuf, Diagnostic> {
         }
     }
     Err(Diagnostic::bare(
-        "E0707",
+        Code::RunDirInUse,
         format!("no free run directory next to `{}`", base.display()),
     )
     .with_help("clean up `runs/`, or give `--out` a new directory"))
@@ -255,7 +256,7 @@ mod tests {
         // Still empty: usable.
         assert_eq!(create_run_dir(Some(&dir), "m").unwrap(), dir);
         std::fs::write(dir.join("method.json"), "{}").unwrap();
-        assert_eq!(create_run_dir(Some(&dir), "m").unwrap_err().code, "E0707");
+        assert_eq!(create_run_dir(Some(&dir), "m").unwrap_err().code, Code::RunDirInUse);
         let _ = std::fs::remove_dir_all(&tmp);
     }
     use super::*;

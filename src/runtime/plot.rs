@@ -5,14 +5,11 @@
 //! renders labels. Files are written to a temporary sibling and renamed, so
 //! a reader never sees a half-written PNG.
 
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
-
-/// The run-output code of the training stage (`output_not_writable`): a plot
-/// is one of a run's outputs.
-const OUTPUT_NOT_WRITABLE: &str = "E0702";
 
 const FONT: &str = "sans-serif";
 static FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
@@ -248,7 +245,7 @@ fn write_atomically(
     let fail = |what: String| {
         let _ = std::fs::remove_file(&tmp);
         Diagnostic::bare(
-            OUTPUT_NOT_WRITABLE,
+            Code::OutputNotWritable,
             format!("cannot write plot `{}`: {what}", path.display()),
         )
         .with_help("check that the output directory exists and is writable")

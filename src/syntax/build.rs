@@ -1,7 +1,8 @@
 //! pest pairs → AST. Also checks what the grammar accepts loosely on purpose
 //! (numbers, string escapes) and reports problems in our own words.
 
-use super::codes::{E_INVALID_ESCAPE, E_INVALID_NUMBER};
+use crate::diag::Code;
+
 use super::grammar::Rule;
 use super::lexer::Token;
 use crate::ast::{Arg, BinOp, Call, Expr, ExprKind, Ident, Item, ItemKind, Span, StrLit};
@@ -310,7 +311,7 @@ impl Builder<'_> {
             Err(help) => {
                 self.diags.push(
                     Diagnostic::error(
-                        E_INVALID_NUMBER,
+                        Code::InvalidNumber,
                         format!("invalid number `{text}`"),
                         span,
                         "not a number",
@@ -354,7 +355,7 @@ impl Builder<'_> {
                     let esc = Span::new(start, start + 1 + other.len_utf8());
                     self.diags.push(
                         Diagnostic::error(
-                            E_INVALID_ESCAPE,
+                            Code::InvalidEscape,
                             format!("unknown escape `\\{other}` in string"),
                             esc,
                             "unknown escape",

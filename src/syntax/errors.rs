@@ -6,7 +6,7 @@
 //! and how the statement began. Rules are checked from the most specific
 //! problem to the generic "unexpected `x`".
 
-use super::codes::*;
+use crate::diag::Code;
 use super::grammar::Rule;
 use super::lexer::{Tok, Token};
 use super::recover::{is_statement_start, HEADER_KEYWORDS};
@@ -111,7 +111,7 @@ pub(crate) fn after_statement(text: &str, tokens: &[Token], stmt: usize, at: usi
         _ => {}
     }
     Diagnostic::error(
-        E_MISSING_SEPARATOR,
+        Code::MissingSeparator,
         format!(
             "unexpected {} after the end of the statement",
             site.cur_desc()
@@ -127,7 +127,7 @@ pub(crate) fn after_statement(text: &str, tokens: &[Token], stmt: usize, at: usi
 
 fn too_complex(span: Span) -> Diagnostic {
     Diagnostic::error(
-        E_TOO_COMPLEX,
+        Code::TooComplex,
         "expression is nested too deeply",
         span,
         "too deep to parse",
@@ -149,7 +149,7 @@ fn invalid_char(s: &Site<'_>) -> Option<Diagnostic> {
             "names use only ASCII letters, digits and `_`; other text goes in strings or comments"
         };
         Diagnostic::error(
-            E_INVALID_CHAR,
+            Code::InvalidCharacter,
             format!("unexpected character `{c}`"),
             s.cur_span(),
             "not part of the language",
@@ -164,7 +164,7 @@ fn unterminated_string(s: &Site<'_>) -> Option<Diagnostic> {
     let span = s.tok(i)?.span;
     Some(
         Diagnostic::error(
-            E_UNTERMINATED_STRING,
+            Code::UnterminatedString,
             "unterminated string",
             span,
             "this string is never closed",
@@ -228,7 +228,7 @@ fn unmatched(s: &Site<'_>) -> Diagnostic {
     let c = s.str(s.cur);
     let open = if c == "]" { "[" } else { "(" };
     Diagnostic::error(
-        E_UNMATCHED,
+        Code::UnmatchedDelimiter,
         format!("unmatched `{c}`"),
         s.cur_span(),
         format!("no `{open}` before this to close"),
@@ -240,7 +240,7 @@ fn unclosed(s: &Site<'_>, open: usize) -> Option<Diagnostic> {
     let o = s.str(open).to_string();
     let close = closer_of(s.kind(open));
     let d = Diagnostic::error(
-        E_UNCLOSED,
+        Code::UnclosedDelimiter,
         format!("unclosed `{o}`"),
         s.tok(open)?.span,
         format!("this `{o}` is never closed"),
@@ -293,7 +293,7 @@ fn statement_head(s: &Site<'_>) -> Option<Diagnostic> {
         let site = Site { cur: s.stmt, ..*s };
         return Some(
             Diagnostic::error(
-                E_EXPECTED_STATEMENT,
+                Code::ExpectedStatement,
                 format!("expected a statement, found {}", site.cur_desc()),
                 site.cur_span(),
                 "a statement cannot start here",
@@ -319,7 +319,7 @@ fn statement_head(s: &Site<'_>) -> Option<Diagnostic> {
         let (span, label) = s.here_or_after(s.stmt, "expected a string");
         return Some(
             Diagnostic::error(
-                E_MISSING_STRING,
+                Code::MissingString,
                 format!("expected a string after `{head}`"),
                 span,
                 label,
@@ -335,7 +335,7 @@ fn statement_head(s: &Site<'_>) -> Option<Diagnostic> {
     let (span, label) = s.here_or_after(s.stmt, "expected `=`");
     Some(
         Diagnostic::error(
-            E_MISSING_EQ,
+            Code::MissingEquals,
             format!("expected `=` after `{head}`"),
             span,
             label,
@@ -391,7 +391,7 @@ fn stray_on(s: &Site<'_>) -> Option<Diagnostic> {
     };
     Some(
         Diagnostic::error(
-            E_STRAY_ON,
+            Code::StrayOn,
             "`on` must follow a call such as `Gaussian(...)`",
             s.cur_span(),
             "no call before this `on`",
@@ -442,7 +442,7 @@ fn after_prev(s: &Site<'_>) -> Option<Diagnostic> {
         cur_kind.is_some_and(Tok::starts_value) && !cur_is_on && s.cur_on_prev_line();
     let missing_value_with = |message: String, help: String| {
         let (span, label) = s.expected_at();
-        Some(Diagnostic::error(E_MISSING_VALUE, message, span, label).with_help(help))
+        Some(Diagnostic::error(Code::MissingValue, message, span, label).with_help(help))
     };
     let missing_value = |message: String| {
         missing_value_with(
@@ -468,7 +468,7 @@ fn after_prev(s: &Site<'_>) -> Option<Diagnostic> {
         }
         Tok::Arrow if cur_kind != Some(Tok::Ident) || !s.cur_on_prev_line() => Some(
             Diagnostic::error(
-                E_MISSING_STAGE,
+                Code::MissingStage,
                 "expected a stage after `->`",
                 if s.cur_on_prev_line() {
                     s.cur_span()
@@ -511,7 +511,7 @@ fn missing_key(s: &Site<'_>, after: &str) -> Diagnostic {
         )
     };
     Diagnostic::error(
-        E_MISSING_KEY,
+        Code::MissingKey,
         format!("expected a key after `{after}`"),
         span,
         label,
@@ -541,7 +541,7 @@ fn missing_comma(s: &Site<'_>) -> Option<Diagnostic> {
     };
     Some(
         Diagnostic::error(
-            E_MISSING_COMMA,
+            Code::MissingComma,
             format!("expected `,` between {what}"),
             s.cur_span(),
             "expected `,` before this",
@@ -556,7 +556,7 @@ fn unexpected(s: &Site<'_>, expected: &[Rule]) -> Diagnostic {
     names.sort_unstable();
     names.dedup();
     let d = Diagnostic::error(
-        E_UNEXPECTED,
+        Code::UnexpectedToken,
         format!("unexpected {}", s.cur_desc()),
         s.cur_span(),
         "not expected here",

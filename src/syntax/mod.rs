@@ -12,7 +12,6 @@ use crate::diag::{Diagnostic, Source};
 use pest::Parser as _;
 
 mod build;
-mod codes;
 mod errors;
 mod grammar;
 mod lexer;
@@ -20,7 +19,6 @@ mod recover;
 mod site;
 mod validate;
 
-pub use codes::CODES;
 pub use validate::{erase_spans, validate_spans};
 
 use grammar::{IconParser, Rule};

@@ -1,13 +1,13 @@
-//! Every diagnostic code of the front end has a fixture that produces it and
-//! a non-empty explanation; codes and names are unique.
+//! Every diagnostic code is declared once (`diag::codes`), explained, and
+//! produced by a fixture; no other source file spells a code.
 
 use iconc::check::{check_path, FsLoader};
-use iconc::diag::codes;
+use iconc::diag::codes::{self, Stage};
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 fn icon_files(dir: &str) -> Vec<PathBuf> {
-    iconc::check::icon_files(std::path::Path::new(dir)).unwrap_or_default()
+    iconc::check::icon_files(Path::new(dir)).unwrap_or_default()
 }
 
 /// Codes produced by checking every file in `dir`.
@@ -19,14 +19,16 @@ fn produced(dir: &str) -> BTreeSet<String> {
         .collect()
 }
 
+fn missing(stage: Stage, seen: &BTreeSet<String>) -> Vec<&'static str> {
+    codes::all()
+        .filter(|c| c.stage() == stage && !seen.contains(c.code))
+        .map(|c| c.code)
+        .collect()
+}
+
 #[test]
 fn every_check_code_has_a_fixture() {
-    let seen = produced("tests/fixtures/check/err");
-    let missing: Vec<&str> = iconc::check::CODES
-        .iter()
-        .map(|c| c.code)
-        .filter(|c| !seen.contains(*c))
-        .collect();
+    let missing = missing(Stage::Check, &produced("tests/fixtures/check/err"));
     assert!(
         missing.is_empty(),
         "check codes without an err fixture: {missing:?}"
@@ -35,20 +37,9 @@ fn every_check_code_has_a_fixture() {
 
 #[test]
 fn every_syntax_code_has_a_fixture() {
-    // The syntax helper keeps its fixtures in tests/fixtures/parse/err; until
-    // they land on this branch, the check fixtures must not be mistaken for them.
-    let dir = "tests/fixtures/parse/err";
-    if !std::path::Path::new(dir).is_dir() {
-        eprintln!("skipped: {dir} not present on this branch");
-        return;
-    }
-    let mut seen = produced(dir);
+    let mut seen = produced("tests/fixtures/parse/err");
     seen.extend(produced("tests/fixtures/check/err"));
-    let missing: Vec<&str> = iconc::syntax::CODES
-        .iter()
-        .map(|c| c.code)
-        .filter(|c| !seen.contains(*c))
-        .collect();
+    let missing = missing(Stage::Syntax, &seen);
     assert!(
         missing.is_empty(),
         "syntax codes without a fixture: {missing:?}"
@@ -59,28 +50,79 @@ fn every_syntax_code_has_a_fixture() {
 fn every_code_is_explained_and_unique() {
     let mut codes_seen = BTreeSet::new();
     let mut names_seen = BTreeSet::new();
+    let mut problems = vec![];
     for info in codes::all() {
-        assert!(codes_seen.insert(info.code), "duplicate code {}", info.code);
-        assert!(names_seen.insert(info.name), "duplicate name {}", info.name);
-        assert!(!info.summary.is_empty(), "{} has no summary", info.code);
-        assert!(
-            info.explain.len() > 40,
-            "{} has a short explanation",
-            info.code
-        );
+        let c = info.code;
+        if !codes_seen.insert(c) {
+            problems.push(format!("{c}: duplicate code"));
+        }
+        if !names_seen.insert(info.name) {
+            problems.push(format!("{c}: duplicate name {}", info.name));
+        }
+        if info.summary.is_empty() || info.summary.ends_with('.') {
+            problems.push(format!("{c}: the summary must be a phrase without a final period"));
+        }
+        if !(info.explain.contains("Wrong") && info.explain.contains("Right")) {
+            problems.push(format!("{c}: the explanation needs a wrong and a right example"));
+        }
+        let band_ok = c.len() == 5 && (c.starts_with('E') || c.starts_with('W'));
+        if !band_ok {
+            problems.push(format!("{c}: not a code of the form E0nnn/W0nnn"));
+        }
+        if codes::lookup(&format!("icon::{}", info.name)).map(|i| i.code) != Some(c) {
+            problems.push(format!("{c}: `icon::{}` does not look it up", info.name));
+        }
     }
-    for info in iconc::check::CODES {
-        assert!(
-            info.explain.contains("Wrong") && info.explain.contains("Right"),
-            "{} needs a wrong and a right example",
-            info.code
-        );
-        let band = &info.code[1..3];
-        assert!(
-            ["02", "03", "04"].contains(&band),
-            "{} is outside the checker's bands",
-            info.code
-        );
-        assert!(codes::lookup(&format!("icon::{}", info.name)).is_some_and(|c| c.code == info.code));
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Source files outside `src/diag/` refer to codes by `Code` variant only, so
+/// a code is declared (and renumbered) in one place.
+#[test]
+fn no_code_literals_outside_diag() {
+    let mut hits = vec![];
+    let mut stack = vec![PathBuf::from("src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.starts_with("src/diag") {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for (n, line) in text.lines().enumerate() {
+                    if has_code_literal(line) {
+                        hits.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+                    }
+                }
+            }
+        }
     }
+    assert!(
+        hits.is_empty(),
+        "use `diag::Code` variants instead of code strings:\n{}",
+        hits.join("\n")
+    );
+}
+
+/// `"E0201"` or `"W0410"` as a whole string literal.
+fn has_code_literal(line: &str) -> bool {
+    let b = line.as_bytes();
+    b.windows(7).any(|w| {
+        w[0] == b'"'
+            && (w[1] == b'E' || w[1] == b'W')
+            && w[2] == b'0'
+            && w[3..6].iter().all(u8::is_ascii_digit)
+            && w[6] == b'"'
+    })
+}
+
+#[test]
+fn the_literal_scan_finds_literals() {
+    assert!(has_code_literal(r#"Diagnostic::bare("E0704", "x")"#));
+    assert!(has_code_literal(r#"if c == "W0708" {"#));
+    assert!(!has_code_literal("Diagnostic::bare(Code::CheckpointUnreadable, \"x\")"));
+    assert!(!has_code_literal("// see E0704"));
 }

@@ -166,7 +166,7 @@ fn strings_are_reescaped() {
 fn refuses_files_with_syntax_errors() {
     let err = format(&Source::new("t.icon", "p = \nq = G(\n")).unwrap_err();
     assert!(err.len() >= 2, "{err:?}");
-    assert!(err.iter().all(|d| d.code.starts_with("E01")));
+    assert!(err.iter().all(|d| d.code.as_str().starts_with("E01")));
 }
 
 fn icon_files(dir: &Path) -> Vec<PathBuf> {

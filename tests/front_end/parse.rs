@@ -194,7 +194,7 @@ fn comments_are_collected_not_parsed() {
 fn every_error_is_reported_and_good_statements_survive() {
     let text = "method \"m\"\np =\nq = Gaussian(sigma = 0.5 metric = cosine) on e\ndata = Mnist()\neval = [knn,, nmi]\ntrain = Train()\n";
     let parsed = parse(&Source::new("t", text));
-    let codes: Vec<&str> = parsed.diagnostics.iter().map(|d| d.code).collect();
+    let codes: Vec<&str> = parsed.diagnostics.iter().map(|d| d.code.as_str()).collect();
     assert_eq!(codes, ["E0107", "E0113", "E0107"]);
     assert_eq!(
         parsed.program.items.len(),

@@ -14,7 +14,6 @@ mod classic_neighbor;
 mod data_augment;
 mod data_batch;
 mod data_bundled;
-mod data_codes;
 mod data_readers;
 mod eval_metrics;
 mod eval_plot;

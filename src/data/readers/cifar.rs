@@ -3,8 +3,9 @@
 //! Each record is 3073 bytes: one label byte (0–9) then 3072 pixel bytes in
 //! channel-major order (1024 red, 1024 green, 1024 blue, rows of 32).
 
+use crate::diag::Code;
 use super::unreadable;
-use crate::data::{codes, file_error, Dataset};
+use crate::data::{file_error, Dataset};
 use crate::diag::Diagnostic;
 use std::path::Path;
 
@@ -36,7 +37,7 @@ pub fn read_dir(dir: &Path) -> Result<Dataset, Diagnostic> {
         let path = dir.join(name);
         if !path.is_file() {
             return Err(Diagnostic::bare(
-                codes::FILE_UNREADABLE,
+                Code::DataFileUnreadable,
                 format!("cifar-10 batch `{}` not found", path.display()),
             )
             .with_help(
@@ -61,7 +62,7 @@ pub fn read_batch(path: &Path, ds: &mut Dataset) -> Result<(), Diagnostic> {
     let whole = bytes.len() / RECORD * RECORD;
     if whole != bytes.len() || bytes.is_empty() {
         return Err(file_error(
-            codes::FILE_TRUNCATED,
+            Code::DataFileTruncated,
             path,
             format!(
                 "cifar-10 batch truncated at byte {whole} ({} bytes is not a whole number of {RECORD}-byte records)",
@@ -74,7 +75,7 @@ pub fn read_batch(path: &Path, ds: &mut Dataset) -> Result<(), Diagnostic> {
         let label = rec[0];
         if label > 9 {
             return Err(file_error(
-                codes::BAD_VALUE,
+                Code::DataBadValue,
                 path,
                 format!(
                     "cifar-10 label {label} at byte {} (labels are 0-9)",

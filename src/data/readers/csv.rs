@@ -3,7 +3,8 @@
 //! A first line that does not parse as numbers is a header and is skipped.
 //! Blank lines are skipped. Features are used as is (no scaling).
 
-use crate::data::{classes_of, codes, file_error, Dataset};
+use crate::diag::Code;
+use crate::data::{classes_of, file_error, Dataset};
 use crate::diag::Diagnostic;
 use std::path::Path;
 
@@ -19,7 +20,7 @@ pub fn read(path: &Path, label_column: usize) -> Result<Dataset, Diagnostic> {
 }
 
 /// Parses CSV text; errors are (code, message with line and byte offset).
-pub fn parse(text: &str, label_column: usize) -> Result<Dataset, (&'static str, String)> {
+pub fn parse(text: &str, label_column: usize) -> Result<Dataset, (Code, String)> {
     let mut x = Vec::new();
     let mut labels = Vec::new();
     let mut columns: Option<usize> = None;
@@ -48,7 +49,7 @@ pub fn parse(text: &str, label_column: usize) -> Result<Dataset, (&'static str, 
             Err(col) => {
                 let field_at = start + field_offset(line, col);
                 return Err((
-                    codes::BAD_VALUE,
+                    Code::DataBadValue,
                     format!(
                         "`{}` is not a number at line {}, column {} (byte {field_at})",
                         fields.get(col).copied().unwrap_or(""),
@@ -61,7 +62,7 @@ pub fn parse(text: &str, label_column: usize) -> Result<Dataset, (&'static str, 
         let ncols = *columns.get_or_insert(values.len());
         if values.len() != ncols {
             return Err((
-                codes::FILE_CORRUPT,
+                Code::DataFileCorrupt,
                 format!(
                     "line {} (byte {start}) has {} columns, expected {ncols}",
                     line_no + 1,
@@ -71,7 +72,7 @@ pub fn parse(text: &str, label_column: usize) -> Result<Dataset, (&'static str, 
         }
         if label_column >= ncols {
             return Err((
-                codes::SHAPE_MISMATCH,
+                Code::DataShapeMismatch,
                 format!(
                     "label column {label_column} does not exist (the file has {ncols} columns)"
                 ),
@@ -80,7 +81,7 @@ pub fn parse(text: &str, label_column: usize) -> Result<Dataset, (&'static str, 
         for (col, &v) in values.iter().enumerate() {
             if !v.is_finite() {
                 return Err((
-                    codes::BAD_VALUE,
+                    Code::DataBadValue,
                     format!(
                         "non-finite value at line {}, column {} (byte {})",
                         line_no + 1,
@@ -92,7 +93,7 @@ pub fn parse(text: &str, label_column: usize) -> Result<Dataset, (&'static str, 
             if col == label_column {
                 if v < 0.0 || v.fract() != 0.0 {
                     return Err((
-                        codes::BAD_VALUE,
+                        Code::DataBadValue,
                         format!(
                             "label {v} at line {}, column {} (byte {}) is not a whole number >= 0",
                             line_no + 1,

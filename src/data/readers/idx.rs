@@ -3,8 +3,9 @@
 //! Layout: `00 00 TT DD`, then DD big-endian u32 sizes, then the row-major
 //! payload. Only TT = 0x08 (uint8) is supported, which covers MNIST-style data.
 
+use crate::diag::Code;
 use super::read_maybe_gz;
-use crate::data::{classes_of, codes, file_error, Dataset};
+use crate::data::{classes_of, file_error, Dataset};
 use crate::diag::Diagnostic;
 use std::path::Path;
 
@@ -28,11 +29,11 @@ pub fn read(path: &Path) -> Result<IdxArray, Diagnostic> {
 
 /// Parses IDX bytes; errors are (code, message with byte offset). Offsets
 /// count decompressed bytes.
-pub fn parse(bytes: &[u8]) -> Result<IdxArray, (&'static str, String)> {
-    let corrupt = |s: String| (codes::FILE_CORRUPT, s);
+pub fn parse(bytes: &[u8]) -> Result<IdxArray, (Code, String)> {
+    let corrupt = |s: String| (Code::DataFileCorrupt, s);
     let Some(&[z0, z1, ty, nd]) = bytes.get(0..4) else {
         return Err((
-            codes::FILE_TRUNCATED,
+            Code::DataFileTruncated,
             format!(
                 "idx header truncated at byte {} (need 4 magic bytes)",
                 bytes.len()
@@ -56,7 +57,7 @@ pub fn parse(bytes: &[u8]) -> Result<IdxArray, (&'static str, String)> {
     let header = 4 + 4 * nd;
     let Some(dim_bytes) = bytes.get(4..header) else {
         return Err((
-            codes::FILE_TRUNCATED,
+            Code::DataFileTruncated,
             format!(
                 "idx header truncated at byte {} (need {header} bytes for {nd} dimensions)",
                 bytes.len()
@@ -74,7 +75,7 @@ pub fn parse(bytes: &[u8]) -> Result<IdxArray, (&'static str, String)> {
     let have = bytes.len() - header;
     if have < payload {
         return Err((
-            codes::FILE_TRUNCATED,
+            Code::DataFileTruncated,
             format!(
                 "idx payload truncated at byte {} (dims {dims:?} need {payload} bytes after the {header}-byte header, found {have})",
                 bytes.len()
@@ -83,7 +84,7 @@ pub fn parse(bytes: &[u8]) -> Result<IdxArray, (&'static str, String)> {
     }
     if have > payload {
         return Err((
-            codes::FILE_TRUNCATED,
+            Code::DataFileTruncated,
             format!(
                 "{} unexpected trailing bytes at byte {} (dims {dims:?})",
                 have - payload,
@@ -110,7 +111,7 @@ pub fn read_pair(images: &Path, labels: &Path, scale: f32) -> Result<Dataset, Di
         [n, c, h, w] => (*n, Some((*c, *h, *w))),
         d => {
             return Err(file_error(
-                codes::FILE_CORRUPT,
+                Code::DataFileCorrupt,
                 images,
                 format!(
                     "idx image file has {} dimensions at byte 3 (expected 2 to 4)",
@@ -122,7 +123,7 @@ pub fn read_pair(images: &Path, labels: &Path, scale: f32) -> Result<Dataset, Di
     let features = img.data.len().checked_div(n).unwrap_or(0);
     let [ln] = lab.dims.as_slice() else {
         return Err(file_error(
-            codes::FILE_CORRUPT,
+            Code::DataFileCorrupt,
             labels,
             format!(
                 "idx label file has {} dimensions at byte 3 (expected 1)",
@@ -133,7 +134,7 @@ pub fn read_pair(images: &Path, labels: &Path, scale: f32) -> Result<Dataset, Di
     };
     if *ln != n {
         return Err(Diagnostic::bare(
-            codes::COUNT_MISMATCH,
+            Code::DataCountMismatch,
             format!(
                 "`{}` has {n} images but `{}` has {ln} labels",
                 images.display(),

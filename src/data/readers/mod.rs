@@ -1,12 +1,12 @@
 //! File readers. Each returns a [`super::Dataset`] or a diagnostic that names
 //! the file and the byte offset of the first bad byte.
 
+use crate::diag::Code;
 pub mod cifar;
 pub mod csv;
 pub mod idx;
 pub mod npz_source;
 
-use super::codes;
 use crate::diag::Diagnostic;
 use std::io::Read;
 use std::path::Path;
@@ -23,7 +23,7 @@ pub(crate) fn read_maybe_gz(path: &Path) -> Result<Vec<u8>, Diagnostic> {
             .read_to_end(&mut out)
             .map_err(|e| {
                 super::file_error(
-                    codes::FILE_CORRUPT,
+                    Code::DataFileCorrupt,
                     path,
                     format!(
                         "corrupt gzip stream after {} decompressed bytes ({e})",
@@ -41,7 +41,7 @@ pub(crate) fn read_maybe_gz(path: &Path) -> Result<Vec<u8>, Diagnostic> {
 /// "cannot read" diagnostic for an I/O error.
 pub(crate) fn unreadable(path: &Path, e: &std::io::Error) -> Diagnostic {
     Diagnostic::bare(
-        codes::FILE_UNREADABLE,
+        Code::DataFileUnreadable,
         format!("cannot read `{}`: {e}", path.display()),
     )
     .with_help("paths in a data source are relative to the .icon file")

@@ -2,7 +2,8 @@
 //! integer array `label` (N). Any float or integer dtype of x is converted to
 //! f32 without scaling.
 
-use crate::data::{classes_of, codes, file_error, Dataset};
+use crate::diag::Code;
+use crate::data::{classes_of, file_error, Dataset};
 use crate::diag::Diagnostic;
 use npyz::{DType, NpyFile, Order, TypeChar};
 use std::io::Read;
@@ -13,7 +14,7 @@ pub fn read(path: &Path) -> Result<Dataset, Diagnostic> {
     let mut archive = npyz::npz::NpzArchive::open(path).map_err(|e| {
         if path.is_file() {
             file_error(
-                codes::FILE_CORRUPT,
+                Code::DataFileCorrupt,
                 path,
                 format!("not a valid npz (zip) archive: {e}"),
             )
@@ -31,7 +32,7 @@ pub fn read(path: &Path) -> Result<Dataset, Diagnostic> {
         [_, c, h, w] => Some((*c, *h, *w)),
         s => {
             return Err(file_error(
-                codes::FILE_CORRUPT,
+                Code::DataFileCorrupt,
                 path,
                 format!("array `x` has shape {s:?} (expected N×F, N×H×W or N×C×H×W)"),
             ))
@@ -39,21 +40,21 @@ pub fn read(path: &Path) -> Result<Dataset, Diagnostic> {
     };
     if lshape.len() != 1 {
         return Err(file_error(
-            codes::FILE_CORRUPT,
+            Code::DataFileCorrupt,
             path,
             format!("array `label` has shape {lshape:?} (expected N)"),
         ));
     }
     if lshape[0] != n {
         return Err(file_error(
-            codes::COUNT_MISMATCH,
+            Code::DataCountMismatch,
             path,
             format!("`x` has {n} rows but `label` has {}", lshape[0]),
         ));
     }
     if let Some(i) = x.iter().position(|v| !v.is_finite()) {
         return Err(file_error(
-            codes::BAD_VALUE,
+            Code::DataBadValue,
             path,
             format!("non-finite value in `x` at element {i}"),
         ));
@@ -62,7 +63,7 @@ pub fn read(path: &Path) -> Result<Dataset, Diagnostic> {
     for (i, &v) in labels.iter().enumerate() {
         if !(v >= 0.0 && v.fract() == 0.0) {
             return Err(file_error(
-                codes::BAD_VALUE,
+                Code::DataBadValue,
                 path,
                 format!("label {v} at element {i} is not a whole number >= 0"),
             ));
@@ -86,7 +87,7 @@ fn read_array<R: Read + std::io::Seek>(
     path: &Path,
     name: &str,
 ) -> Result<(Vec<f64>, Vec<usize>), Diagnostic> {
-    let corrupt = |what: String| file_error(codes::FILE_CORRUPT, path, what);
+    let corrupt = |what: String| file_error(Code::DataFileCorrupt, path, what);
     let file = archive
         .by_name(name)
         .map_err(|e| corrupt(format!("cannot read array `{name}`: {e}")))?

@@ -4,8 +4,8 @@
 
 use super::line_index::IndexedSource;
 use super::long_lines;
-use super::Report;
-use crate::diag::{codes, Diagnostic, Severity};
+use crate::diag::Report;
+use crate::diag::{Code, Diagnostic, Severity};
 
 use crate::diag::Source;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
@@ -32,11 +32,9 @@ impl HumanOptions {
 }
 
 /// The code as shown: `icon::unknown_kernel [E0201]`.
-pub fn code_label(code: &str) -> String {
-    match codes::lookup(code) {
-        Some(info) => format!("icon::{} [{}]", info.name, info.code),
-        None => code.to_string(),
-    }
+pub fn code_label(code: Code) -> String {
+    let info = code.info();
+    format!("icon::{} [{}]", info.name, info.code)
 }
 
 /// Adapter from our model to miette's trait.

@@ -12,8 +12,8 @@
 //! (null when it has none). Lines and columns are 1-based; columns count characters.
 
 use super::line_index::LineIndex;
-use super::Report;
-use crate::diag::{codes, Severity};
+use crate::diag::Report;
+use crate::diag::Severity;
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -140,9 +140,7 @@ pub fn document(reports: &[Report]) -> Document {
             JsonDiagnostic {
                 file: r.source.name.clone(),
                 code: d.code.to_string(),
-                name: codes::lookup(d.code)
-                    .map(|c| c.name.to_string())
-                    .unwrap_or_default(),
+                name: d.code.info().name.to_string(),
                 severity: d.severity,
                 message: d.message.clone(),
                 range: primary.map(|l| l.range),

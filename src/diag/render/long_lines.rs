@@ -144,7 +144,7 @@ mod tests {
     use super::*;
 
     fn diag_at(start: usize, end: usize) -> Diagnostic {
-        Diagnostic::error("E0101", "unexpected", Span { start, end }, "here")
+        Diagnostic::error(crate::diag::Code::UnexpectedToken, "unexpected", Span { start, end }, "here")
     }
 
     #[test]

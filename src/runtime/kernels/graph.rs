@@ -1,6 +1,7 @@
 //! GraphWeights (§2.4): a global symmetric W ≥ 0 read from an edge list
 //! (`i j w` per line, `#` comments), restricted to the batch by `index`.
 
+use crate::diag::Code;
 use super::host::{candidate_mask, HostBatch, HostMatrix, MaskShape};
 use crate::diag::Diagnostic;
 use crate::ir::{self, GraphMode, Kernel, KernelExpr};
@@ -46,14 +47,14 @@ impl Graph {
             };
             let (i, j, w) = parsed.ok_or_else(|| {
                 Diagnostic::bare(
-                    "E0508",
+                    Code::BadGraphFile,
                     format!("line {} of graph `{path}` is not `i j w`", n + 1),
                 )
                 .with_help("each line needs two node ids (integers ≥ 0) and an optional weight ≥ 0")
             })?;
             if i.max(j) as u64 >= crate::check::signatures::MAX_SIZE {
                 return Err(Diagnostic::bare(
-                    "E0508",
+                    Code::BadGraphFile,
                     format!(
                         "line {} of graph `{path}` names node {}, past the largest data set ({} samples)",
                         n + 1,
@@ -84,7 +85,7 @@ impl Graph {
         }
         let text = crate::files::read_text(Path::new(path), crate::files::MAX_DATA_BYTES).map_err(
             |e| {
-                Diagnostic::bare("E0508", format!("cannot read graph `{path}`: {e}"))
+                Diagnostic::bare(Code::BadGraphFile, format!("cannot read graph `{path}`: {e}"))
                     .with_help("give the path of an edge-list file (`i j w` per line)")
             },
         )?;
@@ -174,7 +175,7 @@ pub fn check_graph_nodes(method: &ir::Method, n: usize) -> Result<(), Diagnostic
         let g = Graph::load(path)?;
         if g.adjacency.len() > n {
             return Err(Diagnostic::bare(
-                "E0508",
+                Code::BadGraphFile,
                 format!(
                     "graph `{path}` names node {} but the data set has {n} samples (ids 0..{n})",
                     g.adjacency.len() - 1

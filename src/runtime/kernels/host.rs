@@ -3,6 +3,7 @@
 //! The supervisory kernel p never carries gradient (§6: perplexity is f64 on the
 //! host), so every p kernel works on plain `Vec<f64>` copies of the batch keys.
 
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::ir::Layout;
 use crate::runtime::loss::Batch;
@@ -366,7 +367,7 @@ fn split_inputs<'a>(
         [a] => Ok((a.as_str(), None)),
         [a, b] => Ok((a.as_str(), Some(b.as_str()))),
         _ => Err(Diagnostic::bare(
-            "E0504",
+            Code::KernelShapeMismatch,
             format!(
                 "kernel `{kernel}` needs one or two input keys, got {}",
                 inputs.len()
@@ -378,7 +379,7 @@ fn split_inputs<'a>(
 
 /// E0503: a key the kernel reads is not in the batch.
 pub fn missing_key(key: &str, kind: &str) -> Diagnostic {
-    Diagnostic::bare("E0503", format!("{kind} key `{key}` is not in the batch")).with_help(format!(
+    Diagnostic::bare(Code::MissingBatchKey, format!("{kind} key `{key}` is not in the batch")).with_help(format!(
         "provide `{key}` ({kind}) in the batch, or read another key with `on`"
     ))
 }
@@ -386,7 +387,7 @@ pub fn missing_key(key: &str, kind: &str) -> Diagnostic {
 /// E0504: two keys disagree on their row count.
 pub fn shape_mismatch(k1: &str, r1: usize, k2: &str, r2: usize) -> Diagnostic {
     Diagnostic::bare(
-        "E0504",
+        Code::KernelShapeMismatch,
         format!("keys `{k1}` ({r1} rows) and `{k2}` ({r2} rows) have different row counts"),
     )
     .with_help("paired keys must have one row per item")
@@ -395,7 +396,7 @@ pub fn shape_mismatch(k1: &str, r1: usize, k2: &str, r2: usize) -> Diagnostic {
 /// E0504: two keys disagree on their width.
 pub fn width_mismatch(k1: &str, c1: usize, k2: &str, c2: usize) -> Diagnostic {
     Diagnostic::bare(
-        "E0504",
+        Code::KernelShapeMismatch,
         format!("keys `{k1}` (width {c1}) and `{k2}` (width {c2}) cannot be compared"),
     )
     .with_help("a cross kernel needs rows and columns of the same width")
@@ -403,7 +404,7 @@ pub fn width_mismatch(k1: &str, c1: usize, k2: &str, c2: usize) -> Diagnostic {
 
 fn cross_needs_two(kernel: &str) -> Diagnostic {
     Diagnostic::bare(
-        "E0504",
+        Code::KernelShapeMismatch,
         format!("cross-modal kernel `{kernel}` needs two input keys"),
     )
     .with_help("write `on modality_a, modality_b`, e.g. `on embedding, embedding1`")
@@ -428,5 +429,5 @@ pub fn int_data<B: Backend>(values: Vec<i64>) -> burn::tensor::TensorData {
 
 /// An internal error (a compiler bug, not a user error).
 pub fn internal(message: String) -> Diagnostic {
-    Diagnostic::bare("E0599", message).with_help("this is an iconc bug; please report it")
+    Diagnostic::bare(Code::NumericsInternalError, message).with_help("this is an iconc bug; please report it")
 }

@@ -6,6 +6,7 @@
 //! [`NEG`] inside the graph, so no `inf` ever enters autodiff; the caller
 //! turns them into −∞ for reporting.
 
+use crate::diag::Code;
 use super::distance::distances;
 use super::host::{
     candidate_rows, missing_key, shape_mismatch, width_mismatch, window_of, MaskShape,
@@ -54,7 +55,7 @@ pub fn device_pairing<B: Backend>(
         [a, b] => (a.as_str(), Some(b.as_str())),
         _ => {
             return Err(Diagnostic::bare(
-                "E0504",
+                Code::KernelShapeMismatch,
                 format!(
                     "kernel `{kernel}` needs one or two input keys, got {}",
                     inputs.len()
@@ -79,7 +80,7 @@ pub fn device_pairing<B: Backend>(
         }
         (Layout::CrossModal, None) => {
             return Err(Diagnostic::bare(
-                "E0504",
+                Code::KernelShapeMismatch,
                 format!("cross-modal kernel `{kernel}` needs two input keys"),
             )
             .with_help("write `on modality_a, modality_b`, e.g. `on embedding, embedding1`"))

@@ -2,6 +2,7 @@
 //! device (log space, differentiable). Both sides are driven by
 //! `ir::KernelExpr` trees, so any combination the checker accepts runs.
 
+use crate::diag::Code;
 pub mod distance;
 pub mod graph;
 pub mod host;
@@ -369,7 +370,7 @@ fn q_leaf<B: Backend>(
             let device = pair.rows.device();
             let degree = if *degree_weighted {
                 let deg = ctx.degree.as_ref().filter(|d| d.len() == m).ok_or_else(|| {
-                    Diagnostic::bare("E0514", "degree-weighted UniformCluster needs a graph in p".to_string())
+                    Diagnostic::bare(Code::DegreeNeedsGraph, "degree-weighted UniformCluster needs a graph in p".to_string())
                         .with_help("write p with `Graph(path = …) on index`, or set `degree_weighted = false`")
                 })?;
                 let v: Vec<f64> = deg.clone();
@@ -429,7 +430,7 @@ fn log_value<B: Backend>(logits: Tensor<B, 2>, cand: Vec<bool>) -> QValue<B> {
 
 /// E0505: a kernel or transform used where it has no meaning.
 pub fn wrong_side(what: &str, side: &str, help: &str) -> Diagnostic {
-    Diagnostic::bare("E0505", format!("`{what}` cannot be used in {side}"))
+    Diagnostic::bare(Code::KernelWrongSide, format!("`{what}` cannot be used in {side}"))
         .with_help(help.to_string())
 }
 

@@ -17,6 +17,7 @@
 //!   inactive, like a Label row without a match. With the whole data set as
 //!   one batch this is `symmetrize` of the sparse conditionals.
 
+use crate::diag::Code;
 use super::distance::host_distances;
 use super::host::{candidate_rows, FloatArray, HostBatch, HostMatrix, MaskShape};
 use super::perplexity::{calibrate_row, effective_perplexity};
@@ -205,7 +206,7 @@ pub fn gather_rows(hb: &HostBatch, table: &SparseP) -> Result<Vec<Vec<(usize, f6
             let i = idx[row];
             let Some(entries) = usize::try_from(i).ok().and_then(|i| table.rows.get(i)) else {
                 return Err(Diagnostic::bare(
-                    "E0512",
+                    Code::DatasetIndexOutOfRange,
                     format!(
                         "batch row {row} has index {i}, outside the {} rows the data-set p was built over",
                         table.n
@@ -628,7 +629,7 @@ mod tests {
         assert_eq!(w.values, p.values[b..3 * b].to_vec());
         hb.window = None;
         hb.ints.insert("index".into(), vec![0, 12]);
-        assert_eq!(gather(&hb, &[], &t).unwrap_err().code, "E0512");
+        assert_eq!(gather(&hb, &[], &t).unwrap_err().code, Code::DatasetIndexOutOfRange);
     }
 
     /// `attach` points each dataset leaf at a live table, reuses an offered

@@ -1,6 +1,7 @@
 //! Smooth p kernels on the host (f64): Gaussian (§2.2) and Student-t (§2.3),
 //! with a fixed scale or a per-row perplexity calibration (§6).
 
+use crate::diag::Code;
 use super::distance::host_distances;
 use super::host::{float_pairing, HostBatch, HostMatrix};
 use super::perplexity::{calibrate_row, effective_perplexity};
@@ -187,6 +188,6 @@ fn calibrate_into(
 
 /// E0513: a kernel parameter that cannot be evaluated.
 pub fn bad_param(message: &str) -> Diagnostic {
-    Diagnostic::bare("E0513", message.to_string())
+    Diagnostic::bare(Code::BadKernelParameter, message.to_string())
         .with_help("fix the kernel's parameters in the method file")
 }

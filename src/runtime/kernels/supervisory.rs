@@ -1,6 +1,7 @@
 //! Discrete supervisory kernels (§2.4) on the host: Label, Augmentation /
 //! CrossModal pairs, UniformKNN and Identity.
 
+use crate::diag::Code;
 use super::distance::host_distances;
 use super::host::{candidate_mask, float_pairing, int_pairing, HostBatch, HostMatrix, MaskShape};
 use crate::diag::Diagnostic;
@@ -48,7 +49,7 @@ pub fn label_table(
             .filter(|&c| c < classes)
             .ok_or_else(|| {
                 Diagnostic::bare(
-                    "E0507",
+                    Code::LabelOutOfRange,
                     format!("label {y} in row {i} of `{key}` is outside 0..{classes}"),
                 )
                 .with_help(format!(
@@ -98,7 +99,7 @@ pub fn uniform_knn(
         }
         if k == 0 || k > cands.len() {
             return Err(Diagnostic::bare(
-                "E0506",
+                Code::KnnTooLarge,
                 format!(
                     "UniformKNN(k = {k}) needs 1 ≤ k ≤ {} candidates per row",
                     cands.len()

@@ -1,6 +1,7 @@
 //! Mappers: burn modules built from [`ir::MapperStage`]s. A [`Pipeline`] is one
 //! `KEY = Stage -> Stage … on INPUT` line: it reads one batch key and writes one.
 
+use crate::diag::Code;
 pub mod linear;
 pub mod mlp;
 pub mod resnet;
@@ -168,7 +169,7 @@ impl<B: Backend> Pipeline<B> {
 
     fn misuse(&self, what: &str) -> Diagnostic {
         Diagnostic::bare(
-            "E0701",
+            Code::MapperCannotRun,
             format!("mapper pipeline `{}` cannot run: {what}", self.output),
         )
         .with_help("this is a compiler bug: the checker should have rejected this pipeline; please report it")

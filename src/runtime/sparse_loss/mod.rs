@@ -14,6 +14,7 @@
 //! and gradient; θ > 0 approximates the repulsive sums, whose error the
 //! tests bound.
 
+use crate::diag::Code;
 pub mod objective;
 pub mod quadtree;
 
@@ -96,7 +97,7 @@ impl BarnesHut {
         let y = hb.float(&self.key)?;
         if y.cols != 2 || y.rows != p.len() {
             return Err(Diagnostic::bare(
-                "E0504",
+                Code::KernelShapeMismatch,
                 format!(
                     "the Barnes–Hut q needs a {}×2 key; `{}` is {}×{}",
                     p.len(),

@@ -8,6 +8,7 @@
 //! E0704 instead of a silent resume from damaged weights. Version 1 files
 //! (no checksum) still resume.
 
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use serde::{Deserialize, Serialize};
 
@@ -73,7 +74,7 @@ impl Checkpoint {
     /// Serializes the checkpoint.
     pub fn to_bytes(&self) -> Result<Vec<u8>, Diagnostic> {
         let state = serde_json::to_vec(&self.state).map_err(|e| {
-            Diagnostic::bare("E0704", format!("cannot encode the checkpoint state: {e}"))
+            Diagnostic::bare(Code::BadCheckpoint, format!("cannot encode the checkpoint state: {e}"))
         })?;
         let mut out = MAGIC.to_vec();
         for section in [&state, &self.model, &self.optimizer, &self.ema] {
@@ -131,14 +132,14 @@ impl Checkpoint {
 }
 
 fn corrupt(what: &str) -> Diagnostic {
-    Diagnostic::bare("E0704", format!("the checkpoint is unreadable: {what}")).with_help(
+    Diagnostic::bare(Code::BadCheckpoint, format!("the checkpoint is unreadable: {what}")).with_help(
         "resume from a run directory written by this version of iconc, or start a fresh run",
     )
 }
 
 /// An E0704 diagnostic for a burn record error.
 pub fn record_error(what: &str, e: &burn::record::RecorderError) -> Diagnostic {
-    Diagnostic::bare("E0704", format!("cannot save or restore the {what}: {e}"))
+    Diagnostic::bare(Code::BadCheckpoint, format!("cannot save or restore the {what}: {e}"))
         .with_help("the checkpoint does not match this method; resume with the method file the run was started with")
 }
 
@@ -180,7 +181,7 @@ mod tests {
             let mut damaged = b.clone();
             damaged[i] ^= 0x10;
             let e = Checkpoint::from_bytes(&damaged).unwrap_err();
-            assert_eq!(e.code, "E0704", "byte {i}");
+            assert_eq!(e.code, Code::BadCheckpoint, "byte {i}");
         }
     }
 

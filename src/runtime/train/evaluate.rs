@@ -1,6 +1,7 @@
 //! Evaluation after training: embed the held-out split with the evaluation
 //! weights and score it with the IR's `eval` metrics (spec §4).
 
+use crate::diag::Code;
 use crate::data::{Batcher, Dataset, HostBatch};
 use crate::diag::Diagnostic;
 use crate::ir::{self, KernelExpr, MapperStage, Metric};
@@ -162,7 +163,7 @@ pub(crate) fn embed_batch<B: Backend>(
     let keys = mappers.forward(super::session::host_keys(batch, device))?;
     let t: Tensor<B, 2> = keys.floats.get(key).cloned().ok_or_else(|| {
         Diagnostic::bare(
-            "E0701",
+            Code::MapperCannotRun,
             format!("no mapper produced the evaluated key `{key}`"),
         )
         .with_help("this is a compiler bug: q reads a key no pipeline writes; please report it")

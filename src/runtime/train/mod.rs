@@ -4,6 +4,7 @@
 //! The loop is generic over an [`Objective`] (model type, batch type, loss),
 //! so it runs the I-Con loss in `iconc run` and small closed-form losses in tests.
 
+use crate::diag::Code;
 pub mod bench;
 pub mod checkpoint;
 pub mod ema;
@@ -17,7 +18,6 @@ pub mod prototypes;
 pub mod schedule;
 pub mod session;
 
-use crate::diag::codes::CodeInfo;
 use crate::diag::Diagnostic;
 use crate::ir;
 use crate::runtime::profile::{self, Phase};
@@ -33,57 +33,6 @@ pub use ema::Ema;
 pub use optimizer::AnyOptimizer;
 pub use progress::ProgressMode;
 
-/// Training/runtime diagnostic codes (E07xx), joined into `diag::codes` by the lead.
-pub const CODES: &[CodeInfo] = &[
-    CodeInfo {
-        code: "E0701",
-        name: "mapper_cannot_run",
-        summary: "a mapper pipeline could not run on the batch",
-        explain: "A mapper pipeline read a key that no earlier step produced, or a LookUpTable was not its first stage.\nThe checker rejects such programs, so this is a compiler bug: please report it with the method file.\n\nWrong:\n    embedding = MLP(out = 2) -> LookUpTable(n = 10, dim = 2) on x\n\nRight:\n    embedding = LookUpTable(n = 10, dim = 2) on index",
-    },
-    CodeInfo {
-        code: "E0702",
-        name: "output_not_writable",
-        summary: "a run output could not be written",
-        explain: "iconc writes every run output (method, metrics.jsonl, embeddings.npy, checkpoint, plots) to a temporary file and renames it into place. Writing failed: the directory is not writable, the disk is full, or the path is not a directory.\n\nWrong:\n    iconc run methods/simclr.icon --out /proc/run\n\nRight:\n    iconc run methods/simclr.icon --out runs/simclr-try",
-    },
-    CodeInfo {
-        code: "E0703",
-        name: "non_finite_training",
-        summary: "the loss or a gradient became NaN or infinite",
-        explain: "Training stopped at the step where the loss, a kernel matrix (p, log q) or a parameter's gradient stopped being finite. No half-written outputs are left behind.\nUsual causes: a learning rate that is far too large, a temperature (sigma) that is far too small, or NaN/inf in the data.\n\nWrong:\n    train = Train(epochs = 10, optimizer = Sgd(lr = 1e9))\n\nRight:\n    train = Train(epochs = 10, optimizer = Sgd(lr = 0.1), clip = 1.0)",
-    },
-    CodeInfo {
-        code: "E0704",
-        name: "bad_checkpoint",
-        summary: "a checkpoint could not be saved or restored",
-        explain: "`iconc run --resume DIR` reads DIR/checkpoint.bin, written by an earlier run of the same method. The file is missing, truncated, or belongs to a different method (its parameters do not match).\n\nWrong:\n    iconc run --resume runs/simclr-20260101-120000 methods/tsne.icon\n\nRight:\n    iconc run --resume runs/simclr-20260101-120000",
-    },
-    CodeInfo {
-        code: "E0705",
-        name: "too_little_training_data",
-        summary: "the training split is empty or smaller than one batch",
-        explain: "After holding out `holdout` samples for evaluation, the rest must fill at least one batch (`batch / views` source samples).\n\nWrong:\n    data = Blobs(n = 100, centers = 3, dim = 2, batch = 128, holdout = 20)\n\nRight:\n    data = Blobs(n = 1000, centers = 3, dim = 2, batch = 128, holdout = 200)",
-    },
-    CodeInfo {
-        code: "E0706",
-        name: "batch_does_not_fit",
-        summary: "one training step is estimated to need more memory than is available",
-        explain: "Before training, iconc estimates the memory of one step: the loss's R×M matrices (p, distances, log q and their gradients, 44 bytes per entry) and the mappers' activations. A large pairwise batch computes the loss in row tiles (`--loss-tile auto`, the default), so only one tile's matrices are alive at once; `propagate`, `symmetrize` and class tables need the whole matrix, which grows as the square of the batch. When the estimate exceeds what the machine has available, the run stops here instead of aborting inside the allocator. The help line gives the largest batch that fits.\n\nWrong:\n    p = symmetrize(Gaussian(perplexity = 30) on x)\n    data = Mnist(batch = 30000)          # 30000² pairs × 44 bytes ≈ 37 GiB, untileable\n\nRight:\n    data = Mnist(batch = 4096)",
-    },
-    CodeInfo {
-        code: "W0708",
-        name: "collapsed_embedding",
-        summary: "training ended with every evaluated row at one point",
-        explain: "After training, `iconc run` checks the evaluated embedding. When every row is the same\nvector (the spread of every dimension is numerically zero), the mapper has collapsed:\nkNN and linear probes then score at chance, and the loss is usually the uniform q's.\nThe usual cause is a learning rate far too large, or a p that gives q nothing to separate.\n\nWrong:\n    train = Train(optimizer = AdamW(lr = 1e9))\n\nRight:\n    train = Train(optimizer = AdamW(lr = 1e-3))",
-    },
-    CodeInfo {
-        code: "E0707",
-        name: "run_dir_in_use",
-        summary: "the run directory already holds files",
-        explain: "A run writes its method, metrics, checkpoint and embeddings into a directory of its own. `--out DIR` must name a new or empty directory, so an earlier run's files (or a second run started at the same time) are never mixed with this one, and `--resume` never picks up an old checkpoint under a new method. Default directories `runs/<method>-<time>` get a `-2`, `-3`, … suffix when two runs start in the same second.\n\nWrong:\n    iconc run m.icon --out runs/exp1      # runs/exp1 holds an earlier run\n\nRight:\n    iconc run m.icon --out runs/exp2\n    iconc run --resume runs/exp1          # to continue the earlier run",
-    },
-];
 
 /// Settings of one training run (the IR's `Train(…)` after CLI overrides).
 #[derive(Debug, Clone)]
@@ -454,7 +403,7 @@ fn non_finite_loss<B: Backend>(
     });
     let term = culprit.unwrap_or_else(|| "loss".into());
     Diagnostic::bare(
-        "E0703",
+        Code::NonFiniteTraining,
         format!("training diverged at step {step} (epoch {}): the loss is {loss} (non-finite term: `{term}`)", epoch + 1),
     )
     .with_help("lower the learning rate, add `clip = 1.0` to Train(…), raise a too-small sigma, or check the data for NaN/inf")
@@ -462,7 +411,7 @@ fn non_finite_loss<B: Backend>(
 
 fn non_finite_grad(step: usize, epoch: usize, path: &str) -> Diagnostic {
     Diagnostic::bare(
-        "E0703",
+        Code::NonFiniteTraining,
         format!(
             "training diverged at step {step} (epoch {}): the gradient of parameter `{path}` is not finite",
             epoch + 1

@@ -3,6 +3,7 @@
 //! Generic over the loss ([`LossFamily`]) so the I-Con loss plugs in from
 //! `runtime::loss` and tests can drive the whole path with a tiny loss.
 
+use crate::diag::Code;
 use super::evaluate::{evaluate, EvalReport};
 use super::{
     train, Checkpoint, EpochRecord, Hooks, LoopConfig, Objective, ProgressMode, StepOutput, Stop,
@@ -153,7 +154,7 @@ pub struct StoredMethod {
 pub fn read_stored_method(dir: &Path) -> Result<StoredMethod, Diagnostic> {
     let path = dir.join("method.json");
     let text = crate::files::read_text(&path, crate::files::MAX_SOURCE_BYTES).map_err(|e| {
-        Diagnostic::bare("E0704", format!("cannot read `{}`: {e}", path.display()))
+        Diagnostic::bare(Code::BadCheckpoint, format!("cannot read `{}`: {e}", path.display()))
             .with_help("`--resume` takes a run directory written by `iconc run` (it holds method.json and checkpoint.bin)")
     })?;
     // serde_json stops at 128 levels by default, which a method of 62 kernel
@@ -162,7 +163,7 @@ pub fn read_stored_method(dir: &Path) -> Result<StoredMethod, Diagnostic> {
     de.disable_recursion_limit();
     serde::Deserialize::deserialize(&mut de).map_err(|e| {
         Diagnostic::bare(
-            "E0704",
+            Code::BadCheckpoint,
             format!("`{}` is not a stored method: {e}", path.display()),
         )
         .with_help("resume from a run directory written by this version of iconc")
@@ -345,7 +346,7 @@ pub fn prepare<B: AutodiffBackend, L: LossFamily<B>>(
     crate::runtime::kernels::graph::check_graph_nodes(&method, dataset.n)?;
     let (train_ds, test_ds) = data::split(dataset, method.data.holdout);
     if train_ds.n == 0 {
-        return Err(Diagnostic::bare("E0705", "the training split is empty")
+        return Err(Diagnostic::bare(Code::TooLittleTrainingData, "the training split is empty")
             .with_help("lower `holdout` in `data = …(holdout = …)` or use more samples"));
     }
     let tables = if neighbors::has_dataset_scope(&method.p) {
@@ -386,7 +387,7 @@ pub fn prepare<B: AutodiffBackend, L: LossFamily<B>>(
     let steps_per_epoch = batcher.batches_per_epoch();
     if steps_per_epoch == 0 {
         return Err(Diagnostic::bare(
-            "E0705",
+            Code::TooLittleTrainingData,
             format!(
                 "the training split ({} samples) is smaller than one batch",
                 train_ds.n
@@ -437,7 +438,7 @@ pub fn check_paths_in_root(method: &ir::Method, base_dir: &Path) -> Result<(), D
     for p in paths {
         if !crate::files::root::contains(&root, &base_dir.join(p)) {
             return Err(Diagnostic::bare(
-                "E0226",
+                Code::PathOutsideRoot,
                 format!(
                     "the method reads \"{p}\", outside its root {}",
                     crate::files::root::shown(&root)
@@ -505,7 +506,7 @@ pub fn run_method<B: AutodiffBackend, L: LossFamily<B>>(
         Some(d) => {
             let p = d.join("checkpoint.bin");
             Some(std::fs::read(&p).map_err(|e| {
-                Diagnostic::bare("E0704", format!("cannot read `{}`: {e}", p.display()))
+                Diagnostic::bare(Code::BadCheckpoint, format!("cannot read `{}`: {e}", p.display()))
                     .with_help("the run saves a checkpoint after each epoch; resume a run that finished at least one epoch")
             })?)
         }
@@ -516,7 +517,7 @@ pub fn run_method<B: AutodiffBackend, L: LossFamily<B>>(
                 method: method.clone(),
             };
             let json = serde_json::to_vec_pretty(&stored)
-                .map_err(|e| Diagnostic::bare("E0702", format!("cannot encode the method: {e}")))?;
+                .map_err(|e| Diagnostic::bare(Code::OutputNotWritable, format!("cannot encode the method: {e}")))?;
             output::write_atomic(&dir.join("method.json"), &json)?;
             None
         }
