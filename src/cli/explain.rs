@@ -1,7 +1,7 @@
 //! `iconc explain CODE` (E0201 or icon::unknown_kernel), `iconc explain NAME`
 //! (a name of the signature table, e.g. `Gaussian`), `iconc explain --list`.
 
-use crate::check::signatures::{self, Signature};
+use crate::check::signatures;
 use crate::check::suggest;
 use crate::diag::codes;
 
@@ -43,7 +43,7 @@ pub(crate) fn run(args: Args) -> i32 {
         return 0;
     }
     if let Some(sig) = signatures::all().find(|s| s.name == code) {
-        out!("{}", describe_signature(sig));
+        out!("{}", crate::print::signature(sig));
         return 0;
     }
     let mut candidates: Vec<&str> = codes::all().flat_map(|c| [c.code, c.name]).collect();
@@ -56,35 +56,4 @@ pub(crate) fn run(args: Args) -> i32 {
         eprintln!("help: `iconc explain --list` lists every code");
     }
     2
-}
-
-/// A signature as text: name, kind, doc, parameters with types, defaults, ranges.
-pub(crate) fn describe_signature(sig: &Signature) -> String {
-    let mut out = format!("{} ({})\n  {}\n", sig.name, sig.kind.noun(), sig.doc);
-    if !sig.writes.is_empty() {
-        out.push_str(&format!("  writes: {}\n", sig.writes));
-    }
-    if sig.kind == signatures::Kind::Kernel || sig.kind == signatures::Kind::Transform {
-        let side = match sig.side {
-            signatures::Side::P => "p only",
-            signatures::Side::Q => "q only",
-            signatures::Side::Both => "p or q",
-        };
-        out.push_str(&format!("  side: {side}\n"));
-    }
-    for p in sig.params {
-        let range = p
-            .range
-            .describe()
-            .map(|r| format!(", {r}"))
-            .unwrap_or_default();
-        out.push_str(&format!(
-            "  {:<14} {} (default {}{range})\n      {}\n",
-            p.name,
-            p.ty.describe(),
-            p.default.describe(),
-            p.doc
-        ));
-    }
-    out
 }

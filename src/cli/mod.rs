@@ -18,13 +18,12 @@ pub(crate) mod stdout;
 
 mod bench;
 mod check;
-pub(crate) mod explain;
+mod explain;
 mod fmt;
 mod inspect;
 mod lsp;
 mod run;
 mod show;
-mod show_icon;
 mod table;
 
 /// iconc — state, check and train I-Con representation-learning methods.
@@ -48,7 +47,7 @@ enum Command {
     Fmt(fmt::Args),
     /// Explain a diagnostic code, e.g. `iconc explain E0201`.
     Explain(explain::Args),
-    /// Show the resolved method: keys with shapes, p, q, divergence, settings.
+    /// Show the resolved method as a method file with every default filled in.
     Show(show::Args),
     /// Train a method.
     Run(run::Args),

@@ -2,7 +2,7 @@
 //! from the one signature table, printed as `iconc explain NAME` prints it.
 
 use crate::check::signatures::{self, Signature};
-use crate::cli::explain::describe_signature;
+use crate::print;
 
 /// The hover text at byte `offset` of `text`, if the word there is a known
 /// name or a parameter name inside a call of a known name.
@@ -19,7 +19,7 @@ pub fn hover_text(text: &str, offset: usize) -> Option<(String, usize, usize)> {
     }
     let matches: Vec<String> = signatures::all()
         .filter(|s| s.name == word)
-        .map(describe_signature)
+        .map(print::signature)
         .collect();
     if matches.is_empty() {
         return None;

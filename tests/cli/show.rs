@@ -1,8 +1,10 @@
-//! `iconc show` prints leaf kernels and mapper stages in `.icon` syntax with
-//! every default filled in. Round trip: a file that `use`s a fixture and
-//! redefines p/q with the printed text must check to the same IR.
+//! `iconc show` prints the resolved method as a method file with every
+//! default filled in, headed by `#` comments (keys, widths, layout). Round
+//! trip: the output of every check fixture, checked as a file beside the
+//! fixture, gives the fixture's IR.
 
-use std::path::Path;
+use iconc::check::{self, FsLoader};
+use iconc::Source;
 use std::process::Command;
 
 fn iconc(args: &[&str]) -> (i32, String, String) {
@@ -17,34 +19,6 @@ fn iconc(args: &[&str]) -> (i32, String, String) {
     )
 }
 
-/// The printed kernel of `side` ("p" or "q") when it is a single leaf.
-fn leaf(show: &str, side: &str) -> Option<String> {
-    let mut lines = show.lines().skip_while(|l| *l != side).skip(1);
-    let first = lines.next()?;
-    let next = lines.next().unwrap_or("");
-    let is_leaf = first.starts_with("  ")
-        && !first.starts_with("   ")
-        && first.contains("(")
-        && first.contains(") on ")
-        && !next.starts_with("   ");
-    is_leaf.then(|| first.trim().to_string())
-}
-
-fn ir(path: &Path) -> serde_json::Value {
-    // The copies live in a temp dir and `use` the repo's fixtures: widen the
-    // root to both on purpose.
-    let (code, out, err) = iconc(&[
-        "show",
-        "--root",
-        "/",
-        "--format",
-        "json",
-        path.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{err}");
-    serde_json::from_str(&out).unwrap()
-}
-
 #[test]
 fn printed_kernels_and_stages_are_icon_syntax() {
     let (code, out, err) = iconc(&["show", "tests/fixtures/check/ok/simclr_small.icon"]);
@@ -56,17 +30,22 @@ fn printed_kernels_and_stages_are_icon_syntax() {
         "{out}"
     );
     assert!(
-        out.contains(
-            "-> MLP(hidden = [512, 512], out = 128, activation = relu, batch_norm = false)"
-        ),
+        out.contains("hidden = [512, 512],") && out.contains(") -> Normalize() on x"),
         "{out}"
     );
-    assert!(!out.contains("sigma: Some"), "{out}");
+    assert!(
+        out.contains("optimizer = AdamW(lr = 0.0005, weight_decay = 0.0, betas = [0.9, 0.999])"),
+        "{out}"
+    );
+    // No Rust Debug output anywhere.
+    for debug in ["Some(", "None", "{ ", "Kl", "AdamW {", "Knn"] {
+        assert!(!out.contains(debug), "`{debug}` in\n{out}");
+    }
 }
 
 #[test]
-fn printed_leaf_kernels_check_back_to_the_same_ir() {
-    let dir = tempfile::tempdir().unwrap();
+fn show_output_checks_back_to_the_same_ir() {
+    let mut failures = vec![];
     let mut tried = 0;
     for entry in std::fs::read_dir("tests/fixtures/check/ok").unwrap() {
         let path = entry.unwrap().path();
@@ -75,24 +54,43 @@ fn printed_leaf_kernels_check_back_to_the_same_ir() {
         }
         let (code, show, err) = iconc(&["show", path.to_str().unwrap()]);
         assert_eq!(code, 0, "{}: {err}", path.display());
-        // Graph paths are stored relative to the using file, so the IR of
-        // a copy elsewhere differs by design; such fixtures are skipped.
-        if show.contains("Graph(") {
-            continue;
+        let original = check::check_path(&path, &FsLoader)
+            .method
+            .expect("an ok fixture checks");
+        // Beside the fixture, so relative paths resolve alike.
+        let sibling = path.with_file_name(format!(
+            "shown_{}",
+            path.file_name().unwrap().to_str().unwrap()
+        ));
+        let shown = check::check_source(
+            Source::new(sibling.display().to_string(), show.as_str()),
+            &FsLoader,
+        );
+        let errors: Vec<String> = shown
+            .reports
+            .iter()
+            .filter(|r| r.diagnostic.is_error())
+            .map(|r| format!("{} {}", r.diagnostic.code, r.diagnostic.message))
+            .collect();
+        tried += 1;
+        if !errors.is_empty() || shown.method.as_ref() != Some(&original) {
+            failures.push(format!("{}: {errors:?}\n{show}", path.display()));
         }
-        let abs = std::fs::canonicalize(&path).unwrap();
-        let mut text = format!("use {:?}\n", abs.display().to_string());
-        for side in ["p", "q"] {
-            if let Some(k) = leaf(&show, side) {
-                text.push_str(&format!("{side} = {k}\n"));
-                tried += 1;
-            }
-        }
-        let copy = dir.path().join(path.file_name().unwrap());
-        std::fs::write(&copy, &text).unwrap();
-        let (a, b) = (ir(&path), ir(&copy));
-        assert_eq!(a["p"], b["p"], "{}\n{text}", path.display());
-        assert_eq!(a["q"], b["q"], "{}\n{text}", path.display());
     }
-    assert!(tried >= 12, "only {tried} leaf kernels round-tripped");
+    assert!(tried >= 12, "only {tried} fixtures");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn show_keeps_keys_widths_and_layout_as_comments() {
+    let (code, out, err) = iconc(&["show", "tests/fixtures/check/ok/simclr.icon"]);
+    assert_eq!(code, 0, "{err}");
+    for line in [
+        "#   x                B×784      float  data",
+        "#   embedding        B×128      float  mapper 0",
+        "#   0: embedding reads x (784 → 128)",
+        "# layout: pairwise B×B",
+    ] {
+        assert!(out.contains(line), "`{line}` not in\n{out}");
+    }
 }

@@ -8,4 +8,5 @@ mod support;
 
 mod files;
 mod inspect;
+mod round_trip;
 mod run;
