@@ -10,7 +10,8 @@ use burn::tensor::activation::log_softmax;
 use burn::tensor::backend::AutodiffBackend;
 use burn::tensor::{Distribution, Int, Tensor, TensorData};
 use iconc::ir::{Activation, MapperSpec, MapperStage};
-use iconc::runtime::model::{Keys, Mappers};
+use iconc::runtime::loss;
+use iconc::runtime::model::Mappers;
 use std::time::Instant;
 
 /// NT-Xent on a `[2N, D]` batch of unit rows in the `[view0; view1]` layout.
@@ -53,7 +54,7 @@ fn bench<B: AutodiffBackend>(name: &str, batch: usize, steps: usize) -> (f64, Ve
     let mut losses = Vec::new();
     for step in 0..steps + 2 {
         let start = Instant::now();
-        let mut keys = Keys::default();
+        let mut keys = loss::Batch::default();
         keys.floats.insert("x".into(), x.clone());
         let f = model
             .forward(keys)

@@ -1,11 +1,11 @@
 //! The typed intermediate representation: a checked, resolved method.
 //!
 //! This is the contract between the front end (`check` produces it) and the
-//! runtime (`lower`/`runtime` consume it). It is backend-free and holds no
+//! runtime (which lowers and trains it). It is backend-free and holds no
 //! spans: every user error has been reported before an IR exists. Every value
 //! here is concrete except the batch size, which shapes carry as [`Dim::Batch`].
 //!
-//! Spec references (`§2.2` …) are to `../shared/spec/methods.md`.
+//! Spec references (`§2.2` …) are to `docs/spec.md`.
 
 use serde::{Deserialize, Serialize};
 

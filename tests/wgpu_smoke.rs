@@ -8,7 +8,8 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{Tensor, TensorData};
 use iconc::diag::Diagnostic;
 use iconc::ir::{Activation, MapperSpec, MapperStage, Optimizer, Schedule};
-use iconc::runtime::model::{Keys, Mappers};
+use iconc::runtime::loss;
+use iconc::runtime::model::Mappers;
 use iconc::runtime::train::{train, LoopConfig, NoHooks, Objective, ProgressMode, StepOutput};
 
 type B = Autodiff<Wgpu>;
@@ -35,7 +36,7 @@ impl Objective<B> for Regression {
     ) -> Result<StepOutput<B>, Diagnostic> {
         let device = Default::default();
         let rows = b.x.len() / 4;
-        let mut keys = Keys::default();
+        let mut keys = loss::Batch::default();
         keys.floats.insert(
             "x".into(),
             Tensor::from_data(TensorData::new(b.x.clone(), [rows, 4]), &device),

@@ -3,11 +3,11 @@
 //! (unknown/duplicate/missing parameter, wrong type, out of range) and the
 //! binding carries on with what it could read.
 
-use crate::diag::Code;
 use super::signatures::{Default as Dflt, Kind, Param, Signature, Ty};
 use super::sink::{FileId, Sink};
 use super::suggest;
 use crate::ast::{Arg, Call, Expr, ExprKind, Ident, Span};
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 
 /// A call seen through one lens: `Name(args) on keys`, or a bare `Name`.

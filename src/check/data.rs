@@ -1,11 +1,11 @@
 //! `data = Source(…)`: the data spec and the keys it produces.
 
-use crate::diag::Code;
 use super::args::{bind, resolve, Bound, CallRef};
 use super::keys::{KeyDef, Keys};
 use super::signatures::Kind;
 use super::sink::{FileId, Sink};
 use crate::ast::Expr;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::ir::{Augment, DType, DataSource, DataSpec, Modalities, Producer};
 
@@ -326,7 +326,13 @@ fn source(sink: &mut Sink, file: FileId, b: &Bound<'_>) -> Option<(DataSource, G
 fn augments(sink: &mut Sink, file: FileId, b: &Bound<'_>) -> Vec<Augment> {
     let mut out = vec![];
     for call in b.calls("augment") {
-        let Some(sig) = resolve(sink, file, call, &[Kind::Augment], Code::UnknownAugmentation) else {
+        let Some(sig) = resolve(
+            sink,
+            file,
+            call,
+            &[Kind::Augment],
+            Code::UnknownAugmentation,
+        ) else {
             continue;
         };
         let a = bind(sink, file, call, sig);

@@ -2,12 +2,12 @@
 //! algebra (p only), p/q side rules, and what each expression implies for
 //! the layout, the diagonal and row-stochasticity.
 
-use crate::diag::Code;
 use super::args::{bind, number, resolve, Bound, CallRef};
 use super::keys::{KeyDef, Keys};
 use super::signatures::{Kind, Reads, Side, Signature};
 use super::sink::{FileId, Sink};
 use crate::ast::{BinOp, Expr, ExprKind, Span};
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::ir::{
     DType, DataSpec, DistanceMetric, Exaggeration, GraphMode, Kernel, KernelExpr, Layout,

@@ -2,10 +2,10 @@
 //! its dtype, symbolic shape and what is known about its rows, plus which
 //! keys were read (for the unused-key warning).
 
-use crate::diag::Code;
 use super::sink::{At, FileId, Sink};
 use super::suggest;
 use crate::ast::Ident;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::ir::{DType, Dim, KeyInfo};
 use std::collections::HashMap;

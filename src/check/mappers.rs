@@ -1,13 +1,13 @@
 //! Mapper pipelines `KEY = Stage -> Stage … on INPUT`: key flow (dependency
 //! order, unknown keys, cycles), stage-by-stage widths, and the keys written.
 
-use crate::diag::Code;
 use super::args::{bind, resolve, CallRef};
 use super::keys::{KeyDef, Keys};
 use super::resolve::Stmt;
 use super::signatures::{Kind, Reads};
 use super::sink::{At, FileId, Sink};
 use crate::ast::{Expr, ExprKind, Ident, ItemKind};
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::ir::{Activation, DType, DataSpec, Dim, MapperSpec, MapperStage, Producer, TableInit};
 use std::cmp::Reverse;

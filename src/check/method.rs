@@ -1,7 +1,6 @@
 //! The whole method: dispatches each effective statement to its checker and
 //! applies the rules that need both p and q (layout, support, normalization).
 
-use crate::diag::Code;
 use super::data::check_data;
 use super::kernels::{layout_name, Facts, Lower};
 use super::keys::Keys;
@@ -11,6 +10,7 @@ use super::signatures::Side;
 use super::sink::Sink;
 use super::train::{check_divergence, check_eval, check_train, default_train};
 use crate::ast::{Expr, ExprKind, ItemKind};
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::ir::{
     DataSpec, Divergence, Exaggeration, Kernel, KernelExpr, Layout, Method, Repulsion,

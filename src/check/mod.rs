@@ -19,14 +19,12 @@ mod sink;
 pub mod suggest;
 mod train;
 
-
 use crate::ast::Program;
 use crate::diag::{Diagnostic, Report, Source};
 use crate::ir;
 use std::io;
 use std::path::Path;
 use std::sync::Arc;
-
 
 /// The result of checking one file.
 #[derive(Debug, Clone)]
@@ -136,9 +134,4 @@ pub fn icon_files(dir: &Path) -> io::Result<Vec<std::path::PathBuf>> {
         ));
     }
     crate::files::icon_files(&[dir.to_path_buf()])
-}
-
-/// True when `report` says a file could not be read (exit code 2 in the CLI).
-pub fn is_io_error(report: &Report) -> bool {
-    report.diagnostic.code == Code::FileNotFound && report.diagnostic.labels.is_empty()
 }

@@ -3,10 +3,10 @@
 //! into one table where later statements override imported ones. Missing
 //! files, cyclic `use` and duplicate targets within one file are reported.
 
-use crate::diag::Code;
 use super::sink::{FileId, Sink};
 use super::Loader;
 use crate::ast::{Item, ItemKind, Program, Span};
+use crate::diag::Code;
 use crate::diag::{Diagnostic, Source};
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};

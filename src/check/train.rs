@@ -1,11 +1,11 @@
 //! `train = Train(…)`, `eval = […]` and `divergence = …`.
 
-use crate::diag::Code;
 use super::args::{bind, resolve, CallRef};
 use super::signatures::{self, Kind};
 use super::sink::{FileId, Sink};
 use super::suggest;
 use crate::ast::{Expr, ExprKind};
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::ir::{DistanceMetric, Divergence, LrRule, Metric, Optimizer, Schedule, TrainSpec};
 

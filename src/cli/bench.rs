@@ -3,9 +3,10 @@
 //! and the time of each phase of a step. Writes no run directory.
 
 use super::check::Format;
+use super::outcome::Outcome;
 use super::run;
-use crate::diag::Report;
 use crate::diag::Diagnostic;
+use crate::diag::Report;
 use crate::ir;
 use crate::runtime::backend::{dispatch, BackendKind, BackendTask};
 use crate::runtime::loss_tiles::Tiling;
@@ -59,45 +60,29 @@ impl BackendTask for BenchTask {
     }
 }
 
-/// Runs `iconc bench`; returns the exit code.
-pub(crate) fn run(args: Args) -> i32 {
-    let (method, source) = match run::load_file(&args.method) {
-        Ok(v) => v,
-        Err(code) => return code,
-    };
+/// Runs `iconc bench`.
+pub(crate) fn run(args: Args) -> Outcome {
+    let (method, source) = run::load_file(&args.method)?;
     let options = BenchOptions {
         steps: args.steps as usize,
         warmup: args.warmup as usize,
         base_dir: run::method_dir(&args.method),
     };
-    match dispatch(
-        args.backend,
-        BenchTask {
-            method,
-            options,
-            tiling: args.loss_tile,
-        },
-    )
-    .and_then(|r| r)
-    {
-        Ok(mut report) => {
-            report.backend = args.backend.name().into();
-            let out = match args.format {
-                Format::Json => serde_json::to_string_pretty(&report).unwrap_or_default(),
-                Format::Human => render(&report),
-            };
-            outln!("{out}");
-            0
-        }
-        Err(d) => {
-            let code = run::exit_code(&d);
-            run::print_reports(&[Report {
-                source: Arc::new(source),
-                diagnostic: d,
-            }]);
-            code
-        }
-    }
+    let task = BenchTask {
+        method,
+        options,
+        tiling: args.loss_tile,
+    };
+    let mut report = dispatch(args.backend, task)
+        .and_then(|r| r)
+        .map_err(|d| vec![Report::new(Arc::new(source), d)])?;
+    report.backend = args.backend.name().into();
+    let out = match args.format {
+        Format::Json => serde_json::to_string_pretty(&report).unwrap_or_default(),
+        Format::Human => render(&report),
+    };
+    outln!("{out}");
+    Ok(0)
 }
 
 /// The human table: throughput, memory, then one line per phase.

@@ -1,10 +1,10 @@
 //! `iconc check FILE|DIR... [--format human|json]`: exit 0 when clean
 //! (warnings allowed), 1 on errors, 2 when a file cannot be read.
 
+use super::outcome::{self, Outcome};
 use crate::check::{self, FsLoader};
+use crate::diag::render::json;
 use crate::diag::Report;
-use crate::diag::render::{human, json};
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 /// Output format.
@@ -19,64 +19,43 @@ pub(crate) enum Format {
 /// Arguments of `iconc check`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// `.icon` files, or directories (every `*.icon` in them, sorted).
+    /// `.icon` files, or directories (every `*.icon` under them, sorted).
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
-    /// No colour in human output.
-    #[arg(long)]
-    no_color: bool,
 }
 
-/// Human options for stderr (colour only on a terminal, honouring NO_COLOR).
-pub(crate) fn human_options(no_color: bool) -> human::HumanOptions {
-    let color =
-        !no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal();
-    human::HumanOptions { color, width: 100 }
-}
-
-/// Checks every file; returns all reports and whether any file was unreadable.
-pub(crate) fn check_all(paths: &[PathBuf]) -> (Vec<Report>, bool, usize) {
-    let mut reports = vec![];
+/// Checks every file; returns all reports and the number of files.
+pub(crate) fn check_all(paths: &[PathBuf]) -> (Vec<Report>, usize) {
     let files = match crate::files::icon_files(paths) {
         Ok(files) => files,
-        Err(e) => {
-            // A folder that cannot be listed: one E0218, like an unreadable file.
-            return (
-                vec![check::unreadable(Path::new(""), e.to_string())],
-                true,
-                0,
-            );
-        }
+        // A folder that cannot be listed: one E0218, like an unreadable file.
+        Err(e) => return (vec![check::unreadable(Path::new(""), e.to_string())], 0),
     };
-    let mut io_error = false;
-    for file in &files {
-        let checked = check::check_path(Path::new(file), &FsLoader);
-        io_error |= checked.reports.iter().any(check::is_io_error);
-        reports.extend(checked.reports);
-    }
-    (reports, io_error, files.len())
+    let reports = files
+        .iter()
+        .flat_map(|file| check::check_path(file, &FsLoader).reports)
+        .collect();
+    (reports, files.len())
 }
 
-/// Runs `iconc check`; returns the exit code.
-pub(crate) fn run(args: Args) -> i32 {
-    let (reports, io_error, count) = check_all(&args.paths);
+/// Runs `iconc check`.
+pub(crate) fn run(args: Args) -> Outcome {
+    let (reports, count) = check_all(&args.paths);
     match args.format {
-        Format::Json => outln!("{}", json::render(&reports)),
+        // JSON goes to stdout whatever it holds; the exit policy is the same.
+        Format::Json => {
+            outln!("{}", json::render(&reports));
+            Ok(crate::diag::finish(&reports))
+        }
         Format::Human => {
-            eprint!("{}", human::render(&reports, human_options(args.no_color)));
+            outcome::stop_on_errors(reports.clone())?;
             if reports.is_empty() {
                 eprintln!("ok: {count} file(s) checked");
             }
+            Ok(0)
         }
-    }
-    if io_error {
-        2
-    } else if reports.iter().any(|r| r.diagnostic.is_error()) {
-        1
-    } else {
-        0
     }
 }

@@ -15,8 +15,12 @@ pub(crate) struct Args {
     list: bool,
 }
 
-/// Runs `iconc explain`; returns the exit code.
-pub(crate) fn run(args: Args) -> i32 {
+/// Runs `iconc explain`. An unknown code is a usage error (exit 2, as clap's).
+pub(crate) fn run(args: Args) -> super::outcome::Outcome {
+    Ok(explain(args))
+}
+
+fn explain(args: Args) -> i32 {
     if args.list {
         for info in codes::all() {
             outln!(

@@ -3,7 +3,11 @@
 //! Exit codes: 0 all formatted (or, with `--check`, nothing to change);
 //! 1 a file has syntax errors or (`--check`) would change; 2 I/O errors.
 
+use super::outcome::Outcome;
+use crate::check;
+use crate::diag::{Code, Diagnostic, Report, Source};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Arguments of `iconc fmt`.
 #[derive(Debug, clap::Args)]
@@ -17,84 +21,76 @@ pub(crate) struct Args {
 }
 
 /// What happened to one file.
-enum Outcome {
+enum FileResult {
     Unchanged,
     Changed,
-    SyntaxErrors,
-    IoError,
+    /// Syntax errors, or the file could not be read or written.
+    Failed(Vec<Report>),
 }
 
-/// Runs `iconc fmt`; returns the exit code.
-pub(crate) fn run(args: Args) -> i32 {
+/// Runs `iconc fmt`.
+pub(crate) fn run(args: Args) -> Outcome {
     // A missing file is reported when it is read, below.
-    let (files, mut io_error) = match crate::files::icon_files(&args.paths) {
-        Ok(files) => (files, false),
-        Err(e) => {
-            eprintln!("error: {e}");
-            (Vec::new(), true)
-        }
+    let (files, mut reports) = match crate::files::icon_files(&args.paths) {
+        Ok(files) => (files, vec![]),
+        Err(e) => (
+            vec![],
+            vec![check::unreadable(Path::new(""), e.to_string())],
+        ),
     };
-    let mut user_error = false;
+    let mut would_change = false;
     for file in &files {
         match format_file(file, args.check) {
-            Outcome::Unchanged => {}
-            Outcome::Changed if args.check => {
+            FileResult::Unchanged => {}
+            FileResult::Changed if args.check => {
                 outln!("would reformat {}", file.display());
-                user_error = true;
+                would_change = true;
             }
-            Outcome::Changed => outln!("reformatted {}", file.display()),
-            Outcome::SyntaxErrors => user_error = true,
-            Outcome::IoError => io_error = true,
+            FileResult::Changed => outln!("reformatted {}", file.display()),
+            FileResult::Failed(r) => reports.extend(r),
         }
     }
-    if io_error {
-        2
-    } else if user_error {
-        1
-    } else {
-        0
+    if !reports.is_empty() {
+        return Err(reports);
     }
+    Ok(i32::from(would_change))
 }
 
-fn format_file(path: &Path, check: bool) -> Outcome {
+fn format_file(path: &Path, check: bool) -> FileResult {
+    let name = path.display().to_string();
     let text = match crate::files::read_text(path, crate::files::MAX_SOURCE_BYTES) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("error: cannot read {}: {e}", path.display());
-            return Outcome::IoError;
+            return FileResult::Failed(vec![check::unreadable(
+                path,
+                format!("cannot read {name}: {e}"),
+            )])
         }
     };
-    let name = path.display().to_string();
-    let formatted = match crate::fmt::format(&crate::Source::new(name.clone(), text.clone())) {
+    let source = Source::new(name.clone(), text.clone());
+    let formatted = match crate::fmt::format(&source) {
         Ok(f) => f,
         Err(diags) => {
-            let source = std::sync::Arc::new(crate::Source::new(name.clone(), text.clone()));
-            let reports: Vec<crate::diag::Report> = diags
-                .into_iter()
-                .map(|diagnostic| crate::diag::Report {
-                    source: source.clone(),
-                    diagnostic,
-                })
-                .collect();
-            eprint!(
-                "{}",
-                crate::diag::render::human::render(&reports, super::check::human_options(false))
-            );
             eprintln!("{name}: not formatted (syntax errors)");
-            return Outcome::SyntaxErrors;
+            let source = Arc::new(source);
+            let reports = diags
+                .into_iter()
+                .map(|d| Report::new(source.clone(), d))
+                .collect();
+            return FileResult::Failed(reports);
         }
     };
     if formatted == text {
-        return Outcome::Unchanged;
+        return FileResult::Unchanged;
     }
     if check {
-        return Outcome::Changed;
+        return FileResult::Changed;
     }
     match write_atomically(path, &formatted) {
-        Ok(()) => Outcome::Changed,
+        Ok(()) => FileResult::Changed,
         Err(e) => {
-            eprintln!("error: cannot write {}: {e}", path.display());
-            Outcome::IoError
+            let d = Diagnostic::bare(Code::OutputNotWritable, format!("cannot write {name}: {e}"));
+            FileResult::Failed(vec![Report::bare(name, d)])
         }
     }
 }

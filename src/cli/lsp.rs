@@ -8,8 +8,8 @@ pub(crate) struct Args {
     stdio: bool,
 }
 
-/// Runs `iconc lsp`; returns the exit code.
-pub(crate) fn run(args: Args) -> i32 {
+/// Runs `iconc lsp`.
+pub(crate) fn run(args: Args) -> super::outcome::Outcome {
     let _ = args.stdio;
-    crate::lsp::run_stdio()
+    Ok(crate::lsp::run_stdio())
 }

@@ -22,6 +22,7 @@ mod explain;
 mod fmt;
 mod inspect;
 mod lsp;
+mod outcome;
 mod run;
 mod show;
 mod table;
@@ -37,6 +38,9 @@ struct Cli {
     /// `.git`, else the method's own folder).
     #[arg(long, global = true, value_name = "DIR")]
     root: Option<std::path::PathBuf>,
+    /// No colour in diagnostics.
+    #[arg(long, global = true)]
+    no_color: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -74,7 +78,8 @@ pub fn main() -> i32 {
     if let Some(root) = &cli.root {
         crate::files::root::set_override(root);
     }
-    let code = match cli.command {
+    outcome::set_no_color(cli.no_color);
+    let outcome = match cli.command {
         Command::Check(a) => check::run(a),
         Command::Fmt(a) => fmt::run(a),
         Command::Explain(a) => explain::run(a),
@@ -85,5 +90,5 @@ pub fn main() -> i32 {
         Command::Table(a) => table::run(a),
         Command::Lsp(a) => lsp::run(a),
     };
-    stdout::exit_code(code)
+    stdout::exit_code(outcome::end(outcome))
 }

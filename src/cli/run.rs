@@ -6,11 +6,9 @@
 //! (143 by SIGTERM)
 //! (a checkpoint was saved; `--resume DIR` continues).
 
-use crate::diag::Code;
+use super::outcome::{self, Outcome};
 use crate::check;
-use crate::diag::Report;
-use crate::diag::render::human;
-use crate::diag::{Diagnostic, Source};
+use crate::diag::{Code, Diagnostic, Report, Source};
 use crate::ir;
 use crate::runtime::backend::{dispatch, BackendKind, BackendTask};
 use crate::runtime::loss_tiles::Tiling;
@@ -78,12 +76,9 @@ impl BackendTask for RunTask {
     }
 }
 
-/// Runs `iconc run`; returns the exit code.
-pub(crate) fn run(args: Args) -> i32 {
-    let (mut method, source) = match load(&args) {
-        Ok(v) => v,
-        Err(code) => return code,
-    };
+/// Runs `iconc run`.
+pub(crate) fn run(args: Args) -> Outcome {
+    let (mut method, source) = load(&args)?;
     if let Some(e) = args.epochs {
         method.train.epochs = e;
     }
@@ -120,24 +115,15 @@ pub(crate) fn run(args: Args) -> i32 {
         options,
         tiling: args.loss_tile,
     };
-    match dispatch(args.backend, task).and_then(|r| r) {
-        Ok(summary) => {
-            print_summary(&summary, args.quiet);
-            if summary.stop == Stop::Interrupted {
-                128 + crate::runtime::train::interrupt::signal().unwrap_or(2)
-            } else {
-                0
-            }
-        }
-        Err(d) => {
-            let code = exit_code(&d);
-            print_reports(&[Report {
-                source: Arc::new(source),
-                diagnostic: d,
-            }]);
-            code
-        }
-    }
+    let summary = dispatch(args.backend, task)
+        .and_then(|r| r)
+        .map_err(|d| vec![Report::new(Arc::new(source), d)])?;
+    print_summary(&summary, args.quiet);
+    Ok(if summary.stop == Stop::Interrupted {
+        128 + crate::runtime::train::interrupt::signal().unwrap_or(2)
+    } else {
+        0
+    })
 }
 
 /// The folder a method file's relative paths start from.
@@ -150,79 +136,41 @@ pub(super) fn method_dir(path: &Path) -> PathBuf {
 }
 
 /// The checked method and its source: from the file, or from the run directory on `--resume`.
-fn load(args: &Args) -> Result<(ir::Method, Source), i32> {
+fn load(args: &Args) -> Result<(ir::Method, Source), Vec<Report>> {
     if let Some(dir) = &args.resume {
-        return match read_stored_method(dir) {
-            Ok(stored) => {
-                if args.method.is_some() {
-                    eprintln!(
-                        "note: --resume uses the method stored in {}; the file argument is ignored",
-                        dir.display()
-                    );
-                }
-                Ok((
-                    stored.method,
-                    Source::new(dir.join("method.json").display().to_string(), stored.source),
-                ))
-            }
-            Err(d) => {
-                print_reports(&[Report {
-                    source: Arc::new(Source::new(dir.display().to_string(), "")),
-                    diagnostic: d,
-                }]);
-                Err(2)
-            }
-        };
+        let stored = read_stored_method(dir)
+            .map_err(|d| vec![Report::bare(dir.display().to_string(), d)])?;
+        if args.method.is_some() {
+            eprintln!(
+                "note: --resume uses the method stored in {}; the file argument is ignored",
+                dir.display()
+            );
+        }
+        let name = dir.join("method.json").display().to_string();
+        return Ok((stored.method, Source::new(name, stored.source)));
     }
     let Some(path) = &args.method else {
-        return Err(2);
+        // clap requires the file unless `--resume` is given.
+        let d = Diagnostic::bare(Code::InternalError, "no method file and no --resume");
+        return Err(vec![Report::bare("iconc run", d)]);
     };
     load_file(path)
 }
 
-/// The checked method of `path` and its source; warnings and errors are
-/// printed, and an error becomes exit code 2 (I/O) or 1 (the method).
-pub(super) fn load_file(path: &Path) -> Result<(ir::Method, Source), i32> {
-    match check::load_method(path) {
-        Ok((method, warnings)) => {
-            print_reports(&warnings);
-            let text = std::fs::read_to_string(path).unwrap_or_default();
-            Ok((method, Source::new(path.display().to_string(), text)))
-        }
-        Err(reports) => {
-            print_reports(&reports);
-            Err(if reports.iter().any(check::is_io_error) {
-                2
-            } else {
-                1
-            })
-        }
-    }
+/// The checked method of `path` and its source; warnings are printed.
+pub(super) fn load_file(path: &Path) -> Result<(ir::Method, Source), Vec<Report>> {
+    let (method, warnings) = check::load_method(path)?;
+    outcome::print(&warnings);
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    Ok((method, Source::new(path.display().to_string(), text)))
 }
 
-pub(super) fn print_reports(reports: &[Report]) {
-    if !reports.is_empty() {
-        eprint!(
-            "{}",
-            human::render(reports, super::check::human_options(false))
-        );
-    }
-}
-
-/// 2 for I/O, checkpoints and missing backends; 1 for everything the user's method or data caused.
 /// `--epochs`/`--steps`: the checker's `≥ 1` rule for the same settings.
 fn at_least_one(v: &str) -> Result<usize, String> {
     match v.parse::<usize>() {
         Ok(0) => Err("must be at least 1 (the checker's rule for `Train(epochs|steps)`)".into()),
         Ok(n) => Ok(n),
         Err(e) => Err(e.to_string()),
-    }
-}
-
-pub(super) fn exit_code(d: &Diagnostic) -> i32 {
-    match d.code {
-        Code::BackendNotCompiled | Code::OutputNotWritable | Code::BadCheckpoint => 2,
-        _ => 1,
     }
 }
 

@@ -3,9 +3,11 @@
 //! by `#` comments with what is not a statement: keys with shapes, mapper
 //! widths, the layout (`print::notes`). JSON dumps the IR with serde.
 
-use super::check::{human_options, Format};
+use super::check::Format;
+use super::outcome::{self, Outcome};
 use crate::check::{self, FsLoader};
-use crate::diag::render::{human, json};
+use crate::diag::render::json;
+use crate::diag::{Code, Diagnostic, Report};
 use crate::ir::Method;
 use crate::print;
 use std::path::PathBuf;
@@ -18,42 +20,33 @@ pub(crate) struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
-    /// No colour in diagnostics.
-    #[arg(long)]
-    no_color: bool,
 }
 
-/// Runs `iconc show`; returns the exit code.
-pub(crate) fn run(args: Args) -> i32 {
+/// Runs `iconc show`.
+pub(crate) fn run(args: Args) -> Outcome {
     let checked = check::check_path(&args.file, &FsLoader);
-    let io_error = checked.reports.iter().any(check::is_io_error);
     let Some(method) = checked.method else {
-        match args.format {
-            Format::Json => outln!("{}", json::render(&checked.reports)),
-            Format::Human => eprint!(
-                "{}",
-                human::render(&checked.reports, human_options(args.no_color))
-            ),
+        if args.format == Format::Json {
+            outln!("{}", json::render(&checked.reports));
+            return Ok(crate::diag::finish(&checked.reports));
         }
-        return if io_error { 2 } else { 1 };
+        return Err(checked.reports);
     };
-    if !checked.reports.is_empty() {
-        eprint!(
-            "{}",
-            human::render(&checked.reports, human_options(args.no_color))
-        );
-    }
+    outcome::print(&checked.reports);
     match args.format {
-        Format::Json => match serde_json::to_string_pretty(&method) {
-            Ok(s) => outln!("{s}"),
-            Err(e) => {
-                eprintln!("error: cannot serialize the method: {e}");
-                return 2;
-            }
-        },
+        Format::Json => {
+            let json = serde_json::to_string_pretty(&method).map_err(|e| {
+                let d = Diagnostic::bare(
+                    Code::InternalError,
+                    format!("cannot serialize the method: {e}"),
+                );
+                vec![Report::bare(args.file.display().to_string(), d)]
+            })?;
+            outln!("{json}");
+        }
         Format::Human => out!("{}", describe(&method)),
     }
-    0
+    Ok(0)
 }
 
 /// The method as text: [`print::notes`] (keys, layout, widths as `#`

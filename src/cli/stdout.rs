@@ -3,6 +3,7 @@
 //! output quietly, and any other failure (a full device) is reported once as
 //! E0702 and makes the command exit 2. Later writes are skipped either way.
 
+use crate::diag::Code;
 use std::io::Write;
 use std::sync::atomic::{AtomicU8, Ordering};
 
@@ -25,7 +26,10 @@ pub(crate) fn write(text: &str) {
         }
         Err(e) => {
             STATE.store(FAILED, Ordering::Relaxed);
-            eprintln!("error[E0702]: cannot write to stdout: {e}");
+            eprintln!(
+                "error[{}]: cannot write to stdout: {e}",
+                Code::OutputNotWritable
+            );
             eprintln!("  help: free space on the output device, or redirect stdout elsewhere");
         }
     }

@@ -6,9 +6,9 @@
 //! listed, not errors), 1 when some file has errors (the table still shows the
 //! others), 2 when a path cannot be read.
 
+use super::outcome::Outcome;
 use crate::check::{self, FsLoader};
 use crate::diag::Report;
-use crate::diag::render::human;
 use crate::ir::Method;
 use crate::table::{render, Table};
 use std::io::IsTerminal;
@@ -53,24 +53,19 @@ enum Color {
     Never,
 }
 
-/// Runs `iconc table`; returns the exit code.
-pub(crate) fn run(args: Args) -> i32 {
-    let files = match find_icon_files(&args.paths) {
-        Ok(files) => files,
-        Err(msg) => {
-            eprintln!("error: {msg}");
-            return 2;
-        }
-    };
+/// Runs `iconc table`.
+pub(crate) fn run(args: Args) -> Outcome {
+    let files = find_icon_files(&args.paths)?;
     let mut table = Table::new();
+    let mut errors = vec![];
     let mut failed = 0usize;
     for file in &files {
-        let shown = file.display().to_string();
         match check_file(file) {
-            Ok(method) => table.add(&shown, &method),
+            Ok(method) => table.add(&file.display().to_string(), &method),
             Err(reports) => {
                 failed += 1;
-                report(&reports);
+                // A file's warnings do not matter once it is left out.
+                errors.extend(reports.into_iter().filter(|r| r.diagnostic.is_error()));
             }
         }
     }
@@ -88,10 +83,9 @@ pub(crate) fn run(args: Args) -> i32 {
             "error: {failed} of {} files have errors and are not in the table",
             files.len()
         );
-        1
-    } else {
-        0
+        return Err(errors);
     }
+    Ok(0)
 }
 
 /// Whether to colour the terminal grid.
@@ -105,11 +99,13 @@ fn use_color(choice: Color) -> bool {
 
 /// Every `.icon` file named by `paths` (the shared walker); a path that
 /// does not exist is an error here, before the table is built.
-fn find_icon_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+fn find_icon_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Report>> {
     if let Some(missing) = paths.iter().find(|p| !p.exists()) {
-        return Err(format!("no such file or directory: {}", missing.display()));
+        let message = format!("no such file or directory: {}", missing.display());
+        return Err(vec![check::unreadable(missing, message)]);
     }
-    crate::files::icon_files(paths).map_err(|e| e.to_string())
+    crate::files::icon_files(paths)
+        .map_err(|e| vec![check::unreadable(Path::new(""), e.to_string())])
 }
 
 /// Parses and checks one file (with its `use`s) into a method; on errors,
@@ -120,17 +116,4 @@ fn check_file(path: &Path) -> Result<Method, Vec<Report>> {
         Some(method) if !checked.has_errors() => Ok(method),
         _ => Err(checked.reports),
     }
-}
-
-/// Prints a file's error reports on stderr with the human renderer.
-fn report(reports: &[Report]) {
-    let errors: Vec<Report> = reports
-        .iter()
-        .filter(|r| r.diagnostic.is_error())
-        .cloned()
-        .collect();
-    eprint!(
-        "{}",
-        human::render(&errors, super::check::human_options(false))
-    );
 }

@@ -176,8 +176,12 @@ pub fn split(ds: Dataset, holdout: usize) -> (Dataset, Dataset) {
     (train, test)
 }
 
-/// The folder of the bundled datasets: `<crate root>/data`, else `./data`.
+/// The folder of the bundled datasets: `$ICONC_DATA` when set (an installed
+/// binary far from its source tree), else `<crate root>/data`, else `./data`.
 pub fn bundled_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("ICONC_DATA") {
+        return PathBuf::from(dir);
+    }
     let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
     if built.is_dir() {
         built
@@ -196,7 +200,7 @@ fn bundled_file(name: &str) -> Result<PathBuf, Diagnostic> {
             format!("bundled data file `{}` is missing", path.display()),
         )
         .with_help(
-            "run iconc from the repository root (it reads ./data), or point an `Idx(images = ..., labels = ...)` source at the files",
+            "set ICONC_DATA to the folder of the bundled files, run iconc from the repository root (it reads ./data), or point an `Idx(images = ..., labels = ...)` source at the files",
         ))
     }
 }
@@ -241,11 +245,7 @@ fn check_against_spec(ds: &Dataset, spec: &ir::DataSpec) -> Result<(), Diagnosti
 }
 
 /// A diagnostic about one file: `"{what} in `{path}`"`.
-pub(crate) fn file_error(
-    code: Code,
-    path: &Path,
-    what: impl std::fmt::Display,
-) -> Diagnostic {
+pub(crate) fn file_error(code: Code, path: &Path, what: impl std::fmt::Display) -> Diagnostic {
     Diagnostic::bare(code, format!("{what} in `{}`", path.display()))
 }
 

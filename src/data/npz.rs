@@ -116,8 +116,11 @@ impl NpzArrays {
     pub fn read(path: &Path) -> Result<NpzArrays, Diagnostic> {
         let shown = path.display().to_string();
         let bad = |e: io::Error| {
-            Diagnostic::bare(Code::BadBatchFile, format!("cannot read batch file `{shown}`: {e}"))
-                .with_help("give a NumPy .npz archive written by `np.savez` (no pickled objects)")
+            Diagnostic::bare(
+                Code::BadBatchFile,
+                format!("cannot read batch file `{shown}`: {e}"),
+            )
+            .with_help("give a NumPy .npz archive written by `np.savez` (no pickled objects)")
         };
         crate::files::check_regular(path, crate::files::MAX_DATA_BYTES).map_err(bad)?;
         let mut archive = npyz::npz::NpzArchive::open(path).map_err(bad)?;
@@ -138,8 +141,11 @@ impl NpzArrays {
     pub fn write(&self, path: &Path) -> Result<(), Diagnostic> {
         let shown = path.display().to_string();
         let fail = |e: io::Error| {
-            Diagnostic::bare(Code::CannotWriteOutput, format!("cannot write `{shown}`: {e}"))
-                .with_help("check that the directory exists and is writable")
+            Diagnostic::bare(
+                Code::CannotWriteOutput,
+                format!("cannot write `{shown}`: {e}"),
+            )
+            .with_help("check that the directory exists and is writable")
         };
         let file_name = path
             .file_name()

@@ -228,7 +228,7 @@ codes! {
     BadKernelParameter = E0513 "bad_kernel_parameter" Method "a kernel parameter has a value the kernel cannot use";
     DegreeNeedsGraph = E0514 "degree_needs_graph" Method "degree-weighted UniformCluster without a graph in p";
     PNotADistribution = E0515 "p_not_a_distribution" Method "p has a negative entry, or no mass at all, in a training batch";
-    NumericsInternalError = E0599 "numerics_internal_error" Internal "an internal error in the numerics (a bug)";
+    InternalError = E0599 "internal_error" Internal "an internal error: iconc reached a state its checker should have ruled out (a bug)";
     // E06xx data files
     DataFileUnreadable = E0601 "data_file_unreadable" Method "a data file could not be opened or read";
     DataFileCorrupt = E0602 "data_file_corrupt" Method "a data file has an invalid header or structure";

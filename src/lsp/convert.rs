@@ -2,8 +2,8 @@
 
 use super::documents::path_to_uri;
 use super::position::range;
-use crate::diag::Report;
 use crate::diag::render::human::code_label;
+use crate::diag::Report;
 use crate::diag::Severity;
 use lsp_types::{
     Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Uri,

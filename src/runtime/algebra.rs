@@ -79,10 +79,11 @@ pub fn leak(mut k: HostMatrix, alpha: f64) -> Result<HostMatrix, Diagnostic> {
 /// Uses sparse-times-dense products: O(nnz(P)·B) per step, fine for kNN p.
 pub fn propagate(k: HostMatrix, steps: usize, reachable: bool) -> Result<HostMatrix, Diagnostic> {
     if steps == 0 {
-        return Err(
-            Diagnostic::bare(Code::BadKernelParameter, "`propagate` needs steps ≥ 1".to_string())
-                .with_help("use `propagate(1)` for p itself, or more steps to add longer walks"),
-        );
+        return Err(Diagnostic::bare(
+            Code::BadKernelParameter,
+            "`propagate` needs steps ≥ 1".to_string(),
+        )
+        .with_help("use `propagate(1)` for p itself, or more steps to add longer walks"));
     }
     let n = square(&k, "propagate")?;
     let sparse: Vec<Vec<(usize, f64)>> = (0..n)
@@ -181,10 +182,11 @@ fn check_alpha(alpha: f64, what: &str) -> Result<(), Diagnostic> {
     if (0.0..=1.0).contains(&alpha) {
         Ok(())
     } else {
-        Err(
-            Diagnostic::bare(Code::BadKernelParameter, format!("`{what}({alpha})` needs 0 ≤ α ≤ 1"))
-                .with_help("the paper uses α ≈ 0.2–0.8"),
+        Err(Diagnostic::bare(
+            Code::BadKernelParameter,
+            format!("`{what}({alpha})` needs 0 ≤ α ≤ 1"),
         )
+        .with_help("the paper uses α ≈ 0.2–0.8"))
     }
 }
 

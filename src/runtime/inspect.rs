@@ -6,8 +6,8 @@
 //! every mapper output that p or q reads (e.g. `embedding`, or the initial
 //! `class_embedding` table) must be in the batch.
 
-use crate::diag::Code;
 use crate::data::npz::{ArrayData, NpyArray, NpzArrays};
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::ir::{self, Producer};
 use crate::runtime::backend::{dispatch, BackendKind, BackendTask};

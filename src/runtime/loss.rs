@@ -11,7 +11,7 @@ use crate::diag::Diagnostic;
 use crate::ir::{self, Divergence, Kernel, KernelExpr};
 use crate::runtime::divergence::{self, float_tensor};
 use crate::runtime::kernels::graph::Graph;
-use crate::runtime::kernels::host::{HostBatch, HostMatrix};
+use crate::runtime::kernels::host::{HostKeys, HostMatrix};
 use crate::runtime::kernels::learned::NEG;
 use crate::runtime::kernels::{self, limit, PContext, QContext, QValue};
 use crate::runtime::p_cache::{self, HostP};
@@ -143,7 +143,7 @@ pub fn evaluate_exaggerated<B: Backend>(
     let t_p = profile::start();
     let mut p_keys = std::collections::BTreeSet::new();
     kernels::expr_keys(&method.p, &mut p_keys);
-    let hb = HostBatch::from_batch(batch, &p_keys)?;
+    let hb = HostKeys::from_batch(batch, &p_keys)?;
     let degree = graph_degrees(&method.p, &hb)?;
     let host = p_cache::host_p(&method.p, method.layout, hb, |hb| {
         let mut pctx = PContext {
@@ -316,10 +316,7 @@ fn check_shape<B: Backend>(p: &HostMatrix, q: &Tensor<B, 2>) -> Result<(), Diagn
 }
 
 /// Global degrees of the batch items from the first `Graph` kernel of p.
-pub(crate) fn graph_degrees(
-    p: &KernelExpr,
-    hb: &HostBatch,
-) -> Result<Option<Vec<f64>>, Diagnostic> {
+pub(crate) fn graph_degrees(p: &KernelExpr, hb: &HostKeys) -> Result<Option<Vec<f64>>, Diagnostic> {
     let Some((path, key)) = first_graph(p) else {
         return Ok(None);
     };
@@ -339,4 +336,3 @@ fn first_graph(e: &KernelExpr) -> Option<(String, String)> {
             _ => None,
         })
 }
-

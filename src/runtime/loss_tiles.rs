@@ -24,7 +24,7 @@
 use crate::diag::Diagnostic;
 use crate::ir::{self, Kernel, KernelExpr, Layout};
 use crate::runtime::divergence;
-use crate::runtime::kernels::host::{self, HostBatch};
+use crate::runtime::kernels::host::{self, HostKeys};
 use crate::runtime::kernels::{self, PContext};
 use crate::runtime::loss::{batch_device, graph_degrees, q_divergence, Batch, KernelParams};
 use crate::runtime::memory::{self, BYTES_PER_LOSS_ENTRY};
@@ -129,7 +129,7 @@ pub fn tiled_loss<B: AutodiffBackend>(
     let t_p = profile::start();
     let mut p_keys = BTreeSet::new();
     kernels::expr_keys(&method.p, &mut p_keys);
-    let mut hb = HostBatch::from_batch(batch, &p_keys)?;
+    let mut hb = HostKeys::from_batch(batch, &p_keys)?;
     let degree = graph_degrees(&method.p, &hb)?;
     profile::stop(Phase::P, t_p);
 

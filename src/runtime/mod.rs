@@ -18,4 +18,3 @@ pub mod plot;
 pub mod profile;
 pub mod sparse_loss;
 pub mod train;
-

@@ -4,30 +4,12 @@
 use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::ir;
+use crate::runtime::loss::Batch;
 use crate::runtime::mappers::{PcaSource, Pipeline, PipelineInput, Stage};
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::GradientsParams;
 use burn::tensor::backend::AutodiffBackend;
-use burn::tensor::{backend::Backend, Int, Tensor};
-use std::collections::BTreeMap;
-
-/// Float and int keys of one batch on the device (`x`, `label`, `index`, mapper outputs…).
-#[derive(Debug, Clone)]
-pub struct Keys<B: Backend> {
-    /// Float keys, `[B, F]` (or `[n, D]` for whole tables).
-    pub floats: BTreeMap<String, Tensor<B, 2>>,
-    /// Int keys, `[B]`.
-    pub ints: BTreeMap<String, Tensor<B, 1, Int>>,
-}
-
-impl<B: Backend> Default for Keys<B> {
-    fn default() -> Self {
-        Keys {
-            floats: BTreeMap::new(),
-            ints: BTreeMap::new(),
-        }
-    }
-}
+use burn::tensor::{backend::Backend, Tensor};
 
 /// The whole trainable model: the mapper pipelines plus the learnable kernel
 /// parameters `K` (temperatures, γ; `KernelParams` of the loss).
@@ -74,7 +56,7 @@ impl<B: Backend> Mappers<B> {
     /// # Shapes
     /// - keys: data keys `x: [B, F]`, `label: [B]`, `index: [B]` (+ `x1`)
     /// - output: the same keys plus one `[B, D]` (or `[n, D]`) per pipeline
-    pub fn forward(&self, mut keys: Keys<B>) -> Result<Keys<B>, Diagnostic> {
+    pub fn forward(&self, mut keys: Batch<B>) -> Result<Batch<B>, Diagnostic> {
         for pipeline in &self.pipelines {
             let input = match &pipeline.input {
                 None => PipelineInput::Nothing,

@@ -46,8 +46,11 @@ pub fn remove_stale_temps(dir: &Path) {
 
 /// An E0702 diagnostic for a failed file operation.
 pub fn io_error(path: &Path, e: &std::io::Error) -> Diagnostic {
-    Diagnostic::bare(Code::OutputNotWritable, format!("cannot write `{}`: {e}", path.display()))
-        .with_help("check that the output directory is writable and the disk is not full")
+    Diagnostic::bare(
+        Code::OutputNotWritable,
+        format!("cannot write `{}`: {e}", path.display()),
+    )
+    .with_help("check that the output directory is writable and the disk is not full")
 }
 
 /// Creates `runs/<method>-<UTC timestamp>/` (or `out` when given) and returns it.
@@ -256,7 +259,10 @@ mod tests {
         // Still empty: usable.
         assert_eq!(create_run_dir(Some(&dir), "m").unwrap(), dir);
         std::fs::write(dir.join("method.json"), "{}").unwrap();
-        assert_eq!(create_run_dir(Some(&dir), "m").unwrap_err().code, Code::RunDirInUse);
+        assert_eq!(
+            create_run_dir(Some(&dir), "m").unwrap_err().code,
+            Code::RunDirInUse
+        );
         let _ = std::fs::remove_dir_all(&tmp);
     }
     use super::*;

@@ -15,7 +15,7 @@
 
 use crate::diag::Diagnostic;
 use crate::ir::{KernelExpr, Layout};
-use crate::runtime::kernels::host::{HostBatch, HostMatrix};
+use crate::runtime::kernels::host::{HostKeys, HostMatrix};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -40,7 +40,7 @@ pub struct HostP {
 struct Entry {
     expr: KernelExpr,
     layout: Layout,
-    inputs: HostBatch,
+    inputs: HostKeys,
     value: Rc<HostP>,
 }
 
@@ -54,8 +54,8 @@ thread_local! {
 pub fn host_p(
     expr: &KernelExpr,
     layout: Layout,
-    inputs: HostBatch,
-    compute: impl FnOnce(&HostBatch) -> Result<HostP, Diagnostic>,
+    inputs: HostKeys,
+    compute: impl FnOnce(&HostKeys) -> Result<HostP, Diagnostic>,
 ) -> Result<Rc<HostP>, Diagnostic> {
     if inputs.floats.is_empty() && inputs.ints.is_empty() {
         return compute(&inputs).map(Rc::new);

@@ -6,13 +6,13 @@
 //! and how the statement began. Rules are checked from the most specific
 //! problem to the generic "unexpected `x`".
 
-use crate::diag::Code;
 use super::grammar::Rule;
 use super::lexer::{Tok, Token};
 use super::recover::{is_statement_start, HEADER_KEYWORDS};
 use super::site::Site;
 use super::Failure;
 use crate::ast::Span;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 
 /// One diagnostic for a statement (starting at token `stmt`) that failed,

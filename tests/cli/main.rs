@@ -10,6 +10,7 @@ mod check;
 mod fmt;
 mod output;
 mod run;
+mod runtime_codes;
 mod show;
 mod table;
 mod train;

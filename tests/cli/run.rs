@@ -8,8 +8,8 @@ use burn::tensor::backend::AutodiffBackend;
 use burn::tensor::Tensor;
 use iconc::diag::Diagnostic;
 use iconc::ir::*;
+use iconc::runtime::loss::Batch;
 use iconc::runtime::mappers::Identity;
-use iconc::runtime::model::Keys;
 use iconc::runtime::train::session::{run_method, LossFamily, RunOptions};
 use iconc::runtime::train::{ProgressMode, StepOutput, Stop};
 use std::path::Path;
@@ -27,7 +27,7 @@ impl<AB: AutodiffBackend> LossFamily<AB> for CrossEntropy {
     fn loss(
         &self,
         _m: &Method,
-        keys: Keys<AB>,
+        keys: Batch<AB>,
         _k: &Identity,
         _step: usize,
     ) -> Result<StepOutput<AB>, Diagnostic> {

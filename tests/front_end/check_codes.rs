@@ -60,10 +60,14 @@ fn every_code_is_explained_and_unique() {
             problems.push(format!("{c}: duplicate name {}", info.name));
         }
         if info.summary.is_empty() || info.summary.ends_with('.') {
-            problems.push(format!("{c}: the summary must be a phrase without a final period"));
+            problems.push(format!(
+                "{c}: the summary must be a phrase without a final period"
+            ));
         }
         if !(info.explain.contains("Wrong") && info.explain.contains("Right")) {
-            problems.push(format!("{c}: the explanation needs a wrong and a right example"));
+            problems.push(format!(
+                "{c}: the explanation needs a wrong and a right example"
+            ));
         }
         let band_ok = c.len() == 5 && (c.starts_with('E') || c.starts_with('W'));
         if !band_ok {
@@ -123,6 +127,8 @@ fn has_code_literal(line: &str) -> bool {
 fn the_literal_scan_finds_literals() {
     assert!(has_code_literal(r#"Diagnostic::bare("E0704", "x")"#));
     assert!(has_code_literal(r#"if c == "W0708" {"#));
-    assert!(!has_code_literal("Diagnostic::bare(Code::CheckpointUnreadable, \"x\")"));
+    assert!(!has_code_literal(
+        "Diagnostic::bare(Code::CheckpointUnreadable, \"x\")"
+    ));
     assert!(!has_code_literal("// see E0704"));
 }

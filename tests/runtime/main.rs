@@ -26,6 +26,7 @@ mod inspect_kernels;
 mod inspect_vectors;
 mod loss_tiles;
 mod p_cache;
+mod runtime_codes;
 mod train_loop;
 mod train_mappers;
 mod train_pca;

@@ -8,7 +8,8 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{ElementConversion, Tensor, TensorData};
 use iconc::diag::Diagnostic;
 use iconc::ir::{Activation, MapperSpec, MapperStage, Optimizer, Schedule};
-use iconc::runtime::model::{Keys, Mappers};
+use iconc::runtime::loss;
+use iconc::runtime::model::Mappers;
 use iconc::runtime::train::{
     train, EpochRecord, Hooks, LoopConfig, NoHooks, Objective, ProgressMode, StepOutput, Stop,
 };
@@ -37,7 +38,7 @@ impl Objective<B> for Regression {
         _step: usize,
     ) -> Result<StepOutput<B>, Diagnostic> {
         let device = Default::default();
-        let mut keys = Keys::default();
+        let mut keys = loss::Batch::default();
         let x = Tensor::<B, 2>::from_data(TensorData::new(b.x.clone(), [b.rows, 4]), &device);
         keys.floats.insert("x".into(), x);
         let out = model.forward(keys)?;
@@ -279,7 +280,7 @@ fn eval_out(
     t: &iconc::runtime::train::Trained<B, Mappers<B>>,
 ) -> Tensor<iconc::runtime::backend::CpuBackend, 2> {
     let m = t.eval_model();
-    let mut keys = Keys::default();
+    let mut keys = loss::Batch::default();
     let b = &batches(0)[0];
     keys.floats.insert(
         "x".into(),
@@ -332,7 +333,7 @@ fn ema_is_the_average_of_the_weights() {
     let before = model(3, false);
     let t = run(&cfg, None, &mut NoHooks).unwrap();
     let out = |m: &Mappers<iconc::runtime::backend::CpuBackend>| -> Vec<f32> {
-        let mut keys = Keys::default();
+        let mut keys = loss::Batch::default();
         // the identity input reads W₁ rows through the tanh layer; compare first-layer weights directly
         let eye: Vec<f32> = (0..16)
             .map(|i| if i % 5 == 0 { 1.0 } else { 0.0 })

@@ -2,10 +2,11 @@
 
 use burn::tensor::{Int, Tensor, TensorData};
 use iconc::ir::{Activation, MapperSpec, MapperStage, TableInit};
+use iconc::runtime::loss::Batch;
 use iconc::runtime::mappers::{
     linear::gram_schmidt_columns, table::pca_init, Pipeline, PipelineInput,
 };
-use iconc::runtime::model::{Keys, Mappers};
+use iconc::runtime::model::Mappers;
 
 type B = iconc::runtime::backend::CpuBackend;
 
@@ -139,7 +140,7 @@ fn lookup_table_by_index_and_get_all() {
         None,
         &device,
     );
-    let mut keys = Keys::<B>::default();
+    let mut keys = Batch::<B>::default();
     let ids = Tensor::<B, 1, Int>::from_data(TensorData::new(vec![6i64, 0, 6], [3]), &device);
     keys.ints.insert("index".into(), ids);
     let out = m.forward(keys).unwrap();
@@ -163,7 +164,7 @@ fn missing_key_is_a_diagnostic_not_a_panic() {
         None,
         &Default::default(),
     );
-    let err = m.forward(Keys::default()).unwrap_err();
+    let err = m.forward(Batch::default()).unwrap_err();
     assert_eq!(err.code, "E0701");
 }
 

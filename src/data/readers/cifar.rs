@@ -3,9 +3,9 @@
 //! Each record is 3073 bytes: one label byte (0–9) then 3072 pixel bytes in
 //! channel-major order (1024 red, 1024 green, 1024 blue, rows of 32).
 
-use crate::diag::Code;
 use super::unreadable;
 use crate::data::{file_error, Dataset};
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use std::path::Path;
 

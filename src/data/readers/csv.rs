@@ -3,8 +3,8 @@
 //! A first line that does not parse as numbers is a header and is skipped.
 //! Blank lines are skipped. Features are used as is (no scaling).
 
-use crate::diag::Code;
 use crate::data::{classes_of, file_error, Dataset};
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use std::path::Path;
 

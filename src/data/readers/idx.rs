@@ -3,9 +3,9 @@
 //! Layout: `00 00 TT DD`, then DD big-endian u32 sizes, then the row-major
 //! payload. Only TT = 0x08 (uint8) is supported, which covers MNIST-style data.
 
-use crate::diag::Code;
 use super::read_maybe_gz;
 use crate::data::{classes_of, file_error, Dataset};
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use std::path::Path;
 

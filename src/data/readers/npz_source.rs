@@ -2,8 +2,8 @@
 //! integer array `label` (N). Any float or integer dtype of x is converted to
 //! f32 without scaling.
 
-use crate::diag::Code;
 use crate::data::{classes_of, file_error, Dataset};
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use npyz::{DType, NpyFile, Order, TypeChar};
 use std::io::Read;

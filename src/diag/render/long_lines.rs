@@ -144,7 +144,12 @@ mod tests {
     use super::*;
 
     fn diag_at(start: usize, end: usize) -> Diagnostic {
-        Diagnostic::error(crate::diag::Code::UnexpectedToken, "unexpected", Span { start, end }, "here")
+        Diagnostic::error(
+            crate::diag::Code::UnexpectedToken,
+            "unexpected",
+            Span { start, end },
+            "here",
+        )
     }
 
     #[test]

@@ -7,7 +7,6 @@ pub mod json;
 pub mod line_index;
 mod long_lines;
 
-
 /// 1-based line and column (in characters) of byte `offset` in `text`.
 /// Offsets past the end or inside a character are clamped.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {

@@ -1,8 +1,8 @@
 //! GraphWeights (§2.4): a global symmetric W ≥ 0 read from an edge list
 //! (`i j w` per line, `#` comments), restricted to the batch by `index`.
 
+use super::host::{candidate_mask, HostKeys, HostMatrix, MaskShape};
 use crate::diag::Code;
-use super::host::{candidate_mask, HostBatch, HostMatrix, MaskShape};
 use crate::diag::Diagnostic;
 use crate::ir::{self, GraphMode, Kernel, KernelExpr};
 use std::collections::{BTreeMap, HashMap};
@@ -85,8 +85,11 @@ impl Graph {
         }
         let text = crate::files::read_text(Path::new(path), crate::files::MAX_DATA_BYTES).map_err(
             |e| {
-                Diagnostic::bare(Code::BadGraphFile, format!("cannot read graph `{path}`: {e}"))
-                    .with_help("give the path of an edge-list file (`i j w` per line)")
+                Diagnostic::bare(
+                    Code::BadGraphFile,
+                    format!("cannot read graph `{path}`: {e}"),
+                )
+                .with_help("give the path of an edge-list file (`i j w` per line)")
             },
         )?;
         let g = Arc::new(Graph::parse(&text, path)?);
@@ -123,7 +126,7 @@ impl Graph {
 /// Decision: `transition` excludes self (C_i = j ≠ i); `softmax_degree` is
 /// dense and includes self (§2.4). `w/deg` with deg = 0 reads as 0.
 pub fn graph_kernel(
-    hb: &HostBatch,
+    hb: &HostKeys,
     inputs: &[String],
     path: &str,
     mode: GraphMode,

@@ -52,9 +52,10 @@ impl FloatArray {
     }
 }
 
-/// The batch keys p needs, copied to the host in f64.
+/// The batch keys p reads, copied to the host in f64 (the data stage's
+/// `data::HostBatch` is the batch before it becomes tensors).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct HostBatch {
+pub struct HostKeys {
     /// Float keys (2-D).
     pub floats: BTreeMap<String, FloatArray>,
     /// Int keys (1-D).
@@ -64,14 +65,14 @@ pub struct HostBatch {
     pub window: Option<Range<usize>>,
 }
 
-impl HostBatch {
+impl HostKeys {
     /// Copies the keys of `batch` named in `keys` to the host (only what p
     /// reads, so q's inputs never leave the device).
     pub fn from_batch<B: Backend>(
         batch: &Batch<B>,
         keys: &BTreeSet<String>,
     ) -> Result<Self, Diagnostic> {
-        let mut host = HostBatch::default();
+        let mut host = HostKeys::default();
         for (name, t) in batch.floats.iter().filter(|(k, _)| keys.contains(*k)) {
             let [rows, cols] = t.dims();
             let data = t
@@ -266,7 +267,7 @@ pub enum MaskShape {
 /// Resolves a float kernel's rows, columns and `C_i` under `layout`; only
 /// the rows of `hb.window` when it has one.
 pub fn float_pairing(
-    hb: &HostBatch,
+    hb: &HostKeys,
     inputs: &[String],
     layout: Layout,
     exclude_self: bool,
@@ -320,7 +321,7 @@ fn self_shape(exclude_self: bool) -> MaskShape {
 /// Resolves an id kernel's (label, index) rows, columns and `C_i` under
 /// `layout`; only the rows of `hb.window` when it has one.
 pub fn int_pairing(
-    hb: &HostBatch,
+    hb: &HostKeys,
     inputs: &[String],
     layout: Layout,
     exclude_self: bool,
@@ -379,7 +380,11 @@ fn split_inputs<'a>(
 
 /// E0503: a key the kernel reads is not in the batch.
 pub fn missing_key(key: &str, kind: &str) -> Diagnostic {
-    Diagnostic::bare(Code::MissingBatchKey, format!("{kind} key `{key}` is not in the batch")).with_help(format!(
+    Diagnostic::bare(
+        Code::MissingBatchKey,
+        format!("{kind} key `{key}` is not in the batch"),
+    )
+    .with_help(format!(
         "provide `{key}` ({kind}) in the batch, or read another key with `on`"
     ))
 }
@@ -429,5 +434,6 @@ pub fn int_data<B: Backend>(values: Vec<i64>) -> burn::tensor::TensorData {
 
 /// An internal error (a compiler bug, not a user error).
 pub fn internal(message: String) -> Diagnostic {
-    Diagnostic::bare(Code::NumericsInternalError, message).with_help("this is an iconc bug; please report it")
+    Diagnostic::bare(Code::InternalError, message)
+        .with_help("this is an iconc bug; please report it")
 }

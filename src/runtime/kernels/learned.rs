@@ -6,11 +6,11 @@
 //! [`NEG`] inside the graph, so no `inf` ever enters autodiff; the caller
 //! turns them into −∞ for reporting.
 
-use crate::diag::Code;
 use super::distance::distances;
 use super::host::{
     candidate_rows, missing_key, shape_mismatch, width_mismatch, window_of, MaskShape,
 };
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::ir::{DistanceMetric, Layout, StudentForm};
 use crate::runtime::loss::Batch;

@@ -18,14 +18,14 @@ use crate::ir::{Kernel, KernelExpr, Layout, LimitKind, Scope};
 use crate::runtime::algebra;
 use crate::runtime::loss::{Batch, KernelParams};
 use burn::prelude::*;
-use host::{HostBatch, HostMatrix};
+use host::{HostKeys, HostMatrix};
 use learned::Scale;
 use std::collections::BTreeSet;
 
 /// State threaded through the p tree.
 pub struct PContext<'a> {
     /// The batch on the host.
-    pub hb: &'a HostBatch,
+    pub hb: &'a HostKeys,
     /// Row/column layout.
     pub layout: Layout,
     /// β_i of the first perplexity-calibrated leaf.
@@ -182,7 +182,7 @@ fn p_leaf(
 
 /// The rows of `hb.window` of a kernel computed for every row (the kernels
 /// that do not resolve a pairing; they are cheap or B×C).
-fn window_rows(hb: &HostBatch, full: HostMatrix) -> HostMatrix {
+fn window_rows(hb: &HostKeys, full: HostMatrix) -> HostMatrix {
     match &hb.window {
         Some(_) => full.slice_rows(hb.rows_window(full.rows)),
         None => full,
@@ -430,8 +430,11 @@ fn log_value<B: Backend>(logits: Tensor<B, 2>, cand: Vec<bool>) -> QValue<B> {
 
 /// E0505: a kernel or transform used where it has no meaning.
 pub fn wrong_side(what: &str, side: &str, help: &str) -> Diagnostic {
-    Diagnostic::bare(Code::KernelWrongSide, format!("`{what}` cannot be used in {side}"))
-        .with_help(help.to_string())
+    Diagnostic::bare(
+        Code::KernelWrongSide,
+        format!("`{what}` cannot be used in {side}"),
+    )
+    .with_help(help.to_string())
 }
 
 /// Initial learnable log-scales of a q tree in pre-order: `log 2σ²` for a

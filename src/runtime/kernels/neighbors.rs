@@ -17,10 +17,10 @@
 //!   inactive, like a Label row without a match. With the whole data set as
 //!   one batch this is `symmetrize` of the sparse conditionals.
 
-use crate::diag::Code;
 use super::distance::host_distances;
-use super::host::{candidate_rows, FloatArray, HostBatch, HostMatrix, MaskShape};
+use super::host::{candidate_rows, FloatArray, HostKeys, HostMatrix, MaskShape};
 use super::perplexity::{calibrate_row, effective_perplexity};
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::ir::{DistanceMetric, Kernel, KernelExpr, Scope};
 use rayon::prelude::*;
@@ -171,11 +171,7 @@ fn symmetrize(knn: &[Vec<(u32, f64)>], cond: &[Vec<f64>]) -> Vec<Vec<(u32, f64)>
 
 /// A batch's p: the block `P[idx, idx]` of the rows in `hb.window` (all rows
 /// without one), normalized over C_i = {j ≠ i}.
-pub fn gather(
-    hb: &HostBatch,
-    inputs: &[String],
-    table: &SparseP,
-) -> Result<HostMatrix, Diagnostic> {
+pub fn gather(hb: &HostKeys, inputs: &[String], table: &SparseP) -> Result<HostMatrix, Diagnostic> {
     let _ = inputs; // the table was built from `x`; the batch is found by `index`
     let b = hb.int("index")?.len();
     let window = hb.rows_window(b);
@@ -194,7 +190,7 @@ pub fn gather(
 
 /// [`gather`]'s rows, sparse: `(batch column, p_ij)` per row of the window,
 /// each row normalized to sum 1 (or empty).
-pub fn gather_rows(hb: &HostBatch, table: &SparseP) -> Result<Vec<Vec<(usize, f64)>>, Diagnostic> {
+pub fn gather_rows(hb: &HostKeys, table: &SparseP) -> Result<Vec<Vec<(usize, f64)>>, Diagnostic> {
     let idx = hb.int("index")?;
     let b = idx.len();
     let window = hb.rows_window(b);
@@ -610,7 +606,7 @@ mod tests {
                 .map_or(0.0, |e| e.1)
         };
         let idx = vec![4i64, 2, 4, 9, 5];
-        let mut hb = HostBatch::default();
+        let mut hb = HostKeys::default();
         hb.ints.insert("index".into(), idx.clone());
         let p = gather(&hb, &[], &t).unwrap();
         let b = idx.len();
@@ -629,7 +625,10 @@ mod tests {
         assert_eq!(w.values, p.values[b..3 * b].to_vec());
         hb.window = None;
         hb.ints.insert("index".into(), vec![0, 12]);
-        assert_eq!(gather(&hb, &[], &t).unwrap_err().code, Code::DatasetIndexOutOfRange);
+        assert_eq!(
+            gather(&hb, &[], &t).unwrap_err().code,
+            Code::DatasetIndexOutOfRange
+        );
     }
 
     /// `attach` points each dataset leaf at a live table, reuses an offered

@@ -1,10 +1,10 @@
 //! Smooth p kernels on the host (f64): Gaussian (§2.2) and Student-t (§2.3),
 //! with a fixed scale or a per-row perplexity calibration (§6).
 
-use crate::diag::Code;
 use super::distance::host_distances;
-use super::host::{float_pairing, HostBatch, HostMatrix};
+use super::host::{float_pairing, HostKeys, HostMatrix};
 use super::perplexity::{calibrate_row, effective_perplexity};
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::ir::{DistanceMetric, Layout, StudentForm};
 use rayon::prelude::*;
@@ -22,7 +22,7 @@ pub struct Calibration {
 
 /// Gaussian p: `softmax_{C_i}(−d/(2σ²))`, or per-row β_i from `perplexity`.
 pub fn gaussian(
-    hb: &HostBatch,
+    hb: &HostKeys,
     inputs: &[String],
     layout: Layout,
     sigma: Option<f64>,
@@ -56,7 +56,7 @@ pub fn gaussian(
 /// because a ν = 1 Student-t usually cannot reach P on high-dimensional x.
 #[allow(clippy::too_many_arguments)]
 pub fn student(
-    hb: &HostBatch,
+    hb: &HostKeys,
     inputs: &[String],
     layout: Layout,
     dof: f64,

@@ -1,9 +1,9 @@
 //! Discrete supervisory kernels (§2.4) on the host: Label, Augmentation /
 //! CrossModal pairs, UniformKNN and Identity.
 
-use crate::diag::Code;
 use super::distance::host_distances;
-use super::host::{candidate_mask, float_pairing, int_pairing, HostBatch, HostMatrix, MaskShape};
+use super::host::{candidate_mask, float_pairing, int_pairing, HostKeys, HostMatrix, MaskShape};
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::ir::{DistanceMetric, Layout};
 
@@ -13,7 +13,7 @@ use crate::ir::{DistanceMetric, Layout};
 /// index; self always excluded) and `CrossModal` (ids = pair ids across the
 /// two modalities). A row with no match is all zero.
 pub fn same_id(
-    hb: &HostBatch,
+    hb: &HostKeys,
     inputs: &[String],
     layout: Layout,
     exclude_self: bool,
@@ -35,7 +35,7 @@ pub fn same_id(
 
 /// Class-table Label: `p(c|i) = 1[y_i = c]`, R = B, M = C; every class is a candidate.
 pub fn label_table(
-    hb: &HostBatch,
+    hb: &HostKeys,
     inputs: &[String],
     classes: usize,
 ) -> Result<HostMatrix, Diagnostic> {
@@ -62,7 +62,7 @@ pub fn label_table(
 }
 
 /// `p_ij = 1[i = j]`, self included. B from the input key, else the batch.
-pub fn identity(hb: &HostBatch, inputs: &[String]) -> Result<HostMatrix, Diagnostic> {
+pub fn identity(hb: &HostKeys, inputs: &[String]) -> Result<HostMatrix, Diagnostic> {
     let n = match inputs.first() {
         Some(k) => hb
             .rows_of(k)
@@ -81,7 +81,7 @@ pub fn identity(hb: &HostBatch, inputs: &[String]) -> Result<HostMatrix, Diagnos
 /// Uniform over the k nearest candidates (§2.4). Ties go to the lower column
 /// index; `k > |C_i|` is an error (E0506).
 pub fn uniform_knn(
-    hb: &HostBatch,
+    hb: &HostKeys,
     inputs: &[String],
     layout: Layout,
     k: usize,

@@ -21,7 +21,7 @@ pub mod quadtree;
 use crate::diag::Diagnostic;
 use crate::ir::{self, Kernel, KernelExpr, Repulsion, StudentForm};
 use crate::runtime::divergence::{self, EPS};
-use crate::runtime::kernels::host::{self, HostBatch};
+use crate::runtime::kernels::host::{self, HostKeys};
 use crate::runtime::kernels::{self, neighbors, PContext};
 use crate::runtime::loss::Batch;
 use crate::runtime::profile::{self, Phase};
@@ -89,7 +89,7 @@ impl BarnesHut {
         let mut keys = BTreeSet::new();
         kernels::expr_keys(&method.p, &mut keys);
         keys.insert(self.key.clone());
-        let hb = HostBatch::from_batch(batch, &keys)?;
+        let hb = HostKeys::from_batch(batch, &keys)?;
         let p = sparse_p(&method.p, method.layout, &hb)?;
         profile::stop(Phase::P, t_p);
 
@@ -142,7 +142,7 @@ impl BarnesHut {
 fn sparse_p(
     p: &KernelExpr,
     layout: ir::Layout,
-    hb: &HostBatch,
+    hb: &HostKeys,
 ) -> Result<Arc<SparseRows>, Diagnostic> {
     let table = dataset_leaf(p);
     let cache_key = table.map(|table| {

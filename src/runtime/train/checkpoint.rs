@@ -74,7 +74,10 @@ impl Checkpoint {
     /// Serializes the checkpoint.
     pub fn to_bytes(&self) -> Result<Vec<u8>, Diagnostic> {
         let state = serde_json::to_vec(&self.state).map_err(|e| {
-            Diagnostic::bare(Code::BadCheckpoint, format!("cannot encode the checkpoint state: {e}"))
+            Diagnostic::bare(
+                Code::BadCheckpoint,
+                format!("cannot encode the checkpoint state: {e}"),
+            )
         })?;
         let mut out = MAGIC.to_vec();
         for section in [&state, &self.model, &self.optimizer, &self.ema] {
@@ -132,9 +135,11 @@ impl Checkpoint {
 }
 
 fn corrupt(what: &str) -> Diagnostic {
-    Diagnostic::bare(Code::BadCheckpoint, format!("the checkpoint is unreadable: {what}")).with_help(
-        "resume from a run directory written by this version of iconc, or start a fresh run",
+    Diagnostic::bare(
+        Code::BadCheckpoint,
+        format!("the checkpoint is unreadable: {what}"),
     )
+    .with_help("resume from a run directory written by this version of iconc, or start a fresh run")
 }
 
 /// An E0704 diagnostic for a burn record error.

@@ -1,8 +1,8 @@
 //! Evaluation after training: embed the held-out split with the evaluation
 //! weights and score it with the IR's `eval` metrics (spec §4).
 
-use crate::diag::Code;
 use crate::data::{Batcher, Dataset, HostBatch};
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::ir::{self, KernelExpr, MapperStage, Metric};
 use crate::runtime::eval;

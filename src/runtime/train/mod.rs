@@ -33,7 +33,6 @@ pub use ema::Ema;
 pub use optimizer::AnyOptimizer;
 pub use progress::ProgressMode;
 
-
 /// Settings of one training run (the IR's `Train(…)` after CLI overrides).
 #[derive(Debug, Clone)]
 pub struct LoopConfig {

@@ -3,12 +3,12 @@
 //! Generic over the loss ([`LossFamily`]) so the I-Con loss plugs in from
 //! `runtime::loss` and tests can drive the whole path with a tiny loss.
 
-use crate::diag::Code;
 use super::evaluate::{evaluate, EvalReport};
 use super::{
     train, Checkpoint, EpochRecord, Hooks, LoopConfig, Objective, ProgressMode, StepOutput, Stop,
 };
 use crate::data::{self, Batcher, HostBatch};
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::ir;
 use crate::runtime::divergence;
@@ -16,7 +16,7 @@ use crate::runtime::kernels::neighbors::{self, SparseP};
 use crate::runtime::loss::{self, Batch, KernelParams};
 use crate::runtime::loss_tiles::{batch_rows, tile_rows, tiled_loss, Tiling};
 use crate::runtime::mappers::PcaSource;
-use crate::runtime::model::{IconModel, Keys, Mappers};
+use crate::runtime::model::{IconModel, Mappers};
 use crate::runtime::output::{self, MetricsLog};
 use crate::runtime::profile::{self, Phase};
 use crate::runtime::sparse_loss;
@@ -43,7 +43,7 @@ pub trait LossFamily<B: AutodiffBackend> {
     fn loss(
         &self,
         method: &ir::Method,
-        keys: Keys<B>,
+        keys: Batch<B>,
         kernel: &Self::Kernel,
         step: usize,
     ) -> Result<StepOutput<B>, Diagnostic>;
@@ -67,14 +67,10 @@ impl<B: AutodiffBackend> LossFamily<B> for IconLoss {
     fn loss(
         &self,
         method: &ir::Method,
-        keys: Keys<B>,
+        batch: Batch<B>,
         kernel: &KernelParams<B>,
         step: usize,
     ) -> Result<StepOutput<B>, Diagnostic> {
-        let batch = Batch {
-            floats: keys.floats,
-            ints: keys.ints,
-        };
         let alpha = loss::exaggeration_at(method, step);
         if let Some(bh) = sparse_loss::BarnesHut::of(method) {
             return Ok(StepOutput {
@@ -227,8 +223,8 @@ impl<B: AutodiffBackend, L: LossFamily<B>> Objective<B> for IconObjective<'_, B,
 ///
 /// # Shapes
 /// `x`, `x1`: `[rows, F]`; `label`, `index`: `[rows]`
-pub fn host_keys<B: Backend>(batch: &HostBatch, device: &B::Device) -> Keys<B> {
-    let mut keys = Keys::default();
+pub fn host_keys<B: Backend>(batch: &HostBatch, device: &B::Device) -> Batch<B> {
+    let mut keys = Batch::default();
     let f = batch.x.len() / batch.rows.max(1);
     // A batch without features (see `step_reads_features`) has no `x`.
     if !batch.x.is_empty() {
@@ -346,8 +342,10 @@ pub fn prepare<B: AutodiffBackend, L: LossFamily<B>>(
     crate::runtime::kernels::graph::check_graph_nodes(&method, dataset.n)?;
     let (train_ds, test_ds) = data::split(dataset, method.data.holdout);
     if train_ds.n == 0 {
-        return Err(Diagnostic::bare(Code::TooLittleTrainingData, "the training split is empty")
-            .with_help("lower `holdout` in `data = …(holdout = …)` or use more samples"));
+        return Err(
+            Diagnostic::bare(Code::TooLittleTrainingData, "the training split is empty")
+                .with_help("lower `holdout` in `data = …(holdout = …)` or use more samples"),
+        );
     }
     let tables = if neighbors::has_dataset_scope(&method.p) {
         let x = neighbors::dataset_rows(&train_ds.x, train_ds.n, train_ds.features);
@@ -516,8 +514,12 @@ pub fn run_method<B: AutodiffBackend, L: LossFamily<B>>(
                 base_dir: opts.base_dir.clone(),
                 method: method.clone(),
             };
-            let json = serde_json::to_vec_pretty(&stored)
-                .map_err(|e| Diagnostic::bare(Code::OutputNotWritable, format!("cannot encode the method: {e}")))?;
+            let json = serde_json::to_vec_pretty(&stored).map_err(|e| {
+                Diagnostic::bare(
+                    Code::OutputNotWritable,
+                    format!("cannot encode the method: {e}"),
+                )
+            })?;
             output::write_atomic(&dir.join("method.json"), &json)?;
             None
         }
