@@ -182,6 +182,45 @@ pub enum DataSource {
     },
 }
 
+/// What a source yields when that is known without reading a user file:
+/// the one table of the bundled and synthetic geometries. The checker types
+/// `DataSpec` from it; the loader's data must match it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SourceShape {
+    /// Samples before `limit` (None: read from the files, as for CIFAR-10).
+    pub samples: Option<usize>,
+    /// Features per sample.
+    pub features: usize,
+    /// Image geometry (C, H, W).
+    pub image: Option<(usize, usize, usize)>,
+    /// Number of classes.
+    pub classes: usize,
+}
+
+impl DataSource {
+    /// The source's shape, or None when only its files can tell (`Idx`,
+    /// `Npz`, `Csv`: the method states it with `features`/`image`/`classes`).
+    pub fn known_shape(&self) -> Option<SourceShape> {
+        let shape = |samples, features, image, classes| SourceShape {
+            samples,
+            features,
+            image,
+            classes,
+        };
+        match self {
+            DataSource::Mnist => Some(shape(Some(10_000), 784, Some((1, 28, 28)), 10)),
+            DataSource::Digits => Some(shape(Some(1_797), 64, Some((1, 8, 8)), 10)),
+            DataSource::Cifar10 { .. } => Some(shape(None, 3072, Some((3, 32, 32)), 10)),
+            DataSource::Blobs {
+                n, centers, dim, ..
+            } => Some(shape(Some(*n), *dim, None, *centers)),
+            DataSource::Moons { n, .. } => Some(shape(Some(*n), 2, None, 2)),
+            DataSource::SwissRoll { n, classes, .. } => Some(shape(Some(*n), 3, None, *classes)),
+            DataSource::Idx { .. } | DataSource::Npz { .. } | DataSource::Csv { .. } => None,
+        }
+    }
+}
+
 fn swiss_roll_classes_before_the_field() -> usize {
     6
 }

@@ -13,6 +13,7 @@ pub mod files;
 pub mod fmt;
 pub mod ir;
 pub mod lsp;
+pub mod metrics;
 pub mod print;
 pub mod runtime;
 pub mod syntax;

@@ -7,31 +7,11 @@ use super::sink::{FileId, Sink};
 use crate::ast::Expr;
 use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::ir::{Augment, DType, DataSource, DataSpec, Modalities, Producer};
+use crate::ir::{Augment, DType, DataSource, DataSpec, Modalities, Producer, SourceShape};
 
-/// Bundled MNIST-10k.
-const MNIST: Geometry = Geometry {
-    image: Some((1, 28, 28)),
-    features: 784,
-    classes: 10,
-    samples: Some(10_000),
-};
-/// Bundled UCI digits.
-const DIGITS: Geometry = Geometry {
-    image: Some((1, 8, 8)),
-    features: 64,
-    classes: 10,
-    samples: Some(1797),
-};
-
-/// What a source looks like before `limit`.
-#[derive(Debug, Clone, Copy)]
-struct Geometry {
-    image: Option<(usize, usize, usize)>,
-    features: usize,
-    classes: usize,
-    samples: Option<usize>,
-}
+/// What a source looks like before `limit` (`ir::DataSource::known_shape`,
+/// or the method's own `features`/`image`/`classes` for a user file).
+type Geometry = SourceShape;
 
 /// Checks `data = …` and adds its keys; None when it cannot be read.
 pub(crate) fn check_data(
@@ -235,92 +215,46 @@ fn source(sink: &mut Sink, file: FileId, b: &Bound<'_>) -> Option<(DataSource, G
     // Paths are re-expressed relative to the root method file.
     let s = |name: &str| sink.rebase(file, &b.string(name).unwrap_or_default());
     let seed = b.usize("seed").unwrap_or(0) as u64;
-    Some(match b.sig.name {
-        "Mnist" => (DataSource::Mnist, MNIST),
-        "Digits" => (DataSource::Digits, DIGITS),
-        "Cifar10" => (
-            DataSource::Cifar10 { dir: s("dir") },
-            Geometry {
-                image: Some((3, 32, 32)),
-                features: 3072,
-                classes: 10,
-                samples: None,
-            },
-        ),
-        "Idx" => (
-            DataSource::Idx {
-                images: s("images"),
-                labels: s("labels"),
-            },
-            file_geometry(sink, file, b, true)?,
-        ),
-        "Npz" => (
-            DataSource::Npz { path: s("path") },
-            file_geometry(sink, file, b, false)?,
-        ),
-        "Csv" => (
-            DataSource::Csv {
-                path: s("path"),
-                label_column: b.usize("label_column")?,
-            },
-            file_geometry(sink, file, b, false)?,
-        ),
-        "Blobs" => {
-            let (n, centers, dim) = (b.usize("n")?, b.usize("centers")?, b.usize("dim")?);
-            let g = Geometry {
-                image: None,
-                features: dim,
-                classes: centers,
-                samples: Some(n),
-            };
-            (
-                DataSource::Blobs {
-                    n,
-                    centers,
-                    dim,
-                    std: b.float("std")?,
-                    seed,
-                },
-                g,
-            )
-        }
-        "Moons" => {
-            let n = b.usize("n")?;
-            (
-                DataSource::Moons {
-                    n,
-                    noise: b.float("noise")?,
-                    seed,
-                },
-                Geometry {
-                    image: None,
-                    features: 2,
-                    classes: 2,
-                    samples: Some(n),
-                },
-            )
-        }
-        "SwissRoll" => {
-            let n = b.usize("n")?;
-            let classes = b.usize("classes")?;
-            let g = Geometry {
-                image: None,
-                features: 3,
-                classes,
-                samples: Some(n),
-            };
-            (
-                DataSource::SwissRoll {
-                    n,
-                    noise: b.float("noise")?,
-                    seed,
-                    classes,
-                },
-                g,
-            )
-        }
+    let source = match b.sig.name {
+        "Mnist" => DataSource::Mnist,
+        "Digits" => DataSource::Digits,
+        "Cifar10" => DataSource::Cifar10 { dir: s("dir") },
+        "Idx" => DataSource::Idx {
+            images: s("images"),
+            labels: s("labels"),
+        },
+        "Npz" => DataSource::Npz { path: s("path") },
+        "Csv" => DataSource::Csv {
+            path: s("path"),
+            label_column: b.usize("label_column")?,
+        },
+        "Blobs" => DataSource::Blobs {
+            n: b.usize("n")?,
+            centers: b.usize("centers")?,
+            dim: b.usize("dim")?,
+            std: b.float("std")?,
+            seed,
+        },
+        "Moons" => DataSource::Moons {
+            n: b.usize("n")?,
+            noise: b.float("noise")?,
+            seed,
+        },
+        "SwissRoll" => DataSource::SwissRoll {
+            n: b.usize("n")?,
+            noise: b.float("noise")?,
+            seed,
+            classes: b.usize("classes")?,
+        },
         _ => return None,
-    })
+    };
+    // Bundled and synthetic sources have one geometry table (in the IR);
+    // a user file's comes from the method's `features`/`image`/`classes`.
+    let geometry = match source.known_shape() {
+        Some(g) => g,
+        None => file_geometry(sink, file, b, matches!(source, DataSource::Idx { .. }))?,
+    };
+    Some((source, geometry))
 }
 
 fn augments(sink: &mut Sink, file: FileId, b: &Bound<'_>) -> Vec<Augment> {

@@ -69,43 +69,6 @@ impl Dataset {
     }
 }
 
-/// What a source yields, when it is known without reading a user file:
-/// bundled and synthetic sources (the checker fills `DataSpec` from it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KnownShape {
-    /// Samples before `limit`.
-    pub samples: usize,
-    /// Features per sample.
-    pub features: usize,
-    /// Image geometry.
-    pub image: Option<(usize, usize, usize)>,
-    /// Number of classes.
-    pub classes: usize,
-}
-
-/// The shape of a bundled or synthetic source; None for user files.
-pub fn known_shape(source: &DataSource) -> Option<KnownShape> {
-    let shape = |samples, features, image, classes| KnownShape {
-        samples,
-        features,
-        image,
-        classes,
-    };
-    match source {
-        DataSource::Mnist => Some(shape(10_000, 784, Some((1, 28, 28)), 10)),
-        DataSource::Digits => Some(shape(1_797, 64, Some((1, 8, 8)), 10)),
-        DataSource::Blobs {
-            n, centers, dim, ..
-        } => Some(shape(*n, *dim, None, *centers)),
-        DataSource::Moons { n, .. } => Some(shape(*n, 2, None, 2)),
-        DataSource::SwissRoll { n, classes, .. } => Some(shape(*n, 3, None, *classes)),
-        DataSource::Idx { .. }
-        | DataSource::Cifar10 { .. }
-        | DataSource::Npz { .. }
-        | DataSource::Csv { .. } => None,
-    }
-}
-
 /// Loads the data of `spec` (user paths relative to `base_dir`, usually the
 /// method file's folder), applies `limit`, and checks the result against the
 /// shape the checker recorded in `spec` and against `holdout`/`batch`.

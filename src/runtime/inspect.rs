@@ -13,7 +13,7 @@ use crate::ir::{self, Producer};
 use crate::runtime::backend::{dispatch, BackendKind, BackendTask};
 use crate::runtime::kernels::host::{float_data, int_data};
 use crate::runtime::kernels::{expr_keys, neighbors};
-use crate::runtime::loss::{evaluate_exaggerated, Batch, KernelParams};
+use crate::runtime::loss::{icon_loss_exaggerated, Batch, KernelParams};
 use crate::runtime::memory;
 use crate::runtime::sparse_loss::BarnesHut;
 use burn::prelude::*;
@@ -131,7 +131,7 @@ impl BackendTask for InspectTask<'_> {
     fn run<B: AutodiffBackend>(self, device: B::Device) -> Self::Output {
         let batch = to_batch::<B>(self.arrays, &self.keys, &device)?;
         let params = KernelParams::<B>::init(self.method, &device);
-        let eval = evaluate_exaggerated(self.method, &batch, &params, self.alpha)?;
+        let eval = icon_loss_exaggerated(self.method, &batch, &params, self.alpha)?;
         let (r, m) = (eval.host.p.rows, eval.host.p.cols);
         let mut out = NpzArrays::new();
         out.insert("p", NpyArray::f64(vec![r, m], eval.host.p.values.clone()));

@@ -92,7 +92,7 @@ pub struct LossOutput<B: Backend> {
 
 /// [`LossOutput`] plus host-side extras for `inspect` and logging.
 #[derive(Debug, Clone)]
-pub struct Evaluation<B: Backend> {
+pub struct DetailedLoss<B: Backend> {
     /// The tensors.
     pub output: LossOutput<B>,
     /// p in f64 on the host, with its calibration's β and counts (shared with
@@ -112,17 +112,17 @@ pub fn icon_loss<B: Backend>(
     batch: &Batch<B>,
     params: &KernelParams<B>,
 ) -> Result<LossOutput<B>, Diagnostic> {
-    evaluate(method, batch, params).map(|e| e.output)
+    icon_loss_detailed(method, batch, params).map(|e| e.output)
 }
 
 /// [`icon_loss`] with the host-side extras: the method's own loss, without
 /// exaggeration (as at every step after `until`).
-pub fn evaluate<B: Backend>(
+pub fn icon_loss_detailed<B: Backend>(
     method: &ir::Method,
     batch: &Batch<B>,
     params: &KernelParams<B>,
-) -> Result<Evaluation<B>, Diagnostic> {
-    evaluate_exaggerated(method, batch, params, 1.0)
+) -> Result<DetailedLoss<B>, Diagnostic> {
+    icon_loss_exaggerated(method, batch, params, 1.0)
 }
 
 /// α of `p = … -> exaggerate(…)` at training step `step` (1 without it).
@@ -130,16 +130,16 @@ pub fn exaggeration_at(method: &ir::Method, step: usize) -> f64 {
     method.exaggeration.map_or(1.0, |e| e.factor_at(step))
 }
 
-/// [`evaluate`] with the attraction multiplied by `alpha` (§1, exaggeration):
+/// [`icon_loss_detailed`] with the attraction multiplied by `alpha` (§1, exaggeration):
 /// row i's loss is `−α Σ_j p_ij log w_ij + m_i log Z_i`, which is
 /// `α·CE_i − (α−1)·m_i·log Z_i` with `m_i = Σ_j p_ij`; `kl_value` is that
 /// minus `α·mean_i H(p_i)`.
-pub fn evaluate_exaggerated<B: Backend>(
+pub fn icon_loss_exaggerated<B: Backend>(
     method: &ir::Method,
     batch: &Batch<B>,
     params: &KernelParams<B>,
     alpha: f64,
-) -> Result<Evaluation<B>, Diagnostic> {
+) -> Result<DetailedLoss<B>, Diagnostic> {
     let t_p = profile::start();
     let mut p_keys = std::collections::BTreeSet::new();
     kernels::expr_keys(&method.p, &mut p_keys);
@@ -178,7 +178,7 @@ pub fn evaluate_exaggerated<B: Backend>(
     let log_q = log_q.mask_fill(neg_mask, f32::NEG_INFINITY);
     profile::sync::<B>(&device);
     profile::stop(Phase::QDivergence, t_q);
-    Ok(Evaluation {
+    Ok(DetailedLoss {
         output: LossOutput {
             loss,
             loss_rows: rows.loss_rows,
@@ -269,7 +269,7 @@ pub(crate) fn q_divergence<B: Backend>(
     }
 }
 
-/// `α·CE_i − (α−1)·m_i·log Z_i` (see [`evaluate_exaggerated`]); `m_i` sums
+/// `α·CE_i − (α−1)·m_i·log Z_i` (see [`icon_loss_exaggerated`]); `m_i` sums
 /// the entries the cross-entropy reads (p > ε).
 fn exaggerate<B: Backend>(
     divergence: Divergence,

@@ -118,7 +118,7 @@ pub fn tile_rows(method: &ir::Method, rows: usize, tiling: Tiling) -> Option<usi
 /// The loss of `batch` computed in row tiles of `tile` rows; returns a `[1]`
 /// tensor whose value is the I-Con loss and whose gradient (through the
 /// mappers and `params`) is the loss's gradient. `alpha` is the
-/// exaggeration of the attraction (1 = none; see `loss::evaluate_exaggerated`).
+/// exaggeration of the attraction (1 = none; see `loss::icon_loss_exaggerated`).
 pub fn tiled_loss<B: AutodiffBackend>(
     method: &ir::Method,
     batch: &Batch<B>,

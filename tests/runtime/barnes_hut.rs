@@ -11,7 +11,7 @@ use burn::tensor::TensorData;
 use iconc::ir::*;
 use iconc::runtime::kernels::host::FloatArray;
 use iconc::runtime::kernels::neighbors;
-use iconc::runtime::loss::{evaluate_exaggerated, Batch, KernelParams};
+use iconc::runtime::loss::{icon_loss_exaggerated, Batch, KernelParams};
 use iconc::runtime::sparse_loss::BarnesHut;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -84,7 +84,7 @@ fn values(t: Tensor<burn::backend::NdArray<f64>, 2>) -> Vec<f64> {
 fn dense(m: &Method, i: &Inputs, alpha: f64) -> (f64, Vec<f64>) {
     let b = batch(i);
     let params = KernelParams::<F64>::init(m, &Default::default());
-    let out = evaluate_exaggerated(m, &b, &params, alpha)
+    let out = icon_loss_exaggerated(m, &b, &params, alpha)
         .unwrap_or_else(|d| panic!("{}: {}", d.code, d.message))
         .output;
     let value = out.loss.clone().into_scalar().elem::<f64>();

@@ -98,6 +98,7 @@ fn spec_shape_disagreement_is_an_error() {
 #[test]
 fn known_shapes_match_loaded_data() {
     for src in [
+        DataSource::Mnist,
         DataSource::Digits,
         DataSource::Moons {
             n: 50,
@@ -118,11 +119,11 @@ fn known_shapes_match_loaded_data() {
             classes: 4,
         },
     ] {
-        let k = data::known_shape(&src).unwrap();
+        let k = src.known_shape().unwrap();
         let ds = data::read_source(&src, Path::new(".")).unwrap();
         assert_eq!(
             (k.samples, k.features, k.image, k.classes),
-            (ds.n, ds.features, ds.image, ds.classes)
+            (Some(ds.n), ds.features, ds.image, ds.classes)
         );
         assert!(ds.classes <= k.classes);
     }

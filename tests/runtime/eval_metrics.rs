@@ -1,6 +1,6 @@
 //! Evaluation metrics against hand-computed values (arithmetic in comments).
 
-use iconc::runtime::eval::*;
+use iconc::metrics::*;
 
 fn close(a: f64, b: f64, tol: f64) {
     assert!((a - b).abs() <= tol, "{a} vs {b}");
@@ -192,7 +192,7 @@ fn kmeans_separates_obvious_clusters() {
 
 #[test]
 fn knn_follows_the_geometry_it_is_given() {
-    use iconc::runtime::eval::{knn_accuracy_in, KnnGeometry};
+    use iconc::metrics::{knn_accuracy_in, KnnGeometry};
     // (0.2, 0.2) is close to (1, 0) in space but points the way of (5, 5).
     let train = [1.0, 0.0, 5.0, 5.0];
     let query = [0.2, 0.2];
@@ -203,7 +203,7 @@ fn knn_follows_the_geometry_it_is_given() {
 
 #[test]
 fn knn_geometry_is_q_s() {
-    use iconc::runtime::eval::KnnGeometry;
+    use iconc::metrics::KnnGeometry;
     use iconc::runtime::train::evaluate::knn_geometry;
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("methods");
     let geometry = |name: &str| {
@@ -217,7 +217,7 @@ fn knn_geometry_is_q_s() {
 /// `knn(metric = …)` overrides q's geometry; plain `knn` keeps it.
 #[test]
 fn knn_metric_argument_overrides_q_s_geometry() {
-    use iconc::runtime::eval::KnnGeometry;
+    use iconc::metrics::KnnGeometry;
     use iconc::runtime::train::evaluate::knn_geometry_of;
     let dir = tempfile::tempdir().unwrap();
     let tsne = std::fs::read_to_string(

@@ -8,7 +8,7 @@
 
 use iconc::data::{self, Dataset};
 use iconc::ir::{DataSource, DataSpec};
-use iconc::runtime::eval::*;
+use iconc::metrics::*;
 use std::path::Path;
 
 fn digits() -> (Dataset, Dataset) {

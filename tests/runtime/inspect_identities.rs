@@ -8,7 +8,7 @@ use burn::backend::NdArray;
 use burn::prelude::*;
 use burn::tensor::TensorData;
 use iconc::ir::*;
-use iconc::runtime::loss::{evaluate, Batch, Evaluation, KernelParams};
+use iconc::runtime::loss::{icon_loss_detailed, Batch, DetailedLoss, KernelParams};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -45,9 +45,9 @@ fn batch(inputs: &Inputs) -> Batch<B64> {
     b
 }
 
-fn eval(method: &Method, inputs: &Inputs) -> Evaluation<B64> {
+fn eval(method: &Method, inputs: &Inputs) -> DetailedLoss<B64> {
     let params = KernelParams::<B64>::init(method, &Default::default());
-    match evaluate(method, &batch(inputs), &params) {
+    match icon_loss_detailed(method, &batch(inputs), &params) {
         Ok(e) => e,
         Err(d) => panic!("{}: {}", d.code, d.message),
     }
@@ -547,7 +547,7 @@ fn support_mismatch_is_a_diagnostic() {
         ints: vec![],
     };
     let params = KernelParams::<B64>::init(&m, &Default::default());
-    let err = evaluate(&m, &batch(&inputs), &params).unwrap_err();
+    let err = icon_loss_detailed(&m, &batch(&inputs), &params).unwrap_err();
     assert_eq!(err.code, "E0502");
 }
 

@@ -8,7 +8,7 @@ use burn::backend::NdArray;
 use burn::prelude::*;
 use burn::tensor::TensorData;
 use iconc::ir::*;
-use iconc::runtime::loss::{evaluate, Batch, Evaluation, KernelParams};
+use iconc::runtime::loss::{icon_loss_detailed, Batch, DetailedLoss, KernelParams};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -18,7 +18,7 @@ fn eval(
     m: &Method,
     floats: &[(&str, usize, usize, Vec<f64>)],
     ints: &[(&str, Vec<i64>)],
-) -> Evaluation<B64> {
+) -> DetailedLoss<B64> {
     let device = Default::default();
     let mut b = Batch::<B64>::new();
     for (k, r, c, v) in floats {
@@ -34,7 +34,7 @@ fn eval(
         );
     }
     let params = KernelParams::<B64>::init(m, &device);
-    evaluate(m, &b, &params).unwrap_or_else(|d| panic!("{}: {}", d.code, d.message))
+    icon_loss_detailed(m, &b, &params).unwrap_or_else(|d| panic!("{}: {}", d.code, d.message))
 }
 
 /// A dense random symmetric graph on `n` nodes written as an edge list.

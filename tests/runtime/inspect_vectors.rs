@@ -9,7 +9,7 @@ use crate::support::vector_ir::{leaf, method_from_config, method_with};
 use burn::prelude::*;
 use burn::tensor::TensorData;
 use iconc::ir::*;
-use iconc::runtime::loss::{evaluate, Batch, KernelParams};
+use iconc::runtime::loss::{icon_loss_detailed, Batch, KernelParams};
 
 type B32 = iconc::runtime::backend::CpuBackend;
 use iconc::data::npz::NpzArrays;
@@ -267,7 +267,7 @@ fn large_logits_stay_finite_in_f32() {
         Tensor::from_data(TensorData::new(vec![0i64, 1, 2, 0], [b]), &device),
     );
     let params = KernelParams::<B32>::init(&m, &device);
-    let out = evaluate(&m, &batch, &params).unwrap().output;
+    let out = icon_loss_detailed(&m, &batch, &params).unwrap().output;
     // f32 on Flex, not NdArray<f32>: burn 0.21 keys dtype settings by device
     // type, and NdArray<f32> and NdArray<f64> share theirs, so the first one
     // used in a process (this binary runs the f64 tests too) sets both.

@@ -8,7 +8,7 @@ use burn::backend::NdArray;
 use burn::prelude::*;
 use burn::tensor::TensorData;
 use iconc::ir::*;
-use iconc::runtime::loss::{evaluate, Batch, Evaluation, KernelParams};
+use iconc::runtime::loss::{icon_loss_detailed, Batch, DetailedLoss, KernelParams};
 use iconc::runtime::p_cache;
 use std::rc::Rc;
 
@@ -39,13 +39,13 @@ fn tsne_like(perplexity: f64) -> Method {
     )
 }
 
-fn eval(m: &Method, x: &[f64], rows: usize) -> Evaluation<B64> {
+fn eval(m: &Method, x: &[f64], rows: usize) -> DetailedLoss<B64> {
     let device = Default::default();
     let mut b = Batch::<B64>::new();
     let t = Tensor::from_data(TensorData::new(x.to_vec(), [rows, x.len() / rows]), &device);
     b.floats.insert("x".into(), t);
     let params = KernelParams::<B64>::init(m, &device);
-    evaluate(m, &b, &params).unwrap_or_else(|d| panic!("{}: {}", d.code, d.message))
+    icon_loss_detailed(m, &b, &params).unwrap_or_else(|d| panic!("{}: {}", d.code, d.message))
 }
 
 fn points(rows: usize, shift: f64) -> Vec<f64> {

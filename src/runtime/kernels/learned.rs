@@ -128,19 +128,13 @@ pub fn excluded_mask<B: Backend>(
     Tensor::from_data(TensorData::new(excl, [r, m]), device)
 }
 
-/// Row-wise log-softmax over C_i with max subtraction (stable for logits ~1e3).
+/// Row-wise log-softmax over C_i with max subtraction (stable for logits
+/// ~1e3), and the row log-normalizers `log Z_i = log Σ_{j ∈ C_i} exp(logit_ij)`
+/// [R] (exaggeration needs them).
 ///
 /// # Shapes
-/// - `logits`: [R, M], `excl`: [R, M] → [R, M]; excluded entries are [`NEG`].
-pub fn masked_log_softmax<B: Backend>(
-    logits: Tensor<B, 2>,
-    excl: Tensor<B, 2, Bool>,
-) -> Tensor<B, 2> {
-    masked_log_softmax_lse(logits, excl).0
-}
-
-/// [`masked_log_softmax`] and the row log-normalizers `log Z_i =
-/// log Σ_{j ∈ C_i} exp(logit_ij)` [R] (exaggeration needs them).
+/// - `logits`: [R, M], `excl`: [R, M] → [R, M] (excluded entries are
+///   [`NEG`]) and [R].
 pub fn masked_log_softmax_lse<B: Backend>(
     logits: Tensor<B, 2>,
     excl: Tensor<B, 2, Bool>,

@@ -3,15 +3,15 @@
 //! `ir::KernelExpr` trees, so any combination the checker accepts runs.
 
 use crate::diag::Code;
-pub mod distance;
+pub(crate) mod distance;
 pub mod graph;
 pub mod host;
-pub mod learned;
-pub mod limit;
+pub(crate) mod learned;
+pub(crate) mod limit;
 pub mod neighbors;
-pub mod perplexity;
-pub mod smooth_host;
-pub mod supervisory;
+pub(crate) mod perplexity;
+pub(crate) mod smooth_host;
+pub(crate) mod supervisory;
 
 use crate::diag::Diagnostic;
 use crate::ir::{Kernel, KernelExpr, Layout, LimitKind, Scope};

@@ -5,7 +5,7 @@ use crate::data::{Batcher, Dataset, HostBatch};
 use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::ir::{self, KernelExpr, MapperStage, Metric};
-use crate::runtime::eval;
+use crate::metrics;
 use crate::runtime::model::Mappers;
 use burn::tensor::backend::Backend;
 use burn::tensor::Tensor;
@@ -207,14 +207,22 @@ pub fn evaluate<B: Backend, K>(
                 if nonparametric {
                     knn_self_split(geometry, &emb, &labels, dim)
                 } else {
-                    let k = eval::KNN_K;
-                    eval::knn_accuracy_in(geometry, &tr_emb, &train.labels, &emb, &labels, dim, k)
+                    let k = metrics::KNN_K;
+                    metrics::knn_accuracy_in(
+                        geometry,
+                        &tr_emb,
+                        &train.labels,
+                        &emb,
+                        &labels,
+                        dim,
+                        k,
+                    )
                 }
             }
             Metric::LinearProbe if nonparametric => {
                 probe_self_split(&emb, &labels, dim, eval_ds.classes)
             }
-            Metric::LinearProbe => eval::linear_probe_accuracy(
+            Metric::LinearProbe => metrics::linear_probe_accuracy(
                 &tr_emb,
                 &train.labels,
                 &emb,
@@ -222,16 +230,18 @@ pub fn evaluate<B: Backend, K>(
                 dim,
                 eval_ds.classes,
             ),
-            Metric::Hungarian => eval::hungarian_accuracy(&eval::argmax_rows(&emb, dim), &labels),
-            Metric::Nmi => eval::nmi(&eval::argmax_rows(&emb, dim), &labels),
-            Metric::Ari => eval::ari(&eval::argmax_rows(&emb, dim), &labels),
+            Metric::Hungarian => {
+                metrics::hungarian_accuracy(&metrics::argmax_rows(&emb, dim), &labels)
+            }
+            Metric::Nmi => metrics::nmi(&metrics::argmax_rows(&emb, dim), &labels),
+            Metric::Ari => metrics::ari(&metrics::argmax_rows(&emb, dim), &labels),
             Metric::Trustworthiness => {
                 let (x, e) = subsample(&eval_ds.x, eval_ds.features, &emb, dim, TRUST_MAX);
-                eval::trustworthiness(&x, eval_ds.features, &e, dim, eval::TRUST_K)
+                metrics::trustworthiness(&x, eval_ds.features, &e, dim, metrics::TRUST_K)
             }
             Metric::Uniformity => {
                 let (_, e) = subsample(&[], 0, &emb, dim, TRUST_MAX);
-                eval::uniformity(&normalize_rows(&e, dim), dim)
+                metrics::uniformity(&normalize_rows(&e, dim), dim)
             }
             Metric::Alignment => alignment(method, mappers, eval_ds, &key, device)?,
         };
@@ -276,9 +286,9 @@ fn normalize_rows(e: &[f32], dim: usize) -> Vec<f32> {
 
 /// kNN / probe on one split: the first 80% train the classifier, the rest is scored.
 /// Decision: the spec's 80/20 split, taken in dataset order (deterministic).
-fn knn_self_split(geometry: eval::KnnGeometry, emb: &[f32], labels: &[i64], dim: usize) -> f64 {
+fn knn_self_split(geometry: metrics::KnnGeometry, emb: &[f32], labels: &[i64], dim: usize) -> f64 {
     let (e1, l1, e2, l2) = cut80(emb, labels, dim);
-    eval::knn_accuracy_in(geometry, e1, l1, e2, l2, dim, eval::KNN_K)
+    metrics::knn_accuracy_in(geometry, e1, l1, e2, l2, dim, metrics::KNN_K)
 }
 
 /// kNN follows the geometry q gives the embedding: Euclidean for Student-t
@@ -287,29 +297,29 @@ fn knn_self_split(geometry: eval::KnnGeometry, emb: &[f32], labels: &[i64], dim:
 // Decision: q's first kernel decides (issue 11). Cosine threw away the
 // radius of 2-D t-SNE maps: the std-lib `tsne` map of digits scored kNN
 // 0.781 by cosine and scores 0.947 by Euclidean distance (same 80/20 split).
-pub fn knn_geometry(method: &ir::Method) -> eval::KnnGeometry {
+pub fn knn_geometry(method: &ir::Method) -> metrics::KnnGeometry {
     use ir::{DistanceMetric as M, Kernel as K};
     let euclidean = |m: &M| matches!(m, M::Euclidean | M::Manhattan);
     match method.q.leaves().first().map(|(k, _)| *k) {
-        Some(K::StudentT { .. }) => eval::KnnGeometry::Euclidean,
+        Some(K::StudentT { .. }) => metrics::KnnGeometry::Euclidean,
         Some(K::Gaussian { metric, .. } | K::GaussianLimit { metric, .. }) if euclidean(metric) => {
-            eval::KnnGeometry::Euclidean
+            metrics::KnnGeometry::Euclidean
         }
-        _ => eval::KnnGeometry::Cosine,
+        _ => metrics::KnnGeometry::Cosine,
     }
 }
 
 /// The geometry `metric` ranks neighbours in: its own `knn(metric = …)`,
 /// else q's ([`knn_geometry`]).
-pub fn knn_geometry_of(metric: Metric, method: &ir::Method) -> eval::KnnGeometry {
+pub fn knn_geometry_of(metric: Metric, method: &ir::Method) -> metrics::KnnGeometry {
     use ir::DistanceMetric as M;
     match metric {
         Metric::KnnWith {
             metric: M::Euclidean | M::Manhattan,
-        } => eval::KnnGeometry::Euclidean,
+        } => metrics::KnnGeometry::Euclidean,
         Metric::KnnWith {
             metric: M::Cosine | M::Dot,
-        } => eval::KnnGeometry::Cosine,
+        } => metrics::KnnGeometry::Cosine,
         _ => knn_geometry(method),
     }
 }
@@ -325,7 +335,7 @@ fn cut80<'a>(emb: &'a [f32], labels: &'a [i64], dim: usize) -> Halves<'a> {
 
 fn probe_self_split(emb: &[f32], labels: &[i64], dim: usize, classes: usize) -> f64 {
     let (e1, l1, e2, l2) = cut80(emb, labels, dim);
-    eval::linear_probe_accuracy(e1, l1, e2, l2, dim, classes)
+    metrics::linear_probe_accuracy(e1, l1, e2, l2, dim, classes)
 }
 
 /// Alignment of two augmented views of the evaluated samples (unit rows).
@@ -350,7 +360,7 @@ fn alignment<B: Backend>(
     let (v, d) = embed_batch(mappers, &batch, key, device)?;
     let v = normalize_rows(&v, d);
     let (a, b) = v.split_at((n * d).min(v.len()));
-    Ok(eval::alignment(a, b, d))
+    Ok(metrics::alignment(a, b, d))
 }
 
 /// The `eval = [...]` spelling of a metric.

@@ -1,7 +1,7 @@
 //! Gradient inspection: per-parameter norms with module paths, the non-finite
 //! gradient guard, and global L2-norm clipping.
 
-use burn::module::{AutodiffModule, ModuleVisitor, Param, ParamId};
+use burn::module::{AutodiffModule, ModuleVisitor, Param};
 use burn::optim::GradientsParams;
 use burn::tensor::backend::AutodiffBackend;
 use burn::tensor::Tensor;
@@ -11,8 +11,6 @@ use burn::tensor::Tensor;
 pub struct ParamGrad {
     /// Module path, e.g. `mappers.pipelines.0.stages.0.last.weight`.
     pub path: String,
-    /// Parameter id.
-    pub id: ParamId,
     /// Σ g².
     pub sq_norm: f64,
 }
@@ -20,7 +18,7 @@ pub struct ParamGrad {
 struct NormVisitor<'a, B: AutodiffBackend> {
     grads: &'a GradientsParams,
     path: Vec<String>,
-    names: Vec<(String, ParamId)>,
+    names: Vec<String>,
     sums: Vec<Tensor<B::InnerBackend, 1>>,
 }
 
@@ -35,7 +33,7 @@ impl<B: AutodiffBackend> ModuleVisitor<B> for NormVisitor<'_, B> {
         if let Some(g) = self.grads.get::<B::InnerBackend, D>(param.id) {
             // stays on the device; read back once for all parameters
             self.sums.push(g.powi_scalar(2).sum());
-            self.names.push((self.path.join("."), param.id));
+            self.names.push(self.path.join("."));
         }
     }
 }
@@ -64,9 +62,8 @@ pub fn grad_norms<B: AutodiffBackend, M: AutodiffModule<B>>(
     v.names
         .into_iter()
         .zip(values)
-        .map(|((path, id), sq)| ParamGrad {
+        .map(|(path, sq)| ParamGrad {
             path,
-            id,
             sq_norm: f64::from(sq),
         })
         .collect()

@@ -5,17 +5,17 @@
 //! so it runs the I-Con loss in `iconc run` and small closed-form losses in tests.
 
 use crate::diag::Code;
-pub mod bench;
-pub mod checkpoint;
-pub mod ema;
+pub(crate) mod bench;
+pub(crate) mod checkpoint;
+pub(crate) mod ema;
 pub mod evaluate;
-pub mod grads;
-pub mod host_adamw;
-pub mod interrupt;
-pub mod optimizer;
-pub mod progress;
-pub mod prototypes;
-pub mod schedule;
+pub(crate) mod grads;
+pub(crate) mod host_adamw;
+pub(crate) mod interrupt;
+pub(crate) mod optimizer;
+pub(crate) mod progress;
+pub(crate) mod prototypes;
+pub(crate) mod schedule;
 pub mod session;
 
 use crate::diag::Diagnostic;

@@ -86,7 +86,7 @@ impl<B: AutodiffBackend> LossFamily<B> for IconLoss {
                 terms: Vec::new(),
             });
         }
-        let eval = loss::evaluate_exaggerated(method, &batch, kernel, alpha)?;
+        let eval = loss::icon_loss_exaggerated(method, &batch, kernel, alpha)?;
         // Training refuses a p that is not a distribution (inspect shows it).
         if !eval.host.distribution.clone()? {
             return Err(divergence::zero_p());
@@ -131,7 +131,7 @@ pub struct RunSummary {
     pub step_losses: Vec<f64>,
     /// Mean training throughput over the epochs run in this process.
     pub samples_per_s: f64,
-    /// Evaluation (None when interrupted).
+    /// DetailedLoss (None when interrupted).
     pub eval: Option<EvalReport>,
 }
 
