@@ -563,6 +563,34 @@ pub enum StudentForm {
     Power,
 }
 
+/// How a perplexity-calibrated Student-t p finds each row's γ_i (§5 cells
+/// 3 and 9, Dual and Doubly t-SNE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum StudentCalibration {
+    /// γ_i = 2σ_i² from the Gaussian perplexity calibration of the same row
+    /// (the spec's decision: a ν = 1 Student-t on high-dimensional x often
+    /// cannot reach the perplexity itself).
+    #[default]
+    Gaussian,
+    /// γ_i by bisection so that the Student-t row itself has the perplexity;
+    /// a row that cannot reach it (the γ → 0 power law is still too flat)
+    /// keeps the smallest γ tried and counts as not converged.
+    Direct,
+}
+
+impl StudentCalibration {
+    /// The spellings of `calibrate = …`, in variant order.
+    pub const NAMES: &'static [&'static str] = &["gaussian", "direct"];
+
+    /// How `calibrate = …` spells this one.
+    pub fn name(&self) -> &'static str {
+        match self {
+            StudentCalibration::Gaussian => Self::NAMES[0],
+            StudentCalibration::Direct => Self::NAMES[1],
+        }
+    }
+}
+
 /// Graph kernel weighting (§2.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum GraphMode {
@@ -623,6 +651,9 @@ pub enum Kernel {
         learnable: bool,
         /// p side: calibrate γ_i per row to this perplexity (§6).
         perplexity: Option<f64>,
+        /// With `perplexity`: how γ_i is found.
+        #[serde(default)]
+        calibrate: StudentCalibration,
         /// Exclude self (default true).
         exclude_self: bool,
         /// q side: how the repulsive sums over all pairs are computed.

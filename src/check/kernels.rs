@@ -11,7 +11,7 @@ use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::ir::{
     DType, DataSpec, DistanceMetric, Exaggeration, GraphMode, Kernel, KernelExpr, Layout,
-    LimitKind, Repulsion, Scope, StudentForm,
+    LimitKind, Repulsion, Scope, StudentCalibration, StudentForm,
 };
 
 /// What the checker knows about a lowered kernel expression.
@@ -791,12 +791,30 @@ impl Lower<'_> {
                 } else {
                     Repulsion::Dense
                 };
+                let perplexity = b.float("perplexity");
+                if b.given("calibrate").is_some() && perplexity.is_none() {
+                    self.sink.emit(
+                        self.file,
+                        Diagnostic::error(
+                            Code::ConflictingParameters,
+                            "`calibrate` chooses how a perplexity sets γ_i, and this kernel has a fixed `gamma`",
+                            b.span_of("calibrate"),
+                            "no `perplexity`",
+                        )
+                        .with_help("add `perplexity = …` (p only), or remove `calibrate`"),
+                    );
+                }
+                let calibrate = match b.enum_value("calibrate").as_deref() {
+                    Some("direct") => StudentCalibration::Direct,
+                    _ => StudentCalibration::Gaussian,
+                };
                 Kernel::StudentT {
                     dof: b.float("dof")?,
                     gamma: b.float("gamma")?,
                     form,
                     learnable: b.bool("learnable"),
-                    perplexity: b.float("perplexity"),
+                    perplexity,
+                    calibrate,
                     exclude_self,
                     repulsion,
                 }

@@ -99,6 +99,7 @@ pub fn kernel(k: &Kernel) -> String {
             form,
             learnable,
             perplexity,
+            calibrate,
             exclude_self,
             repulsion,
         } => {
@@ -114,6 +115,7 @@ pub fn kernel(k: &Kernel) -> String {
             ];
             if let Some(p) = perplexity {
                 args.push(("perplexity", float(*p)));
+                args.push(("calibrate", calibrate.name().into()));
             }
             args.push(("exclude_self", flag(*exclude_self)));
             let (spelling, theta) = match repulsion {

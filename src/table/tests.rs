@@ -35,6 +35,7 @@ fn student() -> Kernel {
         form: StudentForm::T,
         learnable: false,
         perplexity: None,
+        calibrate: Default::default(),
         exclude_self: true,
         repulsion: Default::default(),
     }

@@ -570,3 +570,26 @@ fn a_method_of_seventy_kernel_terms_resumes() {
     let (code, stdout, stderr) = iconc(&["run", "--resume", &out, "--epochs", "2", "--quiet"]);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
 }
+
+/// Dual t-SNE with `calibrate = direct` (issue 13 item 5): the directly
+/// calibrated Student-t p trains (finite losses that fall).
+#[test]
+fn dual_tsne_with_direct_calibration_trains() {
+    let dir = tempfile::tempdir().unwrap();
+    let method = r#"method "blobs-dual-tsne"
+data = Blobs(n = 300, centers = 3, dim = 6, std = 0.4, seed = 2, batch = 60, holdout = 60)
+embedding = MLP(hidden = [32], out = 2) on x
+p = StudentT(dof = 1, perplexity = 20, calibrate = direct) on x
+q = Gaussian(sigma = 0.7071068) on embedding
+train = Train(epochs = 3, optimizer = Adam(lr = 1e-2), schedule = Constant(), seed = 5)
+eval = [knn]
+"#;
+    let file = write(dir.path(), "m.icon", method);
+    let out = dir.path().join("run").display().to_string();
+    let (code, stdout, stderr) = iconc(&["run", &file, "--out", &out, "--quiet"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let losses = epoch_losses(&out);
+    assert_eq!(losses.len(), 3, "{losses:?}");
+    assert!(losses.iter().all(|l| l.is_finite()), "{losses:?}");
+    assert!(losses[2] < losses[0], "the loss does not fall: {losses:?}");
+}

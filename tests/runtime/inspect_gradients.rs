@@ -226,6 +226,7 @@ fn finite_differences_match_autodiff_for_learned_kernels() {
         form,
         learnable: false,
         perplexity: None,
+        calibrate: Default::default(),
         exclude_self: true,
         repulsion: Default::default(),
     };
@@ -377,6 +378,7 @@ fn learnable_scales_get_correct_gradients() {
             form: StudentForm::T,
             learnable: true,
             perplexity: None,
+            calibrate: Default::default(),
             exclude_self: true,
             repulsion: Default::default(),
         },

@@ -302,6 +302,7 @@ fn student_t_is_cauchy_and_power_form_agrees() {
         form,
         learnable: false,
         perplexity: None,
+        calibrate: Default::default(),
         exclude_self: true,
         repulsion: Default::default(),
     };

@@ -1,7 +1,7 @@
 //! Kernels without a spec vector, checked in f64 against hand-written
 //! formulas: GraphWeights (transition, softmax_degree), degree-weighted
 //! UniformCluster with the NCuts identity (§5 cell 34), and the Student-t p
-//! with perplexity-derived γ_i (§5 cell 3 decision).
+//! with perplexity-derived γ_i (§5 cell 3 decision) or directly calibrated γ_i.
 
 use crate::support::vector_ir::{leaf, method_with};
 use burn::backend::NdArray;
@@ -225,6 +225,7 @@ fn student_p_uses_gaussian_calibrated_gamma() {
                 form: StudentForm::T,
                 learnable: false,
                 perplexity: Some(4.0),
+                calibrate: Default::default(),
                 exclude_self: true,
                 repulsion: Default::default(),
             },
@@ -259,6 +260,147 @@ fn student_p_uses_gaussian_calibrated_gamma() {
             assert!((p.values[i * b + j] - kj / z).abs() < 1e-12);
         }
     }
+}
+
+/// `calibrate = direct`: every row of the Student-t p has the target
+/// perplexity itself (exp H(p_i) = P), is the kernel (1 + d/γ_i)^−1 of one γ_i
+/// found here by an independent bisection on γ, and differs from the
+/// Gaussian-derived default.
+#[test]
+fn student_p_calibrated_directly_has_the_perplexity() {
+    // Four tight clusters of four: the γ → 0 power law 1/d puts a row's mass
+    // on its three cluster mates (perplexity about 3), so P = 8 is reachable,
+    // where random points in a cube often are not (a ν = 1 row's power law
+    // alone can exceed P, the spec's reason for the Gaussian-derived default).
+    let (b, dim, perplexity) = (16, 3, 8.0);
+    let mut rng = ChaCha8Rng::seed_from_u64(91);
+    let centers: Vec<f64> = (0..4 * dim).map(|_| rng.random_range(-5.0..5.0)).collect();
+    let x: Vec<f64> = (0..b * dim)
+        .map(|k| centers[(k / dim / 4) * dim + k % dim] + rng.random_range(-0.3..0.3))
+        .collect();
+    let q = leaf(
+        Kernel::Gaussian {
+            sigma: Some(1.0),
+            perplexity: None,
+            metric: DistanceMetric::Euclidean,
+            exclude_self: true,
+            learnable: false,
+            max_logit_scale: iconc::ir::CLIP_MAX_LOGIT_SCALE,
+            scope: Default::default(),
+        },
+        &["embedding"],
+    );
+    let student = |calibrate| {
+        method_with(
+            leaf(
+                Kernel::StudentT {
+                    dof: 1.0,
+                    gamma: 1.0,
+                    form: StudentForm::T,
+                    learnable: false,
+                    perplexity: Some(perplexity),
+                    calibrate,
+                    exclude_self: true,
+                    repulsion: Default::default(),
+                },
+                &["x"],
+            ),
+            q.clone(),
+            Layout::Pairwise,
+            Divergence::Kl,
+            0,
+        )
+    };
+    let emb: Vec<f64> = (0..b * 2).map(|_| rng.random_range(-1.0..1.0)).collect();
+    let floats = [("x", b, dim, x.clone()), ("embedding", b, 2, emb)];
+    let direct = eval(&student(StudentCalibration::Direct), &floats, &[]);
+    let gaussian = eval(&student(StudentCalibration::Gaussian), &floats, &[]);
+    let (p, beta) = (&direct.host.p, direct.host.beta.clone().unwrap());
+    let mut largest_gap = 0.0f64;
+    let mut power_law_above = 0; // rows whose γ → 0 limit has perplexity > 1.5
+    for i in 0..b {
+        let d: Vec<f64> = (0..b)
+            .filter(|&j| j != i)
+            .map(|j| {
+                (0..dim)
+                    .map(|t| (x[i * dim + t] - x[j * dim + t]).powi(2))
+                    .sum()
+            })
+            .collect();
+        let row = |gamma: f64| -> Vec<f64> {
+            let k: Vec<f64> = d.iter().map(|dj| 1.0 / (1.0 + dj / gamma)).collect();
+            let z: f64 = k.iter().sum();
+            k.iter().map(|v| v / z).collect()
+        };
+        let perp = |r: &[f64]| (-r.iter().map(|v| v * v.ln()).sum::<f64>()).exp();
+        let inv: Vec<f64> = d.iter().map(|dj| 1.0 / dj).collect();
+        let z: f64 = inv.iter().sum();
+        if perp(&inv.iter().map(|v| v / z).collect::<Vec<_>>()) > 1.5 {
+            power_law_above += 1;
+        }
+        // Independent bisection on γ itself (not log γ), from a wide bracket.
+        let (mut lo, mut hi) = (1e-9_f64, 1e9_f64);
+        for _ in 0..400 {
+            let mid = (lo * hi).sqrt();
+            if perp(&row(mid)) > perplexity {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        let expected = row((lo * hi).sqrt());
+        let got: Vec<f64> = (0..b)
+            .filter(|&j| j != i)
+            .map(|j| p.values[i * b + j])
+            .collect();
+        assert!(
+            (perp(&got) - perplexity).abs() < 1e-3,
+            "row {i}: {}",
+            perp(&got)
+        );
+        // The search stops at |H − ln P| < 1e-5, as the Gaussian one does.
+        for (g, e) in got.iter().zip(&expected) {
+            assert!((g - e).abs() < 1e-4, "row {i}: {g} vs {e}");
+        }
+        let gamma = (lo * hi).sqrt();
+        assert!(
+            (1.0 / beta[i] - gamma).abs() < 1e-3 * gamma,
+            "row {i}: γ {gamma}"
+        );
+        for j in (0..b).filter(|&j| j != i) {
+            let gap = (gaussian.host.p.values[i * b + j] - p.values[i * b + j]).abs();
+            largest_gap = largest_gap.max(gap);
+        }
+    }
+    assert!(
+        largest_gap > 1e-3,
+        "direct and gaussian calibration agree: {largest_gap}"
+    );
+    // Below its power law's perplexity no γ fits a row: those rows are reported.
+    assert!(power_law_above > 0);
+    let unreachable = method_with(
+        leaf(
+            Kernel::StudentT {
+                dof: 1.0,
+                gamma: 1.0,
+                form: StudentForm::T,
+                learnable: false,
+                perplexity: Some(1.5),
+                calibrate: StudentCalibration::Direct,
+                exclude_self: true,
+                repulsion: Default::default(),
+            },
+            &["x"],
+        ),
+        q,
+        Layout::Pairwise,
+        Divergence::Kl,
+        0,
+    );
+    assert_eq!(
+        eval(&unreachable, &floats, &[]).host.unconverged,
+        power_law_above
+    );
 }
 
 /// K-Means (cell 32, Thm 13) in f64: Σ_i KL(q_i‖p_i) = (1/σ²) Σ_ic φ_ic‖x_i − μ_c‖²

@@ -277,6 +277,13 @@ pub(super) const KERNELS: &[Signature] = &[
             ),
             LEARNABLE,
             PERPLEXITY,
+            p(
+                "calibrate",
+                Ty::Enum(crate::ir::StudentCalibration::NAMES),
+                D::Enum("gaussian"),
+                R::ANY,
+                "with `perplexity`: `gaussian` takes γ_i = 2σ_i² from the Gaussian calibration of the row; `direct` bisects γ_i so the Student-t row itself has the perplexity",
+            ),
             EXCLUDE_SELF,
             p(
                 "repulsion",

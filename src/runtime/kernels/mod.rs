@@ -104,6 +104,7 @@ fn p_leaf(
             gamma,
             form,
             perplexity,
+            calibrate,
             exclude_self,
             ..
         } => smooth_host::student(
@@ -114,6 +115,7 @@ fn p_leaf(
             *gamma,
             *form,
             *perplexity,
+            *calibrate,
             *exclude_self,
         )?,
         Kernel::Label {

@@ -3,10 +3,10 @@
 
 use super::distance::host_distances;
 use super::host::{float_pairing, HostKeys, HostMatrix};
-use super::perplexity::{calibrate_row, effective_perplexity};
+use super::perplexity::{calibrate_row, effective_perplexity, TOLERANCE};
 use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::ir::{DistanceMetric, Layout, StudentForm};
+use crate::ir::{DistanceMetric, Layout, StudentCalibration, StudentForm};
 use rayon::prelude::*;
 
 /// What a smooth host kernel produced besides p.
@@ -51,9 +51,12 @@ pub fn gaussian(
 /// Student-t p, `(1 + d/(νγ))^(−(ν+1)/2)` (T form) or `1/(1 + (d/γ)^ν)` (power
 /// form), normalized over C_i.
 ///
-/// Decision (§5 cell 3): with `perplexity`, γ_i is taken from the Gaussian
-/// calibration of the same row, γ_i = 2σ_i² = 1/β_i (the std-lib default),
-/// because a ν = 1 Student-t usually cannot reach P on high-dimensional x.
+/// With `perplexity`, `calibrate` picks γ_i (§5 cells 3 and 9):
+/// `Gaussian` takes it from the Gaussian calibration of the same row,
+/// γ_i = 2σ_i² = 1/β_i (the spec's decision and the default, because a ν = 1
+/// Student-t often cannot reach P on high-dimensional x); `Direct` bisects γ_i
+/// so the Student-t row itself has perplexity P. Either way the reported
+/// β_i is 1/γ_i.
 #[allow(clippy::too_many_arguments)]
 pub fn student(
     hb: &HostKeys,
@@ -63,6 +66,7 @@ pub fn student(
     gamma: f64,
     form: StudentForm,
     perplexity: Option<f64>,
+    calibrate: StudentCalibration,
     exclude_self: bool,
 ) -> Result<(HostMatrix, Calibration), Diagnostic> {
     if dof <= 0.0 || (perplexity.is_none() && gamma <= 0.0) {
@@ -73,13 +77,17 @@ pub fn student(
     let (r, m) = (pair.rows.rows, pair.cols.rows);
     let mut out = HostMatrix::zeros(r, m, pair.cand);
     let mut cal = Calibration::default();
-    let gammas: Vec<f64> = match perplexity {
-        Some(perp) => {
+    let gammas: Vec<f64> = match (perplexity, calibrate) {
+        (Some(perp), StudentCalibration::Gaussian) => {
             let mut scratch = out.clone();
             cal = calibrate_into(&mut scratch, &d, perp)?;
             cal.beta.iter().flatten().map(|b| 1.0 / b).collect()
         }
-        None => vec![gamma; r],
+        (Some(perp), StudentCalibration::Direct) => {
+            cal = calibrate_student(&out, &d, perp, dof, form)?;
+            cal.beta.iter().flatten().map(|b| 1.0 / b).collect()
+        }
+        (None, _) => vec![gamma; r],
     };
     let logits: Vec<f64> = d
         .iter()
@@ -185,6 +193,90 @@ fn calibrate_into(
         clamped,
     })
 }
+
+/// `calibrate = direct`: per row, γ_i such that the Student-t distribution
+/// over the row's candidates has the target perplexity, by bisection on
+/// log γ. The entropy grows with γ, from the γ → 0 power law `d^(−(ν+1)/2)`
+/// (T form) up to the uniform row; a target below the power law's entropy
+/// is unreachable, and the row keeps the smallest γ searched (unconverged).
+/// Reports β_i = 1/γ_i.
+fn calibrate_student(
+    out: &HostMatrix,
+    d: &[f64],
+    perplexity: f64,
+    dof: f64,
+    form: StudentForm,
+) -> Result<Calibration, Diagnostic> {
+    if perplexity.is_nan() || perplexity <= 1.0 {
+        return Err(bad_param("`perplexity` must be greater than 1"));
+    }
+    let m = out.cols.max(1);
+    let stats: Vec<(f64, bool, bool)> = out
+        .cand
+        .par_chunks(m)
+        .enumerate()
+        .map(|(i, cand)| {
+            let row_d: Vec<f64> = (0..out.cols)
+                .filter(|&j| cand[j])
+                .map(|j| d[i * out.cols + j])
+                .collect();
+            if row_d.is_empty() {
+                return (1.0, true, false);
+            }
+            let target = effective_perplexity(perplexity, row_d.len());
+            let (gamma, converged) = student_gamma(&row_d, dof, form, target);
+            (1.0 / gamma, converged, target != perplexity)
+        })
+        .collect();
+    Ok(Calibration {
+        beta: Some(stats.iter().map(|s| s.0).collect()),
+        unconverged: stats.iter().filter(|s| !s.1).count(),
+        clamped: stats.iter().filter(|s| s.2).count(),
+    })
+}
+
+/// γ with `H(softmax(log k(d; ν, γ))) = ln P` and whether it was reached.
+fn student_gamma(d: &[f64], dof: f64, form: StudentForm, perplexity: f64) -> (f64, bool) {
+    let target = perplexity.ln();
+    let entropy = |log_gamma: f64| {
+        let logits: Vec<f64> = d
+            .iter()
+            .map(|&dj| log_student(dj, dof, log_gamma.exp(), form))
+            .collect();
+        let mx = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let w: Vec<f64> = logits.iter().map(|l| (l - mx).exp()).collect();
+        let z: f64 = w.iter().sum();
+        -w.iter()
+            .map(|&wj| wj / z)
+            .filter(|&p| p > 0.0)
+            .map(|p| p * p.ln())
+            .sum::<f64>()
+    };
+    // The search brackets γ around the row's mean squared distance.
+    let scale = (d.iter().sum::<f64>() / d.len() as f64).max(f64::MIN_POSITIVE);
+    let (mut lo, mut hi) = (scale.ln() - 30.0, scale.ln() + 30.0);
+    if entropy(lo) >= target {
+        return (lo.exp(), (entropy(lo) - target).abs() < TOLERANCE);
+    }
+    for _ in 0..MAX_BISECTIONS {
+        let mid = 0.5 * (lo + hi);
+        let h = entropy(mid);
+        if (h - target).abs() < TOLERANCE {
+            return (mid.exp(), true);
+        }
+        if h > target {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    ((0.5 * (lo + hi)).exp(), false)
+}
+
+/// Bisection steps of [`student_gamma`]: after about 60 halvings the 60-nat
+/// bracket is below f64's resolution, so the cap only stops a row whose
+/// entropy cannot meet the tolerance.
+const MAX_BISECTIONS: usize = 200;
 
 /// E0513: a kernel parameter that cannot be evaluated.
 pub fn bad_param(message: &str) -> Diagnostic {
