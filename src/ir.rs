@@ -103,6 +103,10 @@ pub struct DataSpec {
     pub limit: Option<usize>,
     /// Cross-modal data: `x1` is a second modality built from each sample.
     pub modalities: Option<Modalities>,
+    /// With two views: whether view 1 of a source is the same image or a
+    /// different image of the same label (SupCon pairs).
+    #[serde(default)]
+    pub pairs: Pairs,
     /// Input feature count F after flattening (`x` is B×F), known at check time.
     pub features: usize,
     /// Image geometry (channels, height, width) when `x` holds images.
@@ -112,6 +116,32 @@ pub struct DataSpec {
     /// Samples in the source after `limit` (train + holdout), when known at
     /// check time (bundled and synthetic data); None for user files.
     pub samples: Option<usize>,
+}
+
+/// What the second row of a two-view pair is (`data = …(pairs = …)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Pairs {
+    /// Another augmented view of the same image (SimCLR).
+    #[default]
+    Views,
+    /// An augmented view of a different training image with the same label,
+    /// drawn per (seed, epoch, sample); both rows carry the anchor's `index`
+    /// as their pair id (SupCon pairs, N-pair). A label with one training
+    /// image pairs that image with itself.
+    Label,
+}
+
+impl Pairs {
+    /// The spellings of `pairs = …`, in variant order.
+    pub const NAMES: &'static [&'static str] = &["views", "label"];
+
+    /// How `pairs = …` spells this one.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Pairs::Views => Self::NAMES[0],
+            Pairs::Label => Self::NAMES[1],
+        }
+    }
 }
 
 /// Data sources.

@@ -7,7 +7,7 @@ use super::sink::{FileId, Sink};
 use crate::ast::Expr;
 use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::ir::{Augment, DType, DataSource, DataSpec, Modalities, Producer, SourceShape};
+use crate::ir::{Augment, DType, DataSource, DataSpec, Modalities, Pairs, Producer, SourceShape};
 
 /// What a source looks like before `limit` (`ir::DataSource::known_shape`,
 /// or the method's own `features`/`image`/`classes` for a user file).
@@ -99,6 +99,27 @@ pub(crate) fn check_data(
         Some("halves") => Some(Modalities::Halves),
         _ => None,
     };
+    let pairs = match b.enum_value("pairs").as_deref() {
+        Some("label") => Pairs::Label,
+        _ => Pairs::Views,
+    };
+    if pairs == Pairs::Label && (views != 2 || modalities.is_some()) {
+        let what = if modalities.is_some() {
+            "cross-modal data has no view pairs"
+        } else {
+            "a label pair is two rows"
+        };
+        let d = Diagnostic::error(
+            Code::ConflictingParameters,
+            format!("`pairs = label` needs `views = 2` and no `modalities`: {what}"),
+            b.span_of("pairs"),
+            "needs two views",
+        )
+        .with_help(
+            "write `views = 2, pairs = label` (each image and one other image of its label)",
+        );
+        sink.emit(file, d);
+    }
     add_keys(sink, file, &b, keys, geometry, modalities.as_ref());
     Some(DataSpec {
         source,
@@ -108,6 +129,7 @@ pub(crate) fn check_data(
         holdout,
         limit,
         modalities,
+        pairs,
         features: geometry.features,
         image: geometry.image,
         classes: geometry.classes,

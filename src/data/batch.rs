@@ -12,7 +12,8 @@
 //! augmentation, so the result does not depend on thread scheduling.
 
 use super::{augment, rng, Dataset};
-use crate::ir::{Augment, DataSpec, Modalities};
+use crate::ir::{Augment, DataSpec, Modalities, Pairs};
+use rand::Rng;
 use rayon::prelude::*;
 use std::sync::{mpsc, Arc};
 
@@ -37,6 +38,7 @@ const PREFETCH: usize = 2;
 // Stream tags so the shuffle and the augmentations never share a stream.
 const TAG_SHUFFLE: u64 = 0x5348_5546;
 const TAG_VIEW: u64 = 0x5649_4557;
+const TAG_PAIR: u64 = 0x5041_4952;
 
 /// Yields the batches of one epoch at a time (see the module docs).
 #[derive(Debug, Clone)]
@@ -47,6 +49,9 @@ pub struct Batcher {
     rows: usize,
     augment: Arc<[Augment]>,
     modalities: Option<Modalities>,
+    /// `pairs = label`: the training samples of each label, in dataset
+    /// order, from which view 1 of a source draws its partner.
+    label_members: Option<Arc<Vec<Vec<usize>>>>,
     seed: u64,
     /// Whether batches carry `x` (a step that reads only `index` skips it).
     features: bool,
@@ -57,12 +62,13 @@ impl Batcher {
     /// batch size, augmentations and modalities of `spec`.
     pub fn new(ds: Arc<Dataset>, spec: &DataSpec, seed: u64) -> Self {
         Batcher {
-            ds,
             views: spec.views.max(1),
             sources: sources_per_batch(spec),
             rows: rows_per_batch(spec),
             augment: spec.augment.clone().into(),
             modalities: spec.modalities.clone(),
+            label_members: (spec.pairs == Pairs::Label).then(|| Arc::new(members_by_label(&ds))),
+            ds,
             seed,
             features: true,
         }
@@ -161,11 +167,15 @@ impl Batcher {
         let rows: Vec<Vec<f32>> = if self.features {
             (0..self.views * n)
                 .into_par_iter()
-                .map(|r| self.view(epoch, samples[r % n], r / n))
+                .map(|r| {
+                    let (s, view) = (samples[r % n], r / n);
+                    self.view(epoch, self.image_of(epoch, s, view), view)
+                })
                 .collect()
         } else {
             Vec::new()
         };
+        // `index` is the pair id: the source sample, for both rows of a pair.
         let index: Vec<i64> = (0..self.views)
             .flat_map(|_| samples.iter().map(|&s| s as i64))
             .collect();
@@ -175,6 +185,33 @@ impl Batcher {
             x1: None,
             label: self.labels_of(&index),
             index,
+        }
+    }
+
+    /// The image that view `view` of source `s` shows: `s` itself, or with
+    /// `pairs = label` for view 1 another training image of `s`'s label,
+    /// drawn from the stream (seed, epoch, s).
+    fn image_of(&self, epoch: usize, s: usize, view: usize) -> usize {
+        let Some(members) = self.label_members.as_deref().filter(|_| view == 1) else {
+            return s;
+        };
+        let label = self.ds.labels.get(s).copied().unwrap_or(-1);
+        let Some(same) = usize::try_from(label).ok().and_then(|l| members.get(l)) else {
+            return s;
+        };
+        // A label with one image pairs it with itself.
+        let others = same.len().saturating_sub(1);
+        if others == 0 {
+            return s;
+        }
+        let mut r = rng::stream(self.seed, &[TAG_PAIR, epoch as u64, s as u64]);
+        let k = r.random_range(0..others);
+        // The k-th member that is not `s` (members are sorted).
+        let at = same.partition_point(|&m| m < s);
+        if k < at {
+            same[k]
+        } else {
+            same[k + 1]
         }
     }
 
@@ -214,6 +251,17 @@ impl Batcher {
             .map(|&i| self.ds.labels.get(i as usize).copied().unwrap_or(-1))
             .collect()
     }
+}
+
+/// The samples of each label, in dataset order (labels outside 0..C skipped).
+fn members_by_label(ds: &Dataset) -> Vec<Vec<usize>> {
+    let mut members = vec![Vec::new(); ds.classes];
+    for (s, &label) in ds.labels.iter().enumerate().take(ds.n) {
+        if let Some(m) = usize::try_from(label).ok().and_then(|l| members.get_mut(l)) {
+            m.push(s);
+        }
+    }
+    members
 }
 
 /// Splits one sample into (top half, bottom half), each zero-padded to the

@@ -19,7 +19,7 @@ fn image(d: &DataSpec) -> Option<(&'static str, String)> {
 }
 
 /// The data source call: its own parameters, then the common ones
-/// (`views`, `augment`, `batch`, `holdout`, `limit`, `modalities`). The
+/// (`views`, `augment`, `batch`, `holdout`, `limit`, `modalities`, `pairs`). The
 /// geometry of bundled and synthetic data is fixed by the source; user
 /// files state theirs (`image` or `features`, and `classes`).
 pub(super) fn data(d: &DataSpec) -> String {
@@ -31,6 +31,7 @@ pub(super) fn data(d: &DataSpec) -> String {
         holdout,
         limit,
         modalities,
+        pairs,
         // Geometry: arguments of file sources below, else fixed by the source.
         features,
         image: _,
@@ -119,6 +120,7 @@ pub(super) fn data(d: &DataSpec) -> String {
         });
         args.push(("modalities", m.into()));
     }
+    args.push(("pairs", pairs.name().into()));
     call(name, &args)
 }
 

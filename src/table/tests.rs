@@ -94,6 +94,7 @@ fn method(name: &str, p: KernelExpr, q: KernelExpr) -> Method {
             holdout: 0,
             limit: None,
             modalities: None,
+            pairs: Default::default(),
             features: 64,
             image: Some((1, 8, 8)),
             classes: 10,

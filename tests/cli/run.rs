@@ -66,6 +66,7 @@ fn method(epochs: usize, optimizer: Optimizer, schedule: Schedule) -> Method {
             holdout: 60,
             limit: None,
             modalities: None,
+            pairs: Default::default(),
             features: 5,
             image: None,
             classes: 3,

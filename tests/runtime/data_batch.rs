@@ -1,7 +1,7 @@
 //! Batching: the §2.4 layout, drop-last, per-epoch shuffles and determinism.
 
 use iconc::data::{self, Batcher, Dataset, HostBatch};
-use iconc::ir::{Augment, DataSource, DataSpec, Modalities};
+use iconc::ir::{Augment, DataSource, DataSpec, Modalities, Pairs};
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -31,6 +31,7 @@ fn spec(
         holdout: 0,
         limit: None,
         modalities,
+        pairs: Default::default(),
         features: 4,
         image: Some((1, 2, 2)),
         classes: 3,
@@ -169,4 +170,36 @@ fn view_of_all_matches_the_training_views() {
     let s0 = hb.index[0] as usize;
     assert_eq!(&v1[s0 * 4..s0 * 4 + 4], &hb.x[2 * 4..2 * 4 + 4]);
     assert_ne!(b.view_of_all(0, 0), v1);
+}
+
+/// `pairs = label` (SupCon pairs): view 1 of each source is a different
+/// image of the same label, both rows carry the source's index as the pair
+/// id, the draw is seeded per epoch, and the same seed gives the same pairs.
+#[test]
+fn label_pairs_pick_another_image_of_the_label() {
+    let spec = DataSpec {
+        pairs: Pairs::Label,
+        ..spec(2, 6, vec![], None)
+    };
+    let b = Batcher::new(Arc::new(tiny()), &spec, 7);
+    let mut partners_seen = HashSet::new();
+    for epoch in 0..4 {
+        for hb in all(&b, epoch) {
+            let n = hb.rows / 2;
+            for r in 0..n {
+                let (anchor, partner) = (hb.x[r * 4] as i64, hb.x[(r + n) * 4] as i64);
+                assert_eq!(hb.index[r], anchor);
+                assert_eq!(hb.index[r + n], anchor, "the pair id is the anchor's index");
+                assert_ne!(partner, anchor, "a different image");
+                assert_eq!(partner % 3, anchor % 3, "of the same label");
+                assert_eq!(hb.label[r + n], hb.label[r]);
+                partners_seen.insert((anchor, partner));
+            }
+        }
+    }
+    // Label 0 has images {0, 3, 6, 9}: over four epochs an anchor meets more
+    // than one partner (the draw is per epoch).
+    assert!(partners_seen.len() > 10, "{partners_seen:?}");
+    let again = Batcher::new(Arc::new(tiny()), &spec, 7);
+    assert_eq!(all(&b, 2), all(&again, 2), "seeded");
 }

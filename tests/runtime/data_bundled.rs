@@ -14,6 +14,7 @@ fn spec(source: DataSource) -> DataSpec {
         holdout: 0,
         limit: None,
         modalities: None,
+        pairs: Default::default(),
         features: 0,
         image: None,
         classes: 0,

@@ -120,6 +120,7 @@ fn whole_data_set_batches_keep_dataset_order() {
         holdout: 0,
         limit: None,
         modalities: None,
+        pairs: Default::default(),
         features: 2,
         image: None,
         classes: n,

@@ -45,6 +45,7 @@ pub fn method_with(
             holdout: 0,
             limit: None,
             modalities: None,
+            pairs: Default::default(),
             features: 1,
             image: None,
             classes,

@@ -3,7 +3,7 @@
 use super::{p, sig, Default as D, Kind, Param, Range as R, Signature, Ty};
 
 /// Arguments every data source takes (appended after its own).
-const COMMON: [Param; 6] = [
+const COMMON: [Param; 7] = [
     p(
         "views",
         Ty::Int,
@@ -46,6 +46,13 @@ const COMMON: [Param; 6] = [
         D::Absent,
         R::ANY,
         "cross-modal data: the second modality `x1` is another view or the bottom image half",
+    ),
+    p(
+        "pairs",
+        Ty::Enum(crate::ir::Pairs::NAMES),
+        D::Enum("views"),
+        R::ANY,
+        "with `views = 2`: what the second row of a pair is: another view of the same image (`views`), or a view of a different image with the same label (`label`, SupCon pairs)",
     ),
 ];
 
@@ -101,8 +108,8 @@ const SEED: Param = p(
     "generator seed",
 );
 
-const NO_OWN: [Param; 6] = with_common::<0, 6>([]);
-const IDX: [Param; 10] = with_common::<4, 10>([
+const NO_OWN: [Param; 7] = with_common::<0, 7>([]);
+const IDX: [Param; 11] = with_common::<4, 11>([
     p(
         "images",
         Ty::Str,
@@ -120,14 +127,14 @@ const IDX: [Param; 10] = with_common::<4, 10>([
     ),
     CLASSES,
 ]);
-const CIFAR: [Param; 7] = with_common::<1, 7>([p(
+const CIFAR: [Param; 8] = with_common::<1, 8>([p(
     "dir",
     Ty::Str,
     D::Required,
     R::ANY,
     "directory holding data_batch_*.bin",
 )]);
-const NPZ: [Param; 10] = with_common::<4, 10>([
+const NPZ: [Param; 11] = with_common::<4, 11>([
     p(
         "path",
         Ty::Str,
@@ -139,7 +146,7 @@ const NPZ: [Param; 10] = with_common::<4, 10>([
     IMAGE,
     CLASSES,
 ]);
-const CSV: [Param; 10] = with_common::<4, 10>([
+const CSV: [Param; 11] = with_common::<4, 11>([
     p("path", Ty::Str, D::Required, R::ANY, "CSV of numbers"),
     p(
         "label_column",
@@ -157,7 +164,7 @@ const CSV: [Param; 10] = with_common::<4, 10>([
     ),
     CLASSES,
 ]);
-const BLOBS: [Param; 11] = with_common::<5, 11>([
+const BLOBS: [Param; 12] = with_common::<5, 12>([
     N,
     p("centers", Ty::Int, D::Int(3), R::SIZE, "blobs (= classes)"),
     p("dim", Ty::Int, D::Int(2), R::SIZE, "dimension F"),
@@ -170,9 +177,9 @@ const BLOBS: [Param; 11] = with_common::<5, 11>([
     ),
     SEED,
 ]);
-const MOONS: [Param; 9] = with_common::<3, 9>([N, NOISE, SEED]);
+const MOONS: [Param; 10] = with_common::<3, 10>([N, NOISE, SEED]);
 // Decision: the swiss roll's label is one of `classes` equal buckets along the roll.
-const ROLL: [Param; 10] = with_common::<4, 10>([
+const ROLL: [Param; 11] = with_common::<4, 11>([
     N,
     NOISE,
     SEED,
