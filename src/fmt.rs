@@ -242,22 +242,6 @@ fn col_after(col: usize, s: &str) -> usize {
     }
 }
 
-/// `"…"` with `\`, `"` and newlines escaped.
-fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 impl Printer<'_> {
     fn comment_text(&self, note: &Note) -> String {
         let text = self
@@ -346,8 +330,10 @@ impl Printer<'_> {
 
     fn item(&self, item: &Item) -> String {
         match &item.kind {
-            ItemKind::Meta { key, value } => format!("{} {}", key.name, quote(&value.value)),
-            ItemKind::Use { path } => format!("use {}", quote(&path.value)),
+            ItemKind::Meta { key, value } => {
+                format!("{} {}", key.name, crate::print::string(&value.value))
+            }
+            ItemKind::Use { path } => format!("use {}", crate::print::string(&path.value)),
             ItemKind::Assign { target, value } => {
                 let head = format!("{} = ", target.name);
                 let col = width(&head);
@@ -361,7 +347,7 @@ impl Printer<'_> {
     fn flat(&self, e: &Expr) -> Option<String> {
         Some(match &e.kind {
             ExprKind::Number { .. } => self.number(e),
-            ExprKind::Str(s) => quote(s),
+            ExprKind::Str(s) => crate::print::string(s),
             ExprKind::Bool(b) => b.to_string(),
             ExprKind::Name(id) => id.name.clone(),
             ExprKind::List(items) => {

@@ -3,7 +3,7 @@
 //! UniformCluster with the NCuts identity (§5 cell 34), and the Student-t p
 //! with perplexity-derived γ_i (§5 cell 3 decision) or directly calibrated γ_i.
 
-use crate::support::vector_ir::{leaf, method_with};
+use crate::support::vector_ir::{fixed_gaussian, leaf, method_with};
 use burn::backend::NdArray;
 use burn::prelude::*;
 use burn::tensor::TensorData;
@@ -278,18 +278,7 @@ fn student_p_calibrated_directly_has_the_perplexity() {
     let x: Vec<f64> = (0..b * dim)
         .map(|k| centers[(k / dim / 4) * dim + k % dim] + rng.random_range(-0.3..0.3))
         .collect();
-    let q = leaf(
-        Kernel::Gaussian {
-            sigma: Some(1.0),
-            perplexity: None,
-            metric: DistanceMetric::Euclidean,
-            exclude_self: true,
-            learnable: false,
-            max_logit_scale: iconc::ir::CLIP_MAX_LOGIT_SCALE,
-            scope: Default::default(),
-        },
-        &["embedding"],
-    );
+    let q = fixed_gaussian(1.0, DistanceMetric::Euclidean, &["embedding"]);
     let student = |calibrate| {
         method_with(
             leaf(

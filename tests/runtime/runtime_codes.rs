@@ -4,7 +4,7 @@
 //! files but a library user's hand-built IR can still reach, and the scan
 //! that keeps the set complete.
 
-use crate::support::vector_ir::{leaf, method_with};
+use crate::support::vector_ir::{fixed_gaussian, leaf, method_with};
 use iconc::data::npz::{NpyArray, NpzArrays};
 use iconc::diag::codes::Stage;
 use iconc::diag::Code;
@@ -40,18 +40,7 @@ fn batch() -> NpzArrays {
 }
 
 fn gaussian(inputs: &[&str]) -> KernelExpr {
-    leaf(
-        Kernel::Gaussian {
-            sigma: Some(0.5),
-            perplexity: None,
-            metric: DistanceMetric::Euclidean,
-            exclude_self: true,
-            learnable: false,
-            max_logit_scale: CLIP_MAX_LOGIT_SCALE,
-            scope: Default::default(),
-        },
-        inputs,
-    )
+    fixed_gaussian(0.5, DistanceMetric::Euclidean, inputs)
 }
 
 fn code_of(p: KernelExpr, q: KernelExpr) -> Code {

@@ -222,6 +222,22 @@ fn config_leaf(kind: &str, params: &Value, layout: Layout, classes: usize) -> Ke
     }
 }
 
+/// A fixed-σ Gaussian (self excluded, not learnable) on `inputs`.
+pub fn fixed_gaussian(sigma: f64, metric: DistanceMetric, inputs: &[&str]) -> KernelExpr {
+    leaf(
+        Kernel::Gaussian {
+            sigma: Some(sigma),
+            perplexity: None,
+            metric,
+            exclude_self: true,
+            learnable: false,
+            max_logit_scale: CLIP_MAX_LOGIT_SCALE,
+            scope: Default::default(),
+        },
+        inputs,
+    )
+}
+
 /// t-SNE's q: Student-t (ν = 1, γ = 1) on `embedding`, with `repulsion`.
 pub fn cauchy_on_embedding(repulsion: Repulsion) -> KernelExpr {
     leaf(
