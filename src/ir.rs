@@ -584,6 +584,34 @@ pub enum LimitKind {
     Infinity,
 }
 
+/// How a triplet's negative i⁻ is chosen among a row's candidates outside
+/// p's support (§5 cell 19), from the current distances.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Negative {
+    /// Uniform, from a stream seeded by the training seed and the batch's
+    /// `index` values (the same batch gives the same negatives).
+    Random,
+    /// The nearest negative.
+    Hardest,
+    /// FaceNet's semi-hard negative: the nearest one farther than the
+    /// positive; when every negative is nearer, the farthest.
+    SemiHard,
+}
+
+impl Negative {
+    /// The spellings of `negative = …`, in variant order.
+    pub const NAMES: &'static [&'static str] = &["random", "hardest", "semi_hard"];
+
+    /// How `negative = …` spells this one.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Negative::Random => Self::NAMES[0],
+            Negative::Hardest => Self::NAMES[1],
+            Negative::SemiHard => Self::NAMES[2],
+        }
+    }
+}
+
 /// Student-t parameterisation (§2.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StudentForm {
@@ -668,6 +696,14 @@ pub enum Kernel {
         metric: DistanceMetric,
         /// Exclude self (default true).
         exclude_self: bool,
+        /// σ→0 triplets: restrict C_i to p's positives and one negative
+        /// chosen this way (None: every candidate, i.e. batch-hard).
+        #[serde(default)]
+        negative: Option<Negative>,
+        /// σ→0: FaceNet's margin m added to the positives' distances, so a
+        /// one-positive row's loss is `max(d⁺ + m − d⁻, 0)`.
+        #[serde(default)]
+        margin: f64,
     },
     /// Student-t (§2.3).
     StudentT {

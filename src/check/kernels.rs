@@ -11,7 +11,7 @@ use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::ir::{
     DType, DataSpec, DistanceMetric, Exaggeration, GraphMode, Kernel, KernelExpr, Layout,
-    LimitKind, Repulsion, Scope, StudentCalibration, StudentForm,
+    LimitKind, Negative, Repulsion, Scope, StudentCalibration, StudentForm,
 };
 
 /// What the checker knows about a lowered kernel expression.
@@ -755,15 +755,44 @@ impl Lower<'_> {
                     scope: scope(b),
                 }
             }
-            "GaussianLimit" => Kernel::GaussianLimit {
-                limit: if b.enum_value("limit").as_deref() == Some("zero") {
+            "GaussianLimit" => {
+                let limit = if b.enum_value("limit").as_deref() == Some("zero") {
                     LimitKind::Zero
                 } else {
                     LimitKind::Infinity
-                },
-                metric: metric(),
-                exclude_self,
-            },
+                };
+                let negative = match b.enum_value("negative").as_deref() {
+                    Some("random") => Some(Negative::Random),
+                    Some("hardest") => Some(Negative::Hardest),
+                    Some("semi_hard") => Some(Negative::SemiHard),
+                    _ => None,
+                };
+                let margin = b.float("margin").unwrap_or(0.0);
+                if limit == LimitKind::Infinity {
+                    for (name, set) in [("negative", negative.is_some()), ("margin", margin > 0.0)]
+                    {
+                        if set {
+                            self.sink.emit(
+                                self.file,
+                                Diagnostic::error(
+                                    Code::ConflictingParameters,
+                                    format!("`{name}` shapes a triplet, and the σ→∞ limit averages every candidate"),
+                                    b.span_of(name),
+                                    "needs `limit = zero`",
+                                )
+                                .with_help("use `GaussianLimit(limit = zero, …)` for triplet losses"),
+                            );
+                        }
+                    }
+                }
+                Kernel::GaussianLimit {
+                    limit,
+                    metric: metric(),
+                    exclude_self,
+                    negative,
+                    margin,
+                }
+            }
             "StudentT" => {
                 self.side_params(b)?;
                 let form = if b.enum_value("form").as_deref() == Some("power") {

@@ -79,19 +79,27 @@ pub fn kernel(k: &Kernel) -> String {
             limit,
             metric: m,
             exclude_self,
+            negative,
+            margin,
         } => {
+            let zero = *limit == LimitKind::Zero;
             let limit = LIMIT.name(match limit {
                 LimitKind::Zero => 0,
                 LimitKind::Infinity => 1,
             });
-            call(
-                name,
-                &[
-                    ("limit", limit.into()),
-                    ("metric", metric(*m).into()),
-                    ("exclude_self", flag(*exclude_self)),
-                ],
-            )
+            let mut args = vec![
+                ("limit", limit.into()),
+                ("metric", metric(*m).into()),
+                ("exclude_self", flag(*exclude_self)),
+            ];
+            if let Some(n) = negative {
+                args.push(("negative", n.name().into()));
+            }
+            // The σ→∞ limit takes no margin (E0407), so 0 is not written there.
+            if zero {
+                args.push(("margin", float(*margin)));
+            }
+            call(name, &args)
         }
         Kernel::StudentT {
             dof,

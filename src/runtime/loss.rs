@@ -259,6 +259,7 @@ pub(crate) fn q_divergence<B: Backend>(
                 ));
             }
             divergence::check_support(p, &cand, row0)?;
+            let (d, cand) = triplet_rows(method, batch, p, d, cand, row0)?;
             let log_q = limit::limit_log_q(kind, d.clone(), &cand);
             Ok(RowTerms {
                 loss_rows: limit::limit_rows(kind, p, d, &cand),
@@ -267,6 +268,76 @@ pub(crate) fn q_divergence<B: Backend>(
             })
         }
     }
+}
+
+/// A σ→0 limit with `negative`/`margin` (§5 cell 19): C_i cut to p's
+/// positives and one negative (see `kernels::triplet`), and the margin added
+/// to the positives' distances. Without them, `d` and `cand` unchanged.
+fn triplet_rows<B: Backend>(
+    method: &ir::Method,
+    batch: &Batch<B>,
+    p: &HostMatrix,
+    d: Tensor<B, 2>,
+    cand: Vec<bool>,
+    row0: usize,
+) -> Result<(Tensor<B, 2>, Vec<bool>), Diagnostic> {
+    let ir::KernelExpr::Kernel {
+        kernel:
+            ir::Kernel::GaussianLimit {
+                limit: ir::LimitKind::Zero,
+                negative,
+                margin,
+                ..
+            },
+        ..
+    } = &method.q
+    else {
+        return Ok((d, cand));
+    };
+    let (r, m) = (p.rows, p.cols);
+    let cand = match negative {
+        None => cand,
+        Some(how) => {
+            let host = d
+                .clone()
+                .detach()
+                .into_data()
+                .convert::<f64>()
+                .to_vec::<f64>()
+                .map_err(|e| {
+                    kernels::host::internal(format!("cannot read the triplet distances: {e:?}"))
+                })?;
+            // The rows' data-set indices seed random negatives (row numbers
+            // when the batch has no `index`).
+            let index: Vec<i64> = match batch.ints.get("index") {
+                Some(t) => t
+                    .clone()
+                    .into_data()
+                    .convert::<i64>()
+                    .to_vec::<i64>()
+                    .unwrap_or_default(),
+                None => (0..m as i64).collect(),
+            };
+            let seeds = kernels::triplet::row_seeds(method.train.seed, &index);
+            let window_seeds: Vec<u64> = (0..r)
+                .map(|i| seeds.get(row0 + i).copied().unwrap_or(0))
+                .collect();
+            kernels::triplet::restrict(p, &host, &cand, *how, &window_seeds)
+        }
+    };
+    if *margin == 0.0 {
+        return Ok((d, cand));
+    }
+    let shift: Vec<f64> = p
+        .values
+        .iter()
+        .map(|&v| if v > 0.0 { *margin } else { 0.0 })
+        .collect();
+    let device = d.device();
+    Ok((
+        d + divergence::float_tensor::<B>(&shift, r, m, &device),
+        cand,
+    ))
 }
 
 /// `α·CE_i − (α−1)·m_i·log Z_i` (see [`icon_loss_exaggerated`]); `m_i` sums

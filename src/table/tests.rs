@@ -46,6 +46,8 @@ fn limit(limit: LimitKind) -> Kernel {
         limit,
         metric: DistanceMetric::Euclidean,
         exclude_self: true,
+        negative: None,
+        margin: 0.0,
     }
 }
 

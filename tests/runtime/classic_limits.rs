@@ -97,6 +97,24 @@ fn unit_pairs(n: usize, d: usize, seed: u64) -> (Vec<f64>, Vec<f64>) {
     (unit(&a), unit(&b))
 }
 
+/// FaceNet's semi-hard triplet term: `max(d_ap + margin − d_an, 0)` for the
+/// nearest negative with `d_an > d_ap` (the farthest one when there is none).
+fn semi_hard_triplet(anchor: &[f64], positive: &[f64], neg: &[&[f64]], margin: f64) -> f64 {
+    let dap = sq_dist(anchor, positive);
+    let dn: Vec<f64> = neg.iter().map(|x| sq_dist(anchor, x)).collect();
+    let beyond = dn
+        .iter()
+        .copied()
+        .filter(|&v| v > dap)
+        .fold(f64::INFINITY, f64::min);
+    let dan = if beyond.is_finite() {
+        beyond
+    } else {
+        dn.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+    };
+    (dap + margin - dan).max(0.0)
+}
+
 /// FaceNet's batch-hard triplet term, margin 0: `max(d_ap − min_n d_an, 0)`
 /// over the negatives `neg` of an anchor, d squared euclidean.
 fn hard_triplet(anchor: &[f64], positive: &[f64], neg: &[&[f64]]) -> f64 {
@@ -118,10 +136,11 @@ fn mixed_mean(terms: &[f64]) -> f64 {
     terms.iter().sum::<f64>() / terms.len() as f64
 }
 
-/// Triplet (Schroff 2015), σ→0 with C_i the whole batch: the mean batch-hard
-/// triplet loss with margin 0 over the 2N rows of N augmented pairs.
+/// Triplet (Schroff 2015), σ→0 with C_i = {i⁺, i⁻}: FaceNet's loss with
+/// margin 0.2 and the semi-hard negative (the nearest one farther than the
+/// positive, else the farthest) over the 2N rows of N augmented pairs.
 #[test]
-fn triplet_is_batch_hard_triplet() {
+fn triplet_is_facenet_semi_hard_triplet() {
     let m = load_stdlib("triplet");
     let (n, d) = (8usize, width(&m, "embedding"));
     let (a, b) = unit_pairs(n, d, 51);
@@ -138,7 +157,7 @@ fn triplet_is_batch_hard_triplet() {
                 .filter(|&k| k % n != i % n)
                 .map(|k| &f[k][..])
                 .collect();
-            hard_triplet(&f[i], &f[(i + n) % (2 * n)], &neg)
+            semi_hard_triplet(&f[i], &f[(i + n) % (2 * n)], &neg, 0.2)
         })
         .collect();
     assert_close("triplet", loss(&inspect(&m, &arrays)), mixed_mean(&terms));

@@ -357,6 +357,8 @@ fn gaussian_limits_and_their_identities() {
         limit: kind,
         metric: DistanceMetric::Euclidean,
         exclude_self: true,
+        negative: None,
+        margin: 0.0,
     };
     let l_inf = loss_of(limit(LimitKind::Infinity));
     let l_zero = loss_of(limit(LimitKind::Zero));
@@ -425,6 +427,8 @@ fn gaussian_limits_and_their_identities() {
                 limit: LimitKind::Infinity,
                 metric: DistanceMetric::Euclidean,
                 exclude_self: false,
+                negative: None,
+                margin: 0.0,
             },
             &["embedding"],
         ),

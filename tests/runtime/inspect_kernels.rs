@@ -551,3 +551,79 @@ fn timing_at_batch_256() {
         );
     }
 }
+
+/// Triplets (§5 cell 19, issue 13 item 6) in f64: with `negative` and FaceNet's
+/// margin the σ→0 loss of each row is `max(d⁺ + m − d⁻, 0)` for the negative
+/// the rule picks (squared euclidean on unit vectors); random negatives are a
+/// real negative of the row, the same on every evaluation, other under
+/// another seed.
+#[test]
+fn triplet_rows_are_facenet_losses() {
+    let (n, dim, margin) = (5, 3, 0.2);
+    let b = 2 * n;
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let mut f: Vec<f64> = (0..b * dim).map(|_| rng.random_range(-1.0..1.0)).collect();
+    for row in f.chunks_mut(dim) {
+        let norm = row.iter().map(|v| v * v).sum::<f64>().sqrt();
+        row.iter_mut().for_each(|v| *v /= norm);
+    }
+    let index: Vec<i64> = (0..b as i64).map(|r| r % n as i64).collect();
+    let d = |i: usize, j: usize| -> f64 {
+        (0..dim)
+            .map(|t| (f[i * dim + t] - f[j * dim + t]).powi(2))
+            .sum()
+    };
+    let method = |negative, seed| {
+        let mut m = method_with(
+            leaf(Kernel::Augmentation, &["index"]),
+            leaf(
+                Kernel::GaussianLimit {
+                    limit: LimitKind::Zero,
+                    metric: DistanceMetric::Euclidean,
+                    exclude_self: true,
+                    negative: Some(negative),
+                    margin,
+                },
+                &["embedding"],
+            ),
+            Layout::Pairwise,
+            Divergence::Kl,
+            0,
+        );
+        m.train.seed = seed;
+        m
+    };
+    let rows = |m: &Method| -> Vec<f64> {
+        let floats = [("embedding", b, dim, f.clone())];
+        let e = eval(m, &floats, &[("index", index.clone())]);
+        e.output.loss_rows.into_data().to_vec::<f64>().unwrap()
+    };
+    let hinge = |i: usize, k: usize| (d(i, (i + n) % b) + margin - d(i, k)).max(0.0);
+    let negatives = |i: usize| (0..b).filter(move |&k| k != i && k != (i + n) % b);
+    let hard = rows(&method(Negative::Hardest, 1));
+    let semi = rows(&method(Negative::SemiHard, 1));
+    for i in 0..b {
+        let by_d = |a: &usize, c: &usize| d(i, *a).total_cmp(&d(i, *c));
+        let hardest = negatives(i).min_by(by_d).unwrap();
+        assert!((hard[i] - hinge(i, hardest)).abs() < 1e-12, "row {i}");
+        let positive = d(i, (i + n) % b);
+        let semi_hard = negatives(i)
+            .filter(|&k| d(i, k) > positive)
+            .min_by(by_d)
+            .unwrap_or_else(|| negatives(i).max_by(by_d).unwrap());
+        assert!((semi[i] - hinge(i, semi_hard)).abs() < 1e-12, "row {i}");
+    }
+    let random = rows(&method(Negative::Random, 1));
+    assert_eq!(random, rows(&method(Negative::Random, 1)), "seeded");
+    for (i, loss) in random.iter().enumerate() {
+        assert!(
+            negatives(i).any(|k| (loss - hinge(i, k)).abs() < 1e-12),
+            "row {i}: {loss} is no negative's hinge"
+        );
+    }
+    let other_seeds: Vec<Vec<f64>> = (2..6).map(|s| rows(&method(Negative::Random, s))).collect();
+    assert!(
+        other_seeds.iter().any(|r| *r != random),
+        "the seed changes nothing"
+    );
+}

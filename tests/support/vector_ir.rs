@@ -165,6 +165,8 @@ fn config_leaf(kind: &str, params: &Value, layout: Layout, classes: usize) -> Ke
                 },
                 metric: metric(params),
                 exclude_self,
+                negative: None,
+                margin: 0.0,
             },
             "embedding",
         ),

@@ -12,6 +12,7 @@ pub mod neighbors;
 pub(crate) mod perplexity;
 pub(crate) mod smooth_host;
 pub(crate) mod supervisory;
+pub(crate) mod triplet;
 
 use crate::diag::Diagnostic;
 use crate::ir::{Kernel, KernelExpr, Layout, LimitKind, Scope};
@@ -328,10 +329,13 @@ fn q_leaf<B: Backend>(
             let logits = learned::student_logits(d, *dof, scale, *form);
             Ok(log_value(logits, pair.cand))
         }
+        // Triplet negatives and the margin act on the limit's loss
+        // (`loss::q_divergence`), not on its distances.
         Kernel::GaussianLimit {
             limit,
             metric,
             exclude_self,
+            ..
         } => {
             let pair = learned::device_pairing(
                 ctx.batch,
