@@ -9,6 +9,33 @@
 
 use serde::{Deserialize, Serialize};
 
+/// `NAMES`, `name()` and `from_name()` of an enum whose values `.icon`
+/// spells as lower-case words: the one table of those spellings (the
+/// signature table, the checker and the printer all read it).
+macro_rules! spellings {
+    ($ty:ident { $($variant:ident => $name:literal),* $(,)? }) => {
+        impl $ty {
+            /// The `.icon` spellings, in variant order.
+            pub const NAMES: &'static [&'static str] = &[$($name),*];
+
+            /// How `.icon` spells this value.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $($ty::$variant => $name,)*
+                }
+            }
+
+            /// The value `.icon` spells `name`.
+            pub fn from_name(name: &str) -> Option<Self> {
+                match name {
+                    $($name => Some($ty::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
 /// A whole checked method (one `.icon` file after `use` resolution).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Method {
@@ -131,18 +158,7 @@ pub enum Pairs {
     Label,
 }
 
-impl Pairs {
-    /// The spellings of `pairs = …`, in variant order.
-    pub const NAMES: &'static [&'static str] = &["views", "label"];
-
-    /// How `pairs = …` spells this one.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Pairs::Views => Self::NAMES[0],
-            Pairs::Label => Self::NAMES[1],
-        }
-    }
-}
+spellings!(Pairs { Views => "views", Label => "label" });
 
 /// Data sources.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -501,6 +517,13 @@ pub enum DistanceMetric {
     Manhattan,
 }
 
+spellings!(DistanceMetric {
+    Euclidean => "euclidean",
+    Cosine => "cosine",
+    Dot => "dot",
+    Manhattan => "manhattan",
+});
+
 /// Where a neighbour p (Gaussian with `perplexity`, UniformKNN) finds its
 /// neighbours: inside each batch (the reference), or once over every
 /// training row (`scope = dataset`, openTSNE's affinities), stored sparse and
@@ -598,19 +621,11 @@ pub enum Negative {
     SemiHard,
 }
 
-impl Negative {
-    /// The spellings of `negative = …`, in variant order.
-    pub const NAMES: &'static [&'static str] = &["random", "hardest", "semi_hard"];
-
-    /// How `negative = …` spells this one.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Negative::Random => Self::NAMES[0],
-            Negative::Hardest => Self::NAMES[1],
-            Negative::SemiHard => Self::NAMES[2],
-        }
-    }
-}
+spellings!(Negative {
+    Random => "random",
+    Hardest => "hardest",
+    SemiHard => "semi_hard",
+});
 
 /// Student-t parameterisation (§2.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -636,18 +651,10 @@ pub enum StudentCalibration {
     Direct,
 }
 
-impl StudentCalibration {
-    /// The spellings of `calibrate = …`, in variant order.
-    pub const NAMES: &'static [&'static str] = &["gaussian", "direct"];
-
-    /// How `calibrate = …` spells this one.
-    pub fn name(&self) -> &'static str {
-        match self {
-            StudentCalibration::Gaussian => Self::NAMES[0],
-            StudentCalibration::Direct => Self::NAMES[1],
-        }
-    }
-}
+spellings!(StudentCalibration {
+    Gaussian => "gaussian",
+    Direct => "direct",
+});
 
 /// Graph kernel weighting (§2.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -940,4 +947,30 @@ pub enum Metric {
     Alignment,
     /// Uniformity (Wang & Isola 2020).
     Uniformity,
+}
+
+#[cfg(test)]
+mod spelling_tests {
+    use super::*;
+
+    #[test]
+    fn every_spelling_reads_back_as_its_value() {
+        for (i, name) in DistanceMetric::NAMES.iter().enumerate() {
+            let m = DistanceMetric::from_name(name).unwrap();
+            assert_eq!((m.name(), DistanceMetric::NAMES[i]), (*name, *name));
+        }
+        for name in Pairs::NAMES {
+            assert_eq!(Pairs::from_name(name).map(|v| v.name()), Some(*name));
+        }
+        for name in Negative::NAMES {
+            assert_eq!(Negative::from_name(name).map(|v| v.name()), Some(*name));
+        }
+        for name in StudentCalibration::NAMES {
+            assert_eq!(
+                StudentCalibration::from_name(name).map(|v| v.name()),
+                Some(*name)
+            );
+        }
+        assert_eq!(DistanceMetric::from_name("Cosine"), None);
+    }
 }

@@ -99,10 +99,11 @@ pub(crate) fn check_data(
         Some("halves") => Some(Modalities::Halves),
         _ => None,
     };
-    let pairs = match b.enum_value("pairs").as_deref() {
-        Some("label") => Pairs::Label,
-        _ => Pairs::Views,
-    };
+    let pairs = b
+        .enum_value("pairs")
+        .as_deref()
+        .and_then(Pairs::from_name)
+        .unwrap_or_default();
     if pairs == Pairs::Label && (views != 2 || modalities.is_some()) {
         let what = if modalities.is_some() {
             "cross-modal data has no view pairs"

@@ -702,11 +702,11 @@ impl Lower<'_> {
     }
 
     fn kernel(&mut self, b: &Bound<'_>) -> Option<Kernel> {
-        let metric = || match b.enum_value("metric").as_deref() {
-            Some("cosine") => DistanceMetric::Cosine,
-            Some("dot") => DistanceMetric::Dot,
-            Some("manhattan") => DistanceMetric::Manhattan,
-            _ => DistanceMetric::Euclidean,
+        let metric = || {
+            b.enum_value("metric")
+                .as_deref()
+                .and_then(DistanceMetric::from_name)
+                .unwrap_or(DistanceMetric::Euclidean)
         };
         let exclude_self = b.bool("exclude_self");
         Some(match b.sig.name {
@@ -761,12 +761,10 @@ impl Lower<'_> {
                 } else {
                     LimitKind::Infinity
                 };
-                let negative = match b.enum_value("negative").as_deref() {
-                    Some("random") => Some(Negative::Random),
-                    Some("hardest") => Some(Negative::Hardest),
-                    Some("semi_hard") => Some(Negative::SemiHard),
-                    _ => None,
-                };
+                let negative = b
+                    .enum_value("negative")
+                    .as_deref()
+                    .and_then(Negative::from_name);
                 let margin = b.float("margin").unwrap_or(0.0);
                 if limit == LimitKind::Infinity {
                     for (name, set) in [("negative", negative.is_some()), ("margin", margin > 0.0)]
@@ -833,10 +831,11 @@ impl Lower<'_> {
                         .with_help("add `perplexity = …` (p only), or remove `calibrate`"),
                     );
                 }
-                let calibrate = match b.enum_value("calibrate").as_deref() {
-                    Some("direct") => StudentCalibration::Direct,
-                    _ => StudentCalibration::Gaussian,
-                };
+                let calibrate = b
+                    .enum_value("calibrate")
+                    .as_deref()
+                    .and_then(StudentCalibration::from_name)
+                    .unwrap_or_default();
                 Kernel::StudentT {
                     dof: b.float("dof")?,
                     gamma: b.float("gamma")?,

@@ -387,7 +387,7 @@ pub(crate) const fn sig(
 }
 
 /// Distance metric names (§2.1).
-pub const METRICS: &[&str] = &["euclidean", "cosine", "dot", "manhattan"];
+pub const METRICS: &[&str] = crate::ir::DistanceMetric::NAMES;
 
 /// Student-t repulsion names, as the IR spells them.
 pub const REPULSIONS: &[&str] = crate::ir::Repulsion::NAMES;

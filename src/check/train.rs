@@ -140,14 +140,14 @@ pub(crate) fn check_eval(sink: &mut Sink, file: FileId, value: &Expr) -> Option<
         };
         let b = bind(sink, file, call, sig);
         out.push(match sig.name {
-            "knn" => match b.enum_value("metric").as_deref() {
-                Some("euclidean") => Metric::KnnWith {
-                    metric: DistanceMetric::Euclidean,
-                },
-                Some("cosine") => Metric::KnnWith {
-                    metric: DistanceMetric::Cosine,
-                },
-                _ => Metric::Knn,
+            // The signature allows `euclidean` and `cosine` only.
+            "knn" => match b
+                .enum_value("metric")
+                .as_deref()
+                .and_then(DistanceMetric::from_name)
+            {
+                Some(metric) => Metric::KnnWith { metric },
+                None => Metric::Knn,
             },
             "linear_probe" => Metric::LinearProbe,
             "hungarian" => Metric::Hungarian,
