@@ -51,8 +51,9 @@ pub(crate) fn run(args: Args) -> Outcome {
             Ok(crate::diag::finish(&reports))
         }
         Format::Human => {
-            outcome::stop_on_errors(reports.clone())?;
-            if reports.is_empty() {
+            let clean = reports.is_empty();
+            outcome::stop_on_errors(reports)?;
+            if clean {
                 eprintln!("ok: {count} file(s) checked");
             }
             Ok(0)

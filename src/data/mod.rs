@@ -14,7 +14,7 @@ pub mod augment;
 mod batch;
 pub mod npz;
 pub mod readers;
-mod rng;
+pub(crate) mod rng;
 pub mod synthetic;
 
 pub use batch::{halves, rows_per_batch, Batcher, HostBatch};

@@ -61,6 +61,8 @@ pub struct CodeInfo {
     pub explain: &'static str,
     /// How an error with this code ends the process.
     pub exit: Exit,
+    /// The `Code` variant's name (`UnknownKernel`).
+    pub variant: &'static str,
 }
 
 impl CodeInfo {
@@ -90,6 +92,7 @@ macro_rules! codes {
             summary: $summary,
             explain: include_str!(concat!("explain/", stringify!($code), ".md")).trim_ascii_end(),
             exit: Exit::$exit,
+            variant: stringify!($variant),
         },)*];
 
         impl Code {

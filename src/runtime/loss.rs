@@ -318,11 +318,11 @@ fn triplet_rows<B: Backend>(
                     .unwrap_or_default(),
                 None => (0..m as i64).collect(),
             };
-            let seeds = kernels::triplet::row_seeds(method.train.seed, &index);
-            let window_seeds: Vec<u64> = (0..r)
-                .map(|i| seeds.get(row0 + i).copied().unwrap_or(0))
+            let random = kernels::triplet::RandomNegatives::of_batch(method.train.seed, &index);
+            let rows: Vec<i64> = (row0..row0 + r)
+                .map(|i| index.get(i).copied().unwrap_or(i as i64))
                 .collect();
-            kernels::triplet::restrict(p, &host, &cand, *how, &window_seeds)
+            kernels::triplet::restrict(p, &host, &cand, *how, random, &rows)
         }
     };
     if *margin == 0.0 {

@@ -3,7 +3,7 @@
 //! UniformCluster with the NCuts identity (§5 cell 34), and the Student-t p
 //! with perplexity-derived γ_i (§5 cell 3 decision) or directly calibrated γ_i.
 
-use crate::support::vector_ir::{fixed_gaussian, leaf, method_with};
+use crate::support::vector_ir::{calibrated_student_on_x, fixed_gaussian, leaf, method_with};
 use burn::backend::NdArray;
 use burn::prelude::*;
 use burn::tensor::TensorData;
@@ -218,19 +218,7 @@ fn student_p_uses_gaussian_calibrated_gamma() {
         0,
     );
     let student = method_with(
-        leaf(
-            Kernel::StudentT {
-                dof: 1.0,
-                gamma: 1.0,
-                form: StudentForm::T,
-                learnable: false,
-                perplexity: Some(4.0),
-                calibrate: Default::default(),
-                exclude_self: true,
-                repulsion: Default::default(),
-            },
-            &["x"],
-        ),
+        calibrated_student_on_x(4.0, StudentCalibration::Gaussian),
         q,
         Layout::Pairwise,
         Divergence::Kl,
@@ -281,19 +269,7 @@ fn student_p_calibrated_directly_has_the_perplexity() {
     let q = fixed_gaussian(1.0, DistanceMetric::Euclidean, &["embedding"]);
     let student = |calibrate| {
         method_with(
-            leaf(
-                Kernel::StudentT {
-                    dof: 1.0,
-                    gamma: 1.0,
-                    form: StudentForm::T,
-                    learnable: false,
-                    perplexity: Some(perplexity),
-                    calibrate,
-                    exclude_self: true,
-                    repulsion: Default::default(),
-                },
-                &["x"],
-            ),
+            calibrated_student_on_x(perplexity, calibrate),
             q.clone(),
             Layout::Pairwise,
             Divergence::Kl,
@@ -368,19 +344,7 @@ fn student_p_calibrated_directly_has_the_perplexity() {
     // Below its power law's perplexity no γ fits a row: those rows are reported.
     assert!(power_law_above > 0);
     let unreachable = method_with(
-        leaf(
-            Kernel::StudentT {
-                dof: 1.0,
-                gamma: 1.0,
-                form: StudentForm::T,
-                learnable: false,
-                perplexity: Some(1.5),
-                calibrate: StudentCalibration::Direct,
-                exclude_self: true,
-                repulsion: Default::default(),
-            },
-            &["x"],
-        ),
+        calibrated_student_on_x(1.5, StudentCalibration::Direct),
         q,
         Layout::Pairwise,
         Divergence::Kl,

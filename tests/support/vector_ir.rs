@@ -240,6 +240,23 @@ pub fn fixed_gaussian(sigma: f64, metric: DistanceMetric, inputs: &[&str]) -> Ke
     )
 }
 
+/// Dual t-SNE's p: a ν = 1 Student-t on `x` calibrated to `perplexity`.
+pub fn calibrated_student_on_x(perplexity: f64, calibrate: StudentCalibration) -> KernelExpr {
+    leaf(
+        Kernel::StudentT {
+            dof: 1.0,
+            gamma: 1.0,
+            form: StudentForm::T,
+            learnable: false,
+            perplexity: Some(perplexity),
+            calibrate,
+            exclude_self: true,
+            repulsion: Default::default(),
+        },
+        &["x"],
+    )
+}
+
 /// t-SNE's q: Student-t (ν = 1, γ = 1) on `embedding`, with `repulsion`.
 pub fn cauchy_on_embedding(repulsion: Repulsion) -> KernelExpr {
     leaf(

@@ -155,14 +155,12 @@ fn calibrate_into(
     d: &[f64],
     perplexity: f64,
 ) -> Result<Calibration, Diagnostic> {
-    if perplexity.is_nan() || perplexity <= 1.0 {
-        return Err(bad_param("`perplexity` must be greater than 1"));
-    }
+    check_perplexity(perplexity)?;
     let m = out.cols;
     // Rows are independent: calibrate and write them in parallel (each row's
     // result is the same as sequentially, so runs stay bit-identical).
     // Per row: (β_i, converged, perplexity clamped); empty rows keep β = 1.
-    let stats: Vec<(f64, bool, bool)> = out
+    let stats: Vec<RowCalibration> = out
         .values
         .par_chunks_mut(m.max(1))
         .zip(out.cand.par_chunks(m.max(1)))
@@ -181,17 +179,34 @@ fn calibrate_into(
             (c.beta, c.converged, target != perplexity)
         })
         .collect();
-    let mut beta = vec![1.0; out.rows];
-    for (b, &(row_beta, _, _)) in beta.iter_mut().zip(&stats) {
-        *b = row_beta;
+    Ok(Calibration::of_rows(out.rows, &stats))
+}
+
+/// One calibrated row: (β_i, converged, perplexity clamped).
+type RowCalibration = (f64, bool, bool);
+
+impl Calibration {
+    /// The calibration of `rows` rows from their per-row results (a row
+    /// without one, when there are no columns, keeps β = 1).
+    fn of_rows(rows: usize, stats: &[RowCalibration]) -> Self {
+        Calibration {
+            beta: Some(
+                (0..rows)
+                    .map(|i| stats.get(i).map_or(1.0, |s| s.0))
+                    .collect(),
+            ),
+            unconverged: stats.iter().filter(|s| !s.1).count(),
+            clamped: stats.iter().filter(|s| s.2).count(),
+        }
     }
-    let unconverged = stats.iter().filter(|s| !s.1).count();
-    let clamped = stats.iter().filter(|s| s.2).count();
-    Ok(Calibration {
-        beta: Some(beta),
-        unconverged,
-        clamped,
-    })
+}
+
+/// E0513 unless the perplexity can be calibrated to (P > 1).
+fn check_perplexity(perplexity: f64) -> Result<(), Diagnostic> {
+    if perplexity.is_nan() || perplexity <= 1.0 {
+        return Err(bad_param("`perplexity` must be greater than 1"));
+    }
+    Ok(())
 }
 
 /// `calibrate = direct`: per row, γ_i such that the Student-t distribution
@@ -207,11 +222,9 @@ fn calibrate_student(
     dof: f64,
     form: StudentForm,
 ) -> Result<Calibration, Diagnostic> {
-    if perplexity.is_nan() || perplexity <= 1.0 {
-        return Err(bad_param("`perplexity` must be greater than 1"));
-    }
+    check_perplexity(perplexity)?;
     let m = out.cols.max(1);
-    let stats: Vec<(f64, bool, bool)> = out
+    let stats: Vec<RowCalibration> = out
         .cand
         .par_chunks(m)
         .enumerate()
@@ -228,11 +241,7 @@ fn calibrate_student(
             (1.0 / gamma, converged, target != perplexity)
         })
         .collect();
-    Ok(Calibration {
-        beta: Some(stats.iter().map(|s| s.0).collect()),
-        unconverged: stats.iter().filter(|s| !s.1).count(),
-        clamped: stats.iter().filter(|s| s.2).count(),
-    })
+    Ok(Calibration::of_rows(out.rows, &stats))
 }
 
 /// γ with `H(softmax(log k(d; ν, γ))) = ln P` and whether it was reached.
@@ -255,8 +264,9 @@ fn student_gamma(d: &[f64], dof: f64, form: StudentForm, perplexity: f64) -> (f6
     // The search brackets γ around the row's mean squared distance.
     let scale = (d.iter().sum::<f64>() / d.len() as f64).max(f64::MIN_POSITIVE);
     let (mut lo, mut hi) = (scale.ln() - 30.0, scale.ln() + 30.0);
-    if entropy(lo) >= target {
-        return (lo.exp(), (entropy(lo) - target).abs() < TOLERANCE);
+    let floor = entropy(lo);
+    if floor >= target {
+        return (lo.exp(), (floor - target).abs() < TOLERANCE);
     }
     for _ in 0..MAX_BISECTIONS {
         let mid = 0.5 * (lo + hi);
