@@ -156,9 +156,15 @@ pub enum Pairs {
     /// as their pair id (SupCon pairs, N-pair). A label with one training
     /// image pairs that image with itself.
     Label,
+    /// An augmented view of a training image drawn from the source's row of
+    /// p's data-set table (`scope = dataset`), with probability ∝ P_sj, drawn
+    /// per (seed, epoch, sample); each row keeps its own image's `index`, so
+    /// the data-set p finds every source's partner in the batch (LGSimCLR's
+    /// neighbour partners). A source with an empty row shows itself.
+    Neighbors,
 }
 
-spellings!(Pairs { Views => "views", Label => "label" });
+spellings!(Pairs { Views => "views", Label => "label", Neighbors => "neighbors" });
 
 /// Data sources.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

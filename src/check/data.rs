@@ -104,21 +104,26 @@ pub(crate) fn check_data(
         .as_deref()
         .and_then(Pairs::from_name)
         .unwrap_or_default();
-    if pairs == Pairs::Label && (views != 2 || modalities.is_some()) {
+    if pairs != Pairs::Views && (views != 2 || modalities.is_some()) {
         let what = if modalities.is_some() {
             "cross-modal data has no view pairs"
         } else {
-            "a label pair is two rows"
+            "a pair is two rows"
+        };
+        let name = pairs.name();
+        let partner = match pairs {
+            Pairs::Label => "one other image of its label",
+            Pairs::Neighbors | Pairs::Views => "one neighbour from p's data-set table",
         };
         let d = Diagnostic::error(
             Code::ConflictingParameters,
-            format!("`pairs = label` needs `views = 2` and no `modalities`: {what}"),
+            format!("`pairs = {name}` needs `views = 2` and no `modalities`: {what}"),
             b.span_of("pairs"),
             "needs two views",
         )
-        .with_help(
-            "write `views = 2, pairs = label` (each image and one other image of its label)",
-        );
+        .with_help(format!(
+            "write `views = 2, pairs = {name}` (each image and {partner})"
+        ));
         sink.emit(file, d);
     }
     add_keys(sink, file, &b, keys, geometry, modalities.as_ref());

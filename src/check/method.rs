@@ -13,7 +13,7 @@ use crate::ast::{Expr, ExprKind, ItemKind};
 use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::ir::{
-    DataSpec, Divergence, Exaggeration, Kernel, KernelExpr, Layout, Method, Repulsion,
+    DataSpec, Divergence, Exaggeration, Kernel, KernelExpr, Layout, Method, Pairs, Repulsion,
 };
 
 /// Statement targets that are not mapper keys.
@@ -118,6 +118,7 @@ pub(crate) fn check_method(sink: &mut Sink, stmts: &[Stmt<'_>]) -> Option<Method
     keys.warn_unused(sink);
     let ((p, pf, pstmt, exaggeration), (q, qf, qstmt, _)) = (p?, q?);
     let layout = both_sides(sink, (&pf, pstmt), (&qf, qstmt), &data)?;
+    neighbour_pairs_rule(sink, &data, &p, pstmt);
     if let Some(d) = &divergence {
         loss_rules(sink, (exaggeration.is_some(), pstmt), (&q, qstmt), *d);
     }
@@ -228,6 +229,24 @@ fn loss_rules(
             .with_help("use `divergence = kl` without `debias`, or `repulsion = dense`");
         sink.emit(qstmt.file, d);
     }
+}
+
+/// `pairs = neighbors` draws each partner from p's data-set table, so p
+/// needs a `scope = dataset` leaf (E0407).
+fn neighbour_pairs_rule(sink: &mut Sink, data: &DataSpec, p: &KernelExpr, pstmt: Stmt<'_>) {
+    let has_table = p.leaves().iter().any(|(k, _)| k.scope().is_dataset());
+    if data.pairs != Pairs::Neighbors || has_table {
+        return;
+    }
+    let span = value(&pstmt).map(|v| v.span).unwrap_or(pstmt.target_span);
+    let d = Diagnostic::error(
+        Code::ConflictingParameters,
+        "`pairs = neighbors` draws partners from p's data-set table, and p has none",
+        span,
+        "no `scope = dataset` kernel",
+    )
+    .with_help("give p a data-set neighbour kernel, e.g. `p = UniformKNN(k = 1, scope = dataset) on x`, or use `pairs = views`");
+    sink.emit(pstmt.file, d);
 }
 
 /// Rules that need both sides: same layout, q covers p's diagonal, views.

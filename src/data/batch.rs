@@ -49,9 +49,13 @@ pub struct Batcher {
     rows: usize,
     augment: Arc<[Augment]>,
     modalities: Option<Modalities>,
+    /// What view 1 of a source shows (`pairs = …`).
+    pairs: Pairs,
     /// `pairs = label`: the training samples of each label, in dataset
     /// order, from which view 1 of a source draws its partner.
     label_members: Option<Arc<Vec<Vec<usize>>>>,
+    /// `pairs = neighbors`: p's data-set table, set by [`Batcher::with_partners`].
+    partners: Option<Arc<Partners>>,
     seed: u64,
     /// Whether batches carry `x` (a step that reads only `index` skips it).
     features: bool,
@@ -67,7 +71,9 @@ impl Batcher {
             rows: rows_per_batch(spec),
             augment: spec.augment.clone().into(),
             modalities: spec.modalities.clone(),
+            pairs: spec.pairs,
             label_members: (spec.pairs == Pairs::Label).then(|| Arc::new(members_by_label(&ds))),
+            partners: None,
             ds,
             seed,
             features: true,
@@ -79,6 +85,14 @@ impl Batcher {
     /// Cross-modal batches keep theirs.
     pub fn without_features(mut self) -> Self {
         self.features = false;
+        self
+    }
+
+    /// Draws the partners of `pairs = neighbors` from `partners` (p's
+    /// data-set table over the same training rows). Without it such a
+    /// batcher pairs every source with itself.
+    pub fn with_partners(mut self, partners: Partners) -> Self {
+        self.partners = Some(Arc::new(partners));
         self
     }
 
@@ -164,21 +178,27 @@ impl Batcher {
 
     fn build_views(&self, epoch: usize, samples: &[usize]) -> HostBatch {
         let n = samples.len();
+        let images: Vec<usize> = (0..self.views * n)
+            .map(|r| self.image_of(epoch, samples[r % n], r / n))
+            .collect();
         let rows: Vec<Vec<f32>> = if self.features {
-            (0..self.views * n)
-                .into_par_iter()
-                .map(|r| {
-                    let (s, view) = (samples[r % n], r / n);
-                    self.view(epoch, self.image_of(epoch, s, view), view)
-                })
+            images
+                .par_iter()
+                .enumerate()
+                .map(|(r, &image)| self.view(epoch, image, r / n))
                 .collect()
         } else {
             Vec::new()
         };
-        // `index` is the pair id: the source sample, for both rows of a pair.
-        let index: Vec<i64> = (0..self.views)
-            .flat_map(|_| samples.iter().map(|&s| s as i64))
-            .collect();
+        // `index` is the pair id, the source sample for both rows of a pair,
+        // except for neighbour partners: a data-set p finds those by their own
+        // image's index.
+        let index: Vec<i64> = match self.pairs {
+            Pairs::Neighbors => images.iter().map(|&i| i as i64).collect(),
+            Pairs::Views | Pairs::Label => (0..self.views)
+                .flat_map(|_| samples.iter().map(|&s| s as i64))
+                .collect(),
+        };
         HostBatch {
             rows: self.views * n,
             x: rows.concat(),
@@ -188,11 +208,19 @@ impl Batcher {
         }
     }
 
-    /// The image that view `view` of source `s` shows: `s` itself, or with
-    /// `pairs = label` for view 1 another training image of `s`'s label,
-    /// drawn from the stream (seed, epoch, s).
+    /// The image that view `view` of source `s` shows: `s` itself, or for
+    /// view 1 another training image of `s`'s label (`pairs = label`) or one
+    /// of its neighbours (`pairs = neighbors`), drawn from the stream
+    /// (seed, epoch, s).
     fn image_of(&self, epoch: usize, s: usize, view: usize) -> usize {
-        let Some(members) = self.label_members.as_deref().filter(|_| view == 1) else {
+        if view != 1 {
+            return s;
+        }
+        if let Some(partners) = self.partners.as_deref() {
+            let mut r = rng::stream(self.seed, &[TAG_PAIR, epoch as u64, s as u64]);
+            return partners.draw(s, &mut r);
+        }
+        let Some(members) = self.label_members.as_deref() else {
             return s;
         };
         let label = self.ds.labels.get(s).copied().unwrap_or(-1);
@@ -250,6 +278,41 @@ impl Batcher {
             .iter()
             .map(|&i| self.ds.labels.get(i as usize).copied().unwrap_or(-1))
             .collect()
+    }
+}
+
+/// The partner table of `pairs = neighbors`: for each training row, the rows
+/// a partner is drawn from and their weights (p's data-set table, P_sj).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Partners {
+    rows: Vec<Vec<(u32, f64)>>,
+}
+
+impl Partners {
+    /// Row s: `(j, w_sj)`; entries with `w ≤ 0` (or NaN) are never drawn.
+    pub fn new(rows: Vec<Vec<(u32, f64)>>) -> Self {
+        let rows = rows
+            .into_iter()
+            .map(|row| row.into_iter().filter(|e| e.1 > 0.0).collect())
+            .collect();
+        Partners { rows }
+    }
+
+    /// A row drawn from row `s` with probability ∝ w_sj (`s` itself when the
+    /// row is empty or missing).
+    pub fn draw(&self, s: usize, r: &mut impl Rng) -> usize {
+        let Some(row) = self.rows.get(s).filter(|row| !row.is_empty()) else {
+            return s;
+        };
+        let total: f64 = row.iter().map(|e| e.1).sum();
+        let mut u = r.random::<f64>() * total;
+        for &(j, w) in row {
+            if u < w {
+                return j as usize;
+            }
+            u -= w;
+        }
+        row.last().map_or(s, |e| e.0 as usize) // rounding at the top end
     }
 }
 

@@ -17,7 +17,7 @@ pub mod readers;
 pub(crate) mod rng;
 pub mod synthetic;
 
-pub use batch::{halves, rows_per_batch, Batcher, HostBatch};
+pub use batch::{halves, rows_per_batch, Batcher, HostBatch, Partners};
 
 /// An in-memory dataset: `n` samples of `features` floats plus one label each.
 #[derive(Debug, Clone, PartialEq)]

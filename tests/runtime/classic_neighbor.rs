@@ -12,8 +12,8 @@ use iconc::data::npz::{NpyArray, NpzArrays};
 use iconc::ir::Method;
 
 use crate::support::classic::{
-    assert_all_close, assert_close, contrastive, cosine, inspect, load_stdlib, loss, matrix,
-    mean_entropy, normalize_rows, random_keys, read_edges, soft_ce, sq_dist, values,
+    assert_all_close, assert_close, cosine, inspect, load_stdlib, loss, matrix, mean_entropy,
+    normalize_rows, random_keys, read_edges, soft_ce, sq_dist, values,
 };
 
 /// log of SNE's Gaussian q kernel with σ = 1/√2: `−‖f_i − f_j‖²`.
@@ -292,13 +292,16 @@ fn tsne_graph_is_two_step_walk_kl() {
     assert_conditional_kl(&m, &a, &f, &p, cauchy);
 }
 
-/// LGSimCLR (El Banani 2023): InfoNCE (τ = 0.1) whose positive is each row's
-/// nearest other row by cosine in the side embedding g.
+/// LGSimCLR (El Banani 2023): InfoNCE (τ = 0.1) whose positives come from
+/// the data-set nearest-neighbour table on g (the pixels, cosine), symmetrized
+/// as t-SNE's, `(C + Cᵀ)/2n` row-normalized; `inspect` takes the batch as the
+/// data set. (`pairs = neighbors` puts each row's partner in the batch; its
+/// draws are tested in `data_batch`.)
 #[test]
-fn lgsimclr_is_side_neighbour_nce() {
+fn lgsimclr_is_neighbour_table_nce() {
     let m = load_stdlib("lgsimclr");
     let (b, tau) = (16usize, 0.1f64);
-    let (a, g, f) = batch(&m, ["side", "embedding"], b, 43);
+    let (a, g, f) = batch(&m, ["x", "embedding"], b, 43);
     let nn: Vec<usize> = (0..b)
         .map(|i| {
             let others = (0..b).filter(|&j| j != i);
@@ -306,17 +309,16 @@ fn lgsimclr_is_side_neighbour_nce() {
         })
         .map(Option::unwrap)
         .collect();
+    let c = matrix(b, |i, j| if j == nn[i] { 1.0 } else { 0.0 });
+    let p = joint_conditional(&c, b);
     let out = inspect(&m, &a);
-    let p = values(&out, "p");
-    assert!(
-        (0..b).all(|i| p[i * b + nn[i]] == 1.0),
-        "lgsimclr p is not 1 on nn_g"
-    );
-    let want = contrastive(
+    assert_all_close("lgsimclr p", &values(&out, "p"), &p);
+    let want = soft_ce(
         b,
+        b,
+        |i, j| p[i * b + j],
         |i, k| cosine(&f[i], &f[k]) / tau,
         |i, k| i != k,
-        |i, j| j == nn[i],
     );
     assert_close("lgsimclr", loss(&out), want);
 }

@@ -1,6 +1,6 @@
 //! Batching: the §2.4 layout, drop-last, per-epoch shuffles and determinism.
 
-use iconc::data::{self, Batcher, Dataset, HostBatch};
+use iconc::data::{self, Batcher, Dataset, HostBatch, Partners};
 use iconc::ir::{Augment, DataSource, DataSpec, Modalities, Pairs};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -202,4 +202,65 @@ fn label_pairs_pick_another_image_of_the_label() {
     assert!(partners_seen.len() > 10, "{partners_seen:?}");
     let again = Batcher::new(Arc::new(tiny()), &spec, 7);
     assert_eq!(all(&b, 2), all(&again, 2), "seeded");
+}
+
+/// `pairs = neighbors` (LGSimCLR partners): view 1 of each source shows an
+/// image drawn from the source's row of the table with probability ∝ its
+/// weight (a zero weight is never drawn, an empty row shows the source
+/// itself), each row carries its own image's index (a data-set p gathers by
+/// it), the draw changes across epochs and repeats under the same seed.
+#[test]
+fn neighbour_pairs_draw_from_the_table() {
+    let spec = DataSpec {
+        pairs: Pairs::Neighbors,
+        ..spec(2, 10, vec![], None)
+    };
+    // Row s: s+1 (weight 3) and s+2 (weight 1), s+3 at weight 0; row 9 empty.
+    let rows: Vec<Vec<(u32, f64)>> = (0..10u32)
+        .map(|s| match s {
+            9 => vec![],
+            _ => vec![
+                ((s + 1) % 10, 3.0),
+                ((s + 2) % 10, 1.0),
+                ((s + 3) % 10, 0.0),
+            ],
+        })
+        .collect();
+    let b = Batcher::new(Arc::new(tiny()), &spec, 5).with_partners(Partners::new(rows.clone()));
+    let mut near = 0usize;
+    let mut draws = 0usize;
+    let mut seen = HashSet::new();
+    for epoch in 0..40 {
+        for hb in all(&b, epoch) {
+            let n = hb.rows / 2;
+            for r in 0..n {
+                let (source, partner) = (hb.x[r * 4] as i64, hb.x[(r + n) * 4] as i64);
+                assert_eq!(hb.index[r], source);
+                assert_eq!(hb.index[r + n], partner, "a partner keeps its own index");
+                assert_eq!(hb.label[r + n], partner % 3, "and its own label");
+                if source == 9 {
+                    assert_eq!(partner, 9, "an empty row shows the source");
+                    continue;
+                }
+                let allowed = [(source + 1) % 10, (source + 2) % 10];
+                assert!(allowed.contains(&partner), "{source} drew {partner}");
+                near += usize::from(partner == allowed[0]);
+                seen.insert((source, partner));
+                draws += 1;
+            }
+        }
+    }
+    // Weight 3 against 1: about 3/4 of the draws (360 of them).
+    let share = near as f64 / draws as f64;
+    assert!(
+        (0.65..0.85).contains(&share),
+        "share of the weight-3 partner {share}"
+    );
+    let again = Batcher::new(Arc::new(tiny()), &spec, 5).with_partners(Partners::new(rows));
+    assert_eq!(all(&b, 3), all(&again, 3), "seeded");
+    assert_eq!(
+        seen.len(),
+        18,
+        "each source meets both partners over the epochs"
+    );
 }

@@ -52,7 +52,7 @@ const COMMON: [Param; 7] = [
         Ty::Enum(crate::ir::Pairs::NAMES),
         D::Enum("views"),
         R::ANY,
-        "with `views = 2`: what the second row of a pair is: another view of the same image (`views`), or a view of a different image with the same label (`label`, SupCon pairs)",
+        "with `views = 2`: what the second row of a pair is: another view of the same image (`views`), a view of a different image with the same label (`label`, SupCon pairs), or a view of a neighbour drawn from p's data-set table (`neighbors`, LGSimCLR; needs a `scope = dataset` p)",
     ),
 ];
 

@@ -377,6 +377,19 @@ pub fn prepare<B: AutodiffBackend, L: LossFamily<B>>(
 
     let train_ds = Arc::new(train_ds);
     let batcher = Batcher::new(train_ds.clone(), &method.data, seed);
+    let batcher = match method.data.pairs {
+        // The checker requires a data-set p; its first table (in p's
+        // left-to-right order) is where partners come from.
+        ir::Pairs::Neighbors => {
+            let (_, table) = tables.first().ok_or_else(|| {
+                crate::runtime::kernels::host::internal(
+                    "`pairs = neighbors` without a data-set p table".into(),
+                )
+            })?;
+            batcher.with_partners(data::Partners::new(table.rows.clone()))
+        }
+        ir::Pairs::Views | ir::Pairs::Label => batcher,
+    };
     let batcher = if step_reads_features(&method) {
         batcher
     } else {
