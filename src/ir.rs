@@ -134,6 +134,10 @@ pub struct DataSpec {
     /// different image of the same label (SupCon pairs).
     #[serde(default)]
     pub pairs: Pairs,
+    /// Multi-crop: the last `local.views` of the `views` use their own
+    /// augmentations (small crops, as SwAV and DINO do).
+    #[serde(default)]
+    pub local: LocalViews,
     /// Input feature count F after flattening (`x` is B×F), known at check time.
     pub features: usize,
     /// Image geometry (channels, height, width) when `x` holds images.
@@ -143,6 +147,23 @@ pub struct DataSpec {
     /// Samples in the source after `limit` (train + holdout), when known at
     /// check time (bundled and synthetic data); None for user files.
     pub samples: Option<usize>,
+}
+
+/// Multi-crop local views (`data = …(local_views = L, local_augment = […])`).
+///
+/// Decision: a local crop is resized to the full input size, like a global
+/// one, so every row of a batch has the mapper's input width; SwAV's smaller
+/// local resolution (its compute saving) is not modelled.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct LocalViews {
+    /// L: how many of the views (the last ones) are local; 0 = none.
+    pub views: usize,
+    /// Their augmentation recipe, used instead of `augment`.
+    pub augment: Vec<Augment>,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 /// What the second row of a two-view pair is (`data = …(pairs = …)`).
@@ -289,10 +310,14 @@ pub enum Modalities {
 /// One augmentation step (deterministic given the run seed).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Augment {
-    /// Random resized crop keeping `scale..=1` of the area.
+    /// Random resized crop keeping `scale..=max_scale` of the area.
     Crop {
         /// Minimum kept area fraction.
         scale: f64,
+        /// Maximum kept area fraction (1 = up to the whole image; multi-crop's
+        /// local crops keep at most a small part).
+        #[serde(default = "one")]
+        max_scale: f64,
     },
     /// Horizontal flip with probability `p`.
     Flip {

@@ -7,7 +7,9 @@ use super::sink::{FileId, Sink};
 use crate::ast::Expr;
 use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::ir::{Augment, DType, DataSource, DataSpec, Modalities, Pairs, Producer, SourceShape};
+use crate::ir::{
+    Augment, DType, DataSource, DataSpec, LocalViews, Modalities, Pairs, Producer, SourceShape,
+};
 
 /// What a source looks like before `limit` (`ir::DataSource::known_shape`,
 /// or the method's own `features`/`image`/`classes` for a user file).
@@ -93,7 +95,8 @@ pub(crate) fn check_data(
             sink.emit(file, d);
         }
     }
-    let augment = augments(sink, file, &b);
+    let augment = augments(sink, file, &b, "augment");
+    let local = local_views(sink, file, &b, views);
     let modalities = match b.enum_value("modalities").as_deref() {
         Some("views") => Some(Modalities::Views),
         Some("halves") => Some(Modalities::Halves),
@@ -126,6 +129,16 @@ pub(crate) fn check_data(
         ));
         sink.emit(file, d);
     }
+    if local.views > 0 && (modalities.is_some() || pairs != Pairs::Views) {
+        let d = Diagnostic::error(
+            Code::ConflictingParameters,
+            "local views are extra crops of each image; cross-modal data and `pairs` pick partners instead",
+            b.span_of("local_views"),
+            "multi-crop",
+        )
+        .with_help("drop `local_views` here, or `modalities`/`pairs`");
+        sink.emit(file, d);
+    }
     add_keys(sink, file, &b, keys, geometry, modalities.as_ref());
     Some(DataSpec {
         source,
@@ -136,6 +149,7 @@ pub(crate) fn check_data(
         limit,
         modalities,
         pairs,
+        local,
         features: geometry.features,
         image: geometry.image,
         classes: geometry.classes,
@@ -285,9 +299,54 @@ fn source(sink: &mut Sink, file: FileId, b: &Bound<'_>) -> Option<(DataSource, G
     Some((source, geometry))
 }
 
-fn augments(sink: &mut Sink, file: FileId, b: &Bound<'_>) -> Vec<Augment> {
+/// `local_views` and `local_augment` (multi-crop): at least one view stays
+/// global, and local views need their own augmentations (E0407).
+fn local_views(sink: &mut Sink, file: FileId, b: &Bound<'_>, views: usize) -> LocalViews {
+    let count = b.usize("local_views").unwrap_or(0);
+    let augment = augments(sink, file, b, "local_augment");
+    let problem = if count >= views.max(1) && count > 0 {
+        Some((
+            format!("{count} local views of {views} leave no global view"),
+            "local_views",
+            format!(
+                "raise `views` to at least {} (the global views come first)",
+                count + 1
+            ),
+        ))
+    } else if count > 0 && augment.is_empty() {
+        Some((
+            "local views without `local_augment` are global views".to_string(),
+            "local_views",
+            "add e.g. `local_augment = [Crop(scale = 0.05, max_scale = 0.4)]`".to_string(),
+        ))
+    } else if count == 0 && b.given("local_augment").is_some() {
+        Some((
+            "`local_augment` without `local_views` augments no view".to_string(),
+            "local_augment",
+            "set `local_views = L`, the number of the views that are local crops".to_string(),
+        ))
+    } else {
+        None
+    };
+    if let Some((msg, at, help)) = problem {
+        let d = Diagnostic::error(
+            Code::ConflictingParameters,
+            msg,
+            b.span_of(at),
+            "multi-crop",
+        )
+        .with_help(help);
+        sink.emit(file, d);
+    }
+    LocalViews {
+        views: count,
+        augment,
+    }
+}
+
+fn augments(sink: &mut Sink, file: FileId, b: &Bound<'_>, param: &str) -> Vec<Augment> {
     let mut out = vec![];
-    for call in b.calls("augment") {
+    for call in b.calls(param) {
         let Some(sig) = resolve(
             sink,
             file,
@@ -300,7 +359,20 @@ fn augments(sink: &mut Sink, file: FileId, b: &Bound<'_>) -> Vec<Augment> {
         let a = bind(sink, file, call, sig);
         let f = |n: &str| a.float(n).unwrap_or(0.0);
         out.push(match sig.name {
-            "Crop" => Augment::Crop { scale: f("scale") },
+            "Crop" => {
+                let (scale, max_scale) = (f("scale"), a.float("max_scale").unwrap_or(1.0));
+                if scale > max_scale {
+                    let d = Diagnostic::error(
+                        Code::OutOfRange,
+                        format!("`scale` {scale} is above `max_scale` {max_scale}"),
+                        a.span_of("scale"),
+                        "the smallest kept area",
+                    )
+                    .with_help("the crop keeps `scale..=max_scale` of the area: lower `scale` or raise `max_scale`");
+                    sink.emit(file, d);
+                }
+                Augment::Crop { scale, max_scale }
+            }
             "Flip" => Augment::Flip { p: f("p") },
             "Affine" => Augment::Affine {
                 degrees: f("degrees"),

@@ -22,7 +22,9 @@ pub fn apply(
     for step in steps {
         match (step, geometry) {
             (Augment::Noise { std }, _) => noise(&mut out, *std, rng),
-            (Augment::Crop { scale }, Some(g)) => out = resized_crop(&out, g, *scale, rng),
+            (Augment::Crop { scale, max_scale }, Some(g)) => {
+                out = resized_crop(&out, g, (*scale, *max_scale), rng)
+            }
             (Augment::Flip { p }, Some(g)) => {
                 if rng.random::<f64>() < *p {
                     hflip(&mut out, g);
@@ -60,20 +62,21 @@ pub fn hflip(x: &mut [f32], (_, _, w): (usize, usize, usize)) {
 }
 
 /// torchvision-style RandomResizedCrop: a crop of area fraction in
-/// [scale, 1] and aspect ratio in [3/4, 4/3] (log-uniform), resized back
-/// to (h, w) with bilinear interpolation. Falls back to the whole image
-/// after 10 failed tries.
+/// [scale, max_scale] and aspect ratio in [3/4, 4/3] (log-uniform), resized
+/// back to (h, w) with bilinear interpolation. Falls back to the whole image
+/// after 10 failed tries (torchvision falls back to a central crop).
 pub fn resized_crop(
     x: &[f32],
     g: (usize, usize, usize),
-    scale: f64,
+    (scale, max_scale): (f64, f64),
     rng: &mut impl Rng,
 ) -> Vec<f32> {
     let (_, h, w) = g;
     let area = (h * w) as f64;
     let (lo, hi) = ((3.0f64 / 4.0).ln(), (4.0f64 / 3.0).ln());
+    let top_scale = max_scale.clamp(0.0, 1.0);
     for _ in 0..10 {
-        let target = area * rng::uniform(rng, scale.clamp(0.0, 1.0), 1.0);
+        let target = area * rng::uniform(rng, scale.clamp(0.0, top_scale), top_scale);
         let aspect = rng::uniform(rng, lo, hi).exp();
         let cw = (target * aspect).sqrt().round() as usize;
         let ch = (target / aspect).sqrt().round() as usize;

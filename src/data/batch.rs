@@ -48,6 +48,9 @@ pub struct Batcher {
     sources: usize,
     rows: usize,
     augment: Arc<[Augment]>,
+    /// Multi-crop: views `first_local..views` use `local_augment`.
+    first_local: usize,
+    local_augment: Arc<[Augment]>,
     modalities: Option<Modalities>,
     /// What view 1 of a source shows (`pairs = …`).
     pairs: Pairs,
@@ -70,6 +73,8 @@ impl Batcher {
             sources: sources_per_batch(spec),
             rows: rows_per_batch(spec),
             augment: spec.augment.clone().into(),
+            first_local: spec.views.max(1).saturating_sub(spec.local.views),
+            local_augment: spec.local.augment.clone().into(),
             modalities: spec.modalities.clone(),
             pairs: spec.pairs,
             label_members: (spec.pairs == Pairs::Label).then(|| Arc::new(members_by_label(&ds))),
@@ -266,11 +271,16 @@ impl Batcher {
     /// there is no augmentation).
     fn view(&self, epoch: usize, s: usize, view: usize) -> Vec<f32> {
         let row = self.ds.row(s).unwrap_or(&[]);
-        if self.augment.is_empty() {
+        let recipe = if view >= self.first_local && !self.local_augment.is_empty() {
+            &self.local_augment
+        } else {
+            &self.augment
+        };
+        if recipe.is_empty() {
             return row.to_vec();
         }
         let mut r = rng::stream(self.seed, &[TAG_VIEW, epoch as u64, s as u64, view as u64]);
-        augment::apply(row, self.ds.image, &self.augment, &mut r)
+        augment::apply(row, self.ds.image, recipe, &mut r)
     }
 
     fn labels_of(&self, index: &[i64]) -> Vec<i64> {

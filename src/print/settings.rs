@@ -32,6 +32,7 @@ pub(super) fn data(d: &DataSpec) -> String {
         limit,
         modalities,
         pairs,
+        local,
         // Geometry: arguments of file sources below, else fixed by the source.
         features,
         image: _,
@@ -121,13 +122,21 @@ pub(super) fn data(d: &DataSpec) -> String {
         args.push(("modalities", m.into()));
     }
     args.push(("pairs", pairs.name().into()));
+    if local.views > 0 {
+        args.push(("local_views", local.views.to_string()));
+        let list: Vec<String> = local.augment.iter().map(augmentation).collect();
+        args.push(("local_augment", format!("[{}]", list.join(", "))));
+    }
     call(name, &args)
 }
 
 /// One augmentation call.
 pub(super) fn augmentation(a: &Augment) -> String {
     match a {
-        Augment::Crop { scale } => call("Crop", &[("scale", float(*scale))]),
+        Augment::Crop { scale, max_scale } => call(
+            "Crop",
+            &[("scale", float(*scale)), ("max_scale", float(*max_scale))],
+        ),
         Augment::Flip { p } => call("Flip", &[("p", float(*p))]),
         Augment::Affine { degrees, translate } => call(
             "Affine",

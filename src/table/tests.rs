@@ -97,6 +97,7 @@ fn method(name: &str, p: KernelExpr, q: KernelExpr) -> Method {
             limit: None,
             modalities: None,
             pairs: Default::default(),
+            local: Default::default(),
             features: 64,
             image: Some((1, 8, 8)),
             classes: 10,

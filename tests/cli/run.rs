@@ -67,6 +67,7 @@ fn method(epochs: usize, optimizer: Optimizer, schedule: Schedule) -> Method {
             limit: None,
             modalities: None,
             pairs: Default::default(),
+            local: Default::default(),
             features: 5,
             image: None,
             classes: 3,

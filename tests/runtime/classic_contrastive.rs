@@ -21,8 +21,19 @@ use crate::support::classic::{
 /// source) on V views of N sources in the §2.4 layout (`index` = r mod N),
 /// against the multi-positive CE with log-kernel `s` over C_i = {k ≠ i}.
 fn assert_views_loss(name: &str, views: usize, n: usize, seed: u64, s: fn(&[f64], &[f64]) -> f64) {
-    let (m, b) = (load(name), views * n);
-    let (mut a, f) = random_keys(&m, &["embedding"], b, seed);
+    assert_method_views_loss(&load(name), views, n, seed, s);
+}
+
+/// [`assert_views_loss`] for a method loaded elsewhere (an example file).
+fn assert_method_views_loss(
+    m: &iconc::ir::Method,
+    views: usize,
+    n: usize,
+    seed: u64,
+    s: fn(&[f64], &[f64]) -> f64,
+) {
+    let (name, b) = (m.name.as_str(), views * n);
+    let (mut a, f) = random_keys(m, &["embedding"], b, seed);
     a.insert(
         "index",
         NpyArray::i64(vec![b], (0..b).map(|r| (r % n) as i64).collect()),
@@ -34,13 +45,30 @@ fn assert_views_loss(name: &str, views: usize, n: usize, seed: u64, s: fn(&[f64]
         |i, k| i != k,
         |i, j| i % n == j % n,
     );
-    assert_close(name, loss(&inspect(&m, &a)), want);
+    assert_close(name, loss(&inspect(m, &a)), want);
 }
 
 /// SimCLR = NT-Xent(τ = 2σ² = 0.5) on N pairs in the §2.4 layout.
 #[test]
 fn simclr_is_nt_xent() {
     assert_views_loss("simclr", 2, 8, 1, |a, b| cosine(a, b) / 0.5);
+}
+
+/// Multi-crop SimCLR (`examples/methods/simclr_multicrop.icon`): 2 global
+/// and 4 local views, every view of a source a positive of every other, τ = 0.5.
+#[test]
+fn multicrop_simclr_is_six_view_nce() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/methods/simclr_multicrop.icon");
+    let m = match iconc::check::load_method(&path) {
+        Ok((m, _)) => m,
+        Err(r) => panic!(
+            "{:?}",
+            r.iter().map(|r| &r.diagnostic.message).collect::<Vec<_>>()
+        ),
+    };
+    assert_eq!((m.data.views, m.data.local.views), (6, 4));
+    assert_method_views_loss(&m, 6, 5, 16, |a, b| cosine(a, b) / 0.5);
 }
 
 /// InfoNCE (Bachman 2019), V = 4 views, τ = 0.2:

@@ -41,7 +41,10 @@ fn crop_at_full_scale_is_identity_and_crops_stay_in_range() {
     let same = augment::apply(
         &img,
         Some((1, 28, 28)),
-        &[Augment::Crop { scale: 1.0 }],
+        &[Augment::Crop {
+            scale: 1.0,
+            max_scale: 1.0,
+        }],
         &mut rng,
     );
     close(&same, &img);
@@ -50,7 +53,10 @@ fn crop_at_full_scale_is_identity_and_crops_stay_in_range() {
         let out = augment::apply(
             &img,
             Some((1, 28, 28)),
-            &[Augment::Crop { scale: 0.3 }],
+            &[Augment::Crop {
+                scale: 0.3,
+                max_scale: 1.0,
+            }],
             &mut rng,
         );
         assert_eq!(out.len(), img.len());
@@ -63,7 +69,10 @@ fn crop_at_full_scale_is_identity_and_crops_stay_in_range() {
 fn recipes_are_deterministic_per_seed() {
     let img: Vec<f32> = (0..3 * 8 * 8).map(|i| (i % 7) as f32 / 7.0).collect();
     let recipe = [
-        Augment::Crop { scale: 0.5 },
+        Augment::Crop {
+            scale: 0.5,
+            max_scale: 1.0,
+        },
         Augment::Flip { p: 0.5 },
         Augment::Affine {
             degrees: 15.0,
@@ -112,7 +121,10 @@ fn vectors_get_noise_only() {
     let v = vec![0.0f32; 4000];
     let mut rng = ChaCha8Rng::seed_from_u64(9);
     let geo = [
-        Augment::Crop { scale: 0.2 },
+        Augment::Crop {
+            scale: 0.2,
+            max_scale: 1.0,
+        },
         Augment::Flip { p: 1.0 },
         Augment::Jitter { strength: 1.0 },
     ];
@@ -134,4 +146,46 @@ fn vectors_get_noise_only() {
         mean.abs() < 0.04 && (sd - 0.5).abs() < 0.03,
         "mean {mean} sd {sd}"
     );
+}
+
+/// `Crop(scale, max_scale)` keeps between `scale` and `max_scale` of the
+/// area: on an image whose pixel is its column, a crop of width `cw` resized
+/// back spans about `cw` columns, and `cw ≤ √(area · max_scale · 4/3)`
+/// (aspect ≤ 4/3), ≥ √(area · scale · 3/4) for the global crop.
+#[test]
+fn crop_keeps_between_scale_and_max_scale_of_the_area() {
+    let img: Vec<f32> = (0..28 * 28).map(|i| (i % 28) as f32).collect();
+    let span = |out: &[f32]| {
+        let row = &out[14 * 28..15 * 28];
+        let (lo, hi) = row
+            .iter()
+            .fold((f32::MAX, f32::MIN), |(a, b), &v| (a.min(v), b.max(v)));
+        hi - lo
+    };
+    let area = 28.0f64 * 28.0;
+    for seed in 0..50 {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let local = Augment::Crop {
+            scale: 0.05,
+            max_scale: 0.1,
+        };
+        let out = augment::apply(&img, Some((1, 28, 28)), &[local], &mut rng);
+        let widest = (area * 0.1 * 4.0 / 3.0).sqrt();
+        assert!(
+            f64::from(span(&out)) <= widest,
+            "local crop spans {}",
+            span(&out)
+        );
+        let global = Augment::Crop {
+            scale: 0.9,
+            max_scale: 1.0,
+        };
+        let out = augment::apply(&img, Some((1, 28, 28)), &[global], &mut rng);
+        let narrowest = (area * 0.9 * 3.0 / 4.0).sqrt() - 2.0; // minus the resampled edges
+        assert!(
+            f64::from(span(&out)) >= narrowest,
+            "global crop spans {}",
+            span(&out)
+        );
+    }
 }

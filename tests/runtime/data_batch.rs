@@ -1,7 +1,7 @@
 //! Batching: the §2.4 layout, drop-last, per-epoch shuffles and determinism.
 
 use iconc::data::{self, Batcher, Dataset, HostBatch, Partners};
-use iconc::ir::{Augment, DataSource, DataSpec, Modalities, Pairs};
+use iconc::ir::{Augment, DataSource, DataSpec, LocalViews, Modalities, Pairs};
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -32,6 +32,7 @@ fn spec(
         limit: None,
         modalities,
         pairs: Default::default(),
+        local: Default::default(),
         features: 4,
         image: Some((1, 2, 2)),
         classes: 3,
@@ -263,4 +264,31 @@ fn neighbour_pairs_draw_from_the_table() {
         18,
         "each source meets both partners over the epochs"
     );
+}
+
+/// Multi-crop: the last `local.views` views use `local.augment` (here noise)
+/// and the global ones `augment` (here none), with `index` repeated per view
+/// as for any views; the draws are seeded.
+#[test]
+fn local_views_use_their_own_augmentations() {
+    let spec = DataSpec {
+        local: LocalViews {
+            views: 2,
+            augment: vec![Augment::Noise { std: 0.5 }],
+        },
+        ..spec(4, 8, vec![], None)
+    };
+    let b = Batcher::new(Arc::new(tiny()), &spec, 3);
+    for hb in all(&b, 0) {
+        let n = hb.rows / 4;
+        for r in 0..hb.rows {
+            let source = hb.index[r % n];
+            assert_eq!(hb.index[r], source);
+            let row = &hb.x[r * 4..r * 4 + 4];
+            let plain = row.iter().all(|&v| v == source as f32);
+            assert_eq!(plain, r < 2 * n, "row {r}: views 0-1 global, 2-3 local");
+        }
+    }
+    let again = Batcher::new(Arc::new(tiny()), &spec, 3);
+    assert_eq!(all(&b, 1), all(&again, 1), "seeded");
 }

@@ -15,6 +15,7 @@ fn spec(source: DataSource) -> DataSpec {
         limit: None,
         modalities: None,
         pairs: Default::default(),
+        local: Default::default(),
         features: 0,
         image: None,
         classes: 0,

@@ -121,6 +121,7 @@ fn whole_data_set_batches_keep_dataset_order() {
         limit: None,
         modalities: None,
         pairs: Default::default(),
+        local: Default::default(),
         features: 2,
         image: None,
         classes: n,

@@ -36,8 +36,12 @@ fn methods_dir() -> PathBuf {
 /// since the table and graph files are sized for all 1797 samples; batched
 /// Digits methods are capped at 64 sources per batch like MNIST.
 fn shrunk(name: &str) -> ir::Method {
-    let path = methods_dir().join(format!("{name}.icon"));
-    let (mut m, _warnings) = match check::load_method(&path) {
+    shrunk_at(&methods_dir().join(format!("{name}.icon")), name)
+}
+
+/// [`shrunk`] of the method file at `path`.
+fn shrunk_at(path: &Path, name: &str) -> ir::Method {
+    let (mut m, _warnings) = match check::load_method(path) {
         Ok(v) => v,
         Err(reports) => {
             let msgs: Vec<String> = reports
@@ -91,7 +95,10 @@ fn run(m: &ir::Method, steps: usize, out: &Path) -> RunSummary {
 /// Trains `STEPS` steps and checks the loss is finite and the evaluated
 /// embedding moved away from the untrained one (same seed, 0 steps).
 fn trains(name: &str) {
-    let m = shrunk(name);
+    trains_method(name, shrunk(name));
+}
+
+fn trains_method(name: &str, m: ir::Method) {
     let dir = tempfile::tempdir().expect("temp dir");
     let before = run(&m, 0, &dir.path().join("init"));
     let after = run(&m, STEPS, &dir.path().join("trained"));
@@ -115,6 +122,15 @@ fn trains(name: &str) {
         moved > 0.0,
         "{name}: parameters did not change in {STEPS} steps"
     );
+}
+
+/// Multi-crop views (issue 13 item 8) train: `examples/methods/simclr_multicrop.icon`.
+#[test]
+fn example_simclr_multicrop() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/methods/simclr_multicrop.icon");
+    let m = shrunk_at(&path, "simclr_multicrop");
+    assert_eq!((m.data.views, m.data.local.views), (6, 4));
+    trains_method("simclr_multicrop", m);
 }
 
 macro_rules! stdlib_methods {

@@ -46,6 +46,7 @@ pub fn method_with(
             limit: None,
             modalities: None,
             pairs: Default::default(),
+            local: Default::default(),
             features: 1,
             image: None,
             classes,

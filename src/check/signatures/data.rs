@@ -3,7 +3,7 @@
 use super::{p, sig, Default as D, Kind, Param, Range as R, Signature, Ty};
 
 /// Arguments every data source takes (appended after its own).
-const COMMON: [Param; 7] = [
+const COMMON: [Param; 9] = [
     p(
         "views",
         Ty::Int,
@@ -53,6 +53,20 @@ const COMMON: [Param; 7] = [
         D::Enum("views"),
         R::ANY,
         "with `views = 2`: what the second row of a pair is: another view of the same image (`views`), a view of a different image with the same label (`label`, SupCon pairs), or a view of a neighbour drawn from p's data-set table (`neighbors`, LGSimCLR; needs a `scope = dataset` p)",
+    ),
+    p(
+        "local_views",
+        Ty::Int,
+        D::Int(0),
+        R::NON_NEGATIVE,
+        "multi-crop: how many of the `views` (the last ones) are local crops, augmented with `local_augment` (SwAV, DINO)",
+    ),
+    p(
+        "local_augment",
+        Ty::CallList(Kind::Augment),
+        D::Call(""),
+        R::ANY,
+        "augmentations of the local views, used instead of `augment` (e.g. `[Crop(scale = 0.05, max_scale = 0.4)]`)",
     ),
 ];
 
@@ -108,8 +122,8 @@ const SEED: Param = p(
     "generator seed",
 );
 
-const NO_OWN: [Param; 7] = with_common::<0, 7>([]);
-const IDX: [Param; 11] = with_common::<4, 11>([
+const NO_OWN: [Param; 9] = with_common::<0, 9>([]);
+const IDX: [Param; 13] = with_common::<4, 13>([
     p(
         "images",
         Ty::Str,
@@ -127,14 +141,14 @@ const IDX: [Param; 11] = with_common::<4, 11>([
     ),
     CLASSES,
 ]);
-const CIFAR: [Param; 8] = with_common::<1, 8>([p(
+const CIFAR: [Param; 10] = with_common::<1, 10>([p(
     "dir",
     Ty::Str,
     D::Required,
     R::ANY,
     "directory holding data_batch_*.bin",
 )]);
-const NPZ: [Param; 11] = with_common::<4, 11>([
+const NPZ: [Param; 13] = with_common::<4, 13>([
     p(
         "path",
         Ty::Str,
@@ -146,7 +160,7 @@ const NPZ: [Param; 11] = with_common::<4, 11>([
     IMAGE,
     CLASSES,
 ]);
-const CSV: [Param; 11] = with_common::<4, 11>([
+const CSV: [Param; 13] = with_common::<4, 13>([
     p("path", Ty::Str, D::Required, R::ANY, "CSV of numbers"),
     p(
         "label_column",
@@ -164,7 +178,7 @@ const CSV: [Param; 11] = with_common::<4, 11>([
     ),
     CLASSES,
 ]);
-const BLOBS: [Param; 12] = with_common::<5, 12>([
+const BLOBS: [Param; 14] = with_common::<5, 14>([
     N,
     p("centers", Ty::Int, D::Int(3), R::SIZE, "blobs (= classes)"),
     p("dim", Ty::Int, D::Int(2), R::SIZE, "dimension F"),
@@ -177,9 +191,9 @@ const BLOBS: [Param; 12] = with_common::<5, 12>([
     ),
     SEED,
 ]);
-const MOONS: [Param; 10] = with_common::<3, 10>([N, NOISE, SEED]);
+const MOONS: [Param; 12] = with_common::<3, 12>([N, NOISE, SEED]);
 // Decision: the swiss roll's label is one of `classes` equal buckets along the roll.
-const ROLL: [Param; 11] = with_common::<4, 11>([
+const ROLL: [Param; 13] = with_common::<4, 13>([
     N,
     NOISE,
     SEED,
@@ -253,14 +267,23 @@ pub(super) const AUGMENTS: &[Signature] = &[
     sig(
         "Crop",
         Kind::Augment,
-        &[p(
-            "scale",
-            Ty::Float,
-            D::Float(0.3),
-            R::FRACTION,
-            "minimum kept area fraction",
-        )],
-        "random resized crop keeping `scale..=1` of the area",
+        &[
+            p(
+                "scale",
+                Ty::Float,
+                D::Float(0.3),
+                R::FRACTION,
+                "minimum kept area fraction",
+            ),
+            p(
+                "max_scale",
+                Ty::Float,
+                D::Float(1.0),
+                R::FRACTION,
+                "maximum kept area fraction (below 1 for multi-crop's local crops)",
+            ),
+        ],
+        "random resized crop keeping `scale..=max_scale` of the area",
     ),
     sig(
         "Flip",
