@@ -47,7 +47,7 @@ fn bench<B: AutodiffBackend>(name: &str, batch: usize, steps: usize) -> (f64, Ve
             MapperStage::Normalize,
         ],
     };
-    let mut model = Mappers::<B>::from_specs(&[spec], None, &device);
+    let mut model = Mappers::<B>::from_specs(&[spec], None, &device).expect("a plain MLP builds");
     let mut optim = AdamConfig::new().init::<B, Mappers<B>>();
     let x = Tensor::<B, 2>::random([batch, 784], Distribution::Uniform(0.0, 1.0), &device);
     let mut elapsed = 0.0;

@@ -426,6 +426,46 @@ pub enum MapperStage {
     Normalize,
     /// Row-wise softmax.
     Softmax,
+    /// A momentum (EMA) copy of the pipeline that writes `of` (MoCo, BYOL):
+    /// the same stages with their own weights, started at the online
+    /// weights and moved after every optimizer step by
+    /// `θ̄ ← m_t·θ̄ + (1 − m_t)·θ`. No gradient reaches the copy or flows
+    /// through it (its output is detached). Must be a pipeline's first stage.
+    MomentumEncoder {
+        /// The online pipeline's output key.
+        of: String,
+        /// Base momentum m.
+        momentum: f64,
+        /// How m_t moves from m over training.
+        schedule: MomentumSchedule,
+        /// The online pipeline's stages (filled by the checker).
+        stages: Vec<MapperStage>,
+    },
+}
+
+/// How a momentum encoder's m_t changes over training.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MomentumSchedule {
+    /// m_t = m.
+    Constant,
+    /// BYOL's `m_t = 1 − (1 − m)(cos(π t / T) + 1)/2`: m at the first step,
+    /// rising to 1 at the last (T = the run's optimizer steps).
+    Cosine,
+}
+
+spellings!(MomentumSchedule { Constant => "constant", Cosine => "cosine" });
+
+impl MomentumSchedule {
+    /// m_t at optimizer step `t` (0-based) of `total`.
+    pub fn at(self, momentum: f64, t: usize, total: usize) -> f64 {
+        match self {
+            MomentumSchedule::Constant => momentum,
+            MomentumSchedule::Cosine => {
+                let frac = t as f64 / total.max(1) as f64;
+                1.0 - (1.0 - momentum) * ((std::f64::consts::PI * frac).cos() + 1.0) / 2.0
+            }
+        }
+    }
 }
 
 /// Hidden activation of an MLP.
@@ -502,6 +542,10 @@ pub enum KernelExpr {
     Symmetrize(Box<KernelExpr>),
     /// q only: `ℓq̃ = logaddexp(log(1−α) + ℓq, log(α/|C_i|))`.
     DebiasQ(f64, Box<KernelExpr>),
+    /// q only, `-> cross_view`: C_i cut to the rows of other views (of the
+    /// data's `views`, here), q renormalized over them (MoCo v3: each view's
+    /// queries against the other view's keys).
+    CrossView(usize, Box<KernelExpr>),
 }
 
 impl KernelExpr {
@@ -515,7 +559,8 @@ impl KernelExpr {
             | KernelExpr::Binarize(_, k)
             | KernelExpr::Leak(_, k)
             | KernelExpr::Symmetrize(k)
-            | KernelExpr::DebiasQ(_, k) => vec![k],
+            | KernelExpr::DebiasQ(_, k)
+            | KernelExpr::CrossView(_, k) => vec![k],
             KernelExpr::Propagate { inner, .. } => vec![inner],
         }
     }

@@ -73,7 +73,7 @@ fn a_few_training_steps_on_wgpu() {
             batch_norm: false,
         }],
     };
-    let model = Mappers::<B>::from_specs(&[spec], None, &device);
+    let model = Mappers::<B>::from_specs(&[spec], None, &device).expect("specs build");
     let batches = |_epoch: usize| {
         (0..4)
             .map(|b| {

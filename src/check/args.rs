@@ -349,6 +349,7 @@ fn convert<'a>(
         (Ty::Float, _) => number(expr).map(|(v, _)| Value::Float(v)),
         (Ty::Bool, ExprKind::Bool(b)) => Some(Value::Bool(*b)),
         (Ty::Str, ExprKind::Str(s)) => Some(Value::Str(s.clone())),
+        (Ty::Key, ExprKind::Name(id)) => Some(Value::Str(id.name.clone())),
         (Ty::Enum(names), ExprKind::Name(id)) => {
             if names.contains(&id.name.as_str()) {
                 Some(Value::Enum(id.name.clone()))

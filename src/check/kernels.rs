@@ -230,7 +230,7 @@ impl Lower<'_> {
             let help = if self.side == Side::P {
                 "on p use `leak(α)`; `debias` is for q"
             } else {
-                "q takes only `-> debias(α)`; transform p instead"
+                "q takes only `-> debias(α)` and `-> cross_view`; transform p instead"
             };
             return self.error(
                 Diagnostic::error(
@@ -267,6 +267,47 @@ impl Lower<'_> {
                 KernelExpr::Symmetrize(boxed)
             }
             "debias" => KernelExpr::DebiasQ(b.float("alpha")?, boxed),
+            "cross_view" => {
+                let views = self.data.views;
+                let leaf = boxed.leaves().first().map(|(k, _)| *k);
+                let why = if views < 2 || self.data.modalities.is_some() {
+                    Some(if self.data.modalities.is_some() {
+                        "cross-modal data contrasts its two modalities already".to_string()
+                    } else {
+                        format!(
+                            "the data has {views} view; there is no other view to contrast with"
+                        )
+                    })
+                } else if facts.layout.0 != Layout::Pairwise {
+                    Some(format!(
+                        "q is {}, not pairwise",
+                        layout_name(facts.layout.0)
+                    ))
+                } else if !matches!(
+                    leaf,
+                    Some(
+                        Kernel::Gaussian { .. }
+                            | Kernel::StudentT {
+                                repulsion: Repulsion::Dense,
+                                ..
+                            }
+                    )
+                ) {
+                    Some(
+                        "`cross_view` renormalizes a Gaussian or Student-t q (dense repulsion)"
+                            .to_string(),
+                    )
+                } else {
+                    None
+                };
+                if let Some(msg) = why {
+                    return self.error(
+                        Diagnostic::error(Code::CrossView, msg, call.span, "cross_view")
+                            .with_help("use `views = 2` (or more) and a pairwise Gaussian or Student-t q, e.g. `q = Gaussian(sigma = 0.3162278, metric = cosine) on pred, target -> cross_view`"),
+                    );
+                }
+                KernelExpr::CrossView(views, boxed)
+            }
             "exaggerate" => {
                 return self.error(
                     Diagnostic::error(
@@ -514,9 +555,12 @@ impl Lower<'_> {
                     .with_help("both keys of a cross kernel need the same width D"),
                 );
             }
+            // Two batch keys: the stacked modalities of cross-modal data, else
+            // rows from the first key and columns from the second (B×B).
             layout.0 = match cols.table_rows() {
                 Some(classes) => Layout::Table { classes },
-                None => Layout::CrossModal,
+                None if self.data.modalities.is_some() => Layout::CrossModal,
+                None => Layout::Pairwise,
             };
         }
         Some((names.into_iter().map(|k| k.name).collect(), layout))

@@ -6,10 +6,14 @@ use super::keys::{KeyDef, Keys};
 use super::resolve::Stmt;
 use super::signatures::{Kind, Reads};
 use super::sink::{At, FileId, Sink};
+use crate::ast::Span;
 use crate::ast::{Expr, ExprKind, Ident, ItemKind};
 use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::ir::{Activation, DType, DataSpec, Dim, MapperSpec, MapperStage, Producer, TableInit};
+use crate::ir::{
+    Activation, DType, DataSpec, Dim, MapperSpec, MapperStage, MomentumSchedule, Producer,
+    TableInit,
+};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
@@ -21,6 +25,22 @@ struct Pipeline<'a> {
     stmt: Stmt<'a>,
     stages: Vec<CallRef<'a>>,
     input: Option<Ident>,
+    /// `MomentumEncoder(of = K)`: the pipeline also waits for `K`.
+    copies: Option<Ident>,
+}
+
+impl Pipeline<'_> {
+    /// The keys this pipeline waits for: its input and what it copies.
+    fn needs(&self) -> impl Iterator<Item = &Ident> {
+        self.input.iter().chain(self.copies.iter())
+    }
+
+    /// The first key it waits for that is not known yet.
+    fn missing(&self, keys: &Keys) -> Option<String> {
+        self.needs()
+            .find(|k| keys.get(&k.name).is_none())
+            .map(|k| k.name.clone())
+    }
 }
 
 /// Checks every mapper statement in dependency order and adds its key.
@@ -47,11 +67,9 @@ pub(crate) fn check_mappers(
     let mut ready = BinaryHeap::new();
     let mut waiting: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, p) in pending.iter().enumerate() {
-        match &p.input {
-            Some(k) if keys.get(&k.name).is_none() => {
-                waiting.entry(k.name.clone()).or_default().push(i)
-            }
-            _ => ready.push(Reverse(i)),
+        match p.missing(keys) {
+            Some(k) => waiting.entry(k).or_default().push(i),
+            None => ready.push(Reverse(i)),
         }
     }
     let mut done = vec![false; pending.len()];
@@ -59,7 +77,7 @@ pub(crate) fn check_mappers(
         done[i] = true;
         let p = &pending[i];
         let index = out.len();
-        match check_pipeline(sink, p, data, keys, index) {
+        match check_pipeline(sink, p, data, keys, &out, index) {
             Some((spec, key)) => {
                 keys.add(key);
                 out.push(spec);
@@ -68,7 +86,10 @@ pub(crate) fn check_mappers(
             None => keys.add_poisoned(p.stmt.target, Producer::Mapper(index)),
         }
         for w in waiting.remove(p.stmt.target).unwrap_or_default() {
-            ready.push(Reverse(w));
+            match pending[w].missing(keys) {
+                Some(k) => waiting.entry(k).or_default().push(w),
+                None => ready.push(Reverse(w)),
+            }
         }
     }
     let pending: Vec<Pipeline<'_>> = pending
@@ -78,6 +99,36 @@ pub(crate) fn check_mappers(
         .map(|(p, _)| p)
         .collect();
     for p in &pending {
+        if let Some(of) = p.copies.as_ref().filter(|k| keys.get(&k.name).is_none()) {
+            let d = if depends_on(&of.name, p.stmt.target, &pending) {
+                Diagnostic::error(
+                    Code::KeyCycle,
+                    format!("key `{}` depends on itself", p.stmt.target),
+                    of.span,
+                    format!("copies `{}`, which reads this pipeline's key", of.name),
+                )
+                .with_help("the copied pipeline must read `x` or another key outside the cycle")
+            } else if pending.iter().any(|o| o.stmt.target == of.name) {
+                continue; // `of` itself cannot run; that is reported there
+            } else {
+                let targets: Vec<&str> = stmts.iter().map(|s| s.target).collect();
+                let help = super::suggest::help(&of.name, &targets).unwrap_or_else(|| {
+                    "name the online pipeline's key, e.g. `of = embedding`".into()
+                });
+                Diagnostic::error(
+                    Code::MomentumEncoder,
+                    format!(
+                        "`MomentumEncoder` copies `{}`, which no mapper pipeline writes",
+                        of.name
+                    ),
+                    of.span,
+                    "not a mapper output",
+                )
+                .with_help(help)
+            };
+            sink.emit(p.stmt.file, d);
+            continue;
+        }
         let Some(input) = &p.input else { continue };
         if in_cycle(p, &pending) {
             let d = Diagnostic::error(
@@ -96,6 +147,25 @@ pub(crate) fn check_mappers(
         keys.add_poisoned(p.stmt.target, Producer::Mapper(usize::MAX));
     }
     out
+}
+
+/// True when pipeline `start`'s inputs or copies lead (through pending
+/// pipelines) to `target`.
+fn depends_on(start: &str, target: &str, pending: &[Pipeline<'_>]) -> bool {
+    let mut todo = vec![start];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(key) = todo.pop() {
+        if key == target {
+            return true;
+        }
+        if !seen.insert(key) {
+            continue;
+        }
+        if let Some(p) = pending.iter().find(|o| o.stmt.target == key) {
+            todo.extend(p.needs().map(|k| k.name.as_str()));
+        }
+    }
+    false
 }
 
 /// True when following `p`'s input through pending pipelines returns to `p`.
@@ -188,11 +258,29 @@ fn pipeline<'a>(sink: &mut Sink, stmt: Stmt<'a>) -> Option<Pipeline<'a>> {
             span: first.name.span,
         })
     });
+    let copies = stages
+        .iter()
+        .find(|c| c.name.name == "MomentumEncoder")
+        .and_then(copied_key);
     Some(Pipeline {
         stmt,
         stages,
         input,
+        copies,
     })
+}
+
+/// The key `MomentumEncoder(of = K)` (or its first positional argument) names.
+fn copied_key(call: &CallRef<'_>) -> Option<Ident> {
+    let arg = call
+        .args
+        .iter()
+        .find(|a| a.name.as_ref().is_some_and(|n| n.name == "of"))
+        .or_else(|| call.args.first().filter(|a| a.name.is_none()))?;
+    match &arg.value.kind {
+        ExprKind::Name(id) => Some(id.clone()),
+        _ => None,
+    }
 }
 
 /// Width/dtype state flowing through the stages.
@@ -209,6 +297,7 @@ fn check_pipeline(
     p: &Pipeline<'_>,
     data: &DataSpec,
     keys: &mut Keys,
+    done: &[MapperSpec],
     index: usize,
 ) -> Option<(MapperSpec, KeyDef)> {
     let file = p.stmt.file;
@@ -355,6 +444,22 @@ fn check_pipeline(
                 }
                 stage
             }
+            "MomentumEncoder" => {
+                let stage = momentum_encoder(sink, file, &b, i, &flow, keys, done)?;
+                if let MapperStage::MomentumEncoder { of, .. } = &stage {
+                    if let Some(online) = keys.get(of) {
+                        flow.simplex = online.simplex;
+                    }
+                    let out = done
+                        .iter()
+                        .find(|m| m.output == *of)
+                        .map_or(flow.width, |m| m.out_dim);
+                    let simplex = flow.simplex;
+                    set_width(&mut flow, out);
+                    flow.simplex = simplex;
+                }
+                stage
+            }
             "ClusterHead" => {
                 let clusters = b.usize("clusters").unwrap_or(data.classes);
                 let s = MapperStage::ClusterHead {
@@ -430,6 +535,91 @@ fn dtype_error(sink: &mut Sink, at: At, name: &str, want: &str, input: Option<&I
         at.file,
         d.with_help("read `x` or another float key (`label` and `index` are ints)"),
     );
+}
+
+/// `MomentumEncoder(of, momentum, schedule)` (first stage only, E0416): a
+/// copy of the stages of the checked online pipeline that writes `of`.
+fn momentum_encoder(
+    sink: &mut Sink,
+    file: FileId,
+    b: &super::args::Bound<'_>,
+    i: usize,
+    flow: &Flow,
+    keys: &Keys,
+    done: &[MapperSpec],
+) -> Option<MapperStage> {
+    let span = b.call.name.span;
+    let of = b.string("of")?;
+    let of_span = b.given("of").map(|(_, s)| *s).unwrap_or(span);
+    let fail = |sink: &mut Sink, msg: String, at: Span, label: &str, help: &str| {
+        let d = Diagnostic::error(Code::MomentumEncoder, msg, at, label).with_help(help);
+        sink.emit(file, d);
+        None
+    };
+    if i != 0 {
+        return fail(
+            sink,
+            "`MomentumEncoder` must be the first stage of its pipeline".into(),
+            span,
+            "not the first stage",
+            "write it first: `target = MomentumEncoder(of = embedding) -> Normalize() on x`",
+        );
+    }
+    let Some(online) = done.iter().find(|m| m.output == of) else {
+        let what = match keys.get(&of).map(|k| &k.info.producer) {
+            Some(Producer::Data) => "a data key, not a mapper pipeline",
+            _ => "not a mapper pipeline that checked",
+        };
+        return fail(
+            sink,
+            format!("`MomentumEncoder` copies `{of}`, {what}"),
+            of_span,
+            "not an online pipeline",
+            "name the key of the online pipeline it follows, e.g. `of = embedding`",
+        );
+    };
+    let copies_copy = online
+        .stages
+        .iter()
+        .any(|s| matches!(s, MapperStage::MomentumEncoder { .. }));
+    let table = matches!(online.stages.first(), Some(MapperStage::LookUpTable { .. }));
+    if copies_copy || table {
+        let why = if copies_copy {
+            "is itself a momentum copy"
+        } else {
+            "starts with a LookUpTable"
+        };
+        return fail(
+            sink,
+            format!("`MomentumEncoder` cannot copy `{of}`: it {why}"),
+            of_span,
+            "not copyable",
+            "copy the online encoder itself (a pipeline of float stages)",
+        );
+    }
+    if flow.dtype != DType::Float || flow.width != online.in_dim {
+        return fail(
+            sink,
+            format!(
+                "`{of}` reads {} features but this pipeline's input has {}",
+                online.in_dim, flow.width
+            ),
+            span,
+            "input width differs",
+            "read a key of the online pipeline's input width (e.g. the same `x`)",
+        );
+    }
+    let schedule = b
+        .enum_value("schedule")
+        .as_deref()
+        .and_then(MomentumSchedule::from_name)
+        .unwrap_or(MomentumSchedule::Constant);
+    Some(MapperStage::MomentumEncoder {
+        of,
+        momentum: b.float("momentum").unwrap_or(0.99),
+        schedule,
+        stages: online.stages.clone(),
+    })
 }
 
 /// `LookUpTable` (first stage only): returns the stage and whether the

@@ -63,6 +63,8 @@ pub enum Ty {
     Bool,
     /// `"text"`.
     Str,
+    /// A key name written bare: `of = embedding`.
+    Key,
     /// One of these lowercase names.
     Enum(&'static [&'static str]),
     /// `[1, 2, 3]`.
@@ -83,6 +85,7 @@ impl Ty {
             Ty::Float => "a number".into(),
             Ty::Bool => "`true` or `false`".into(),
             Ty::Str => "a string".into(),
+            Ty::Key => "a key name".into(),
             Ty::Enum(names) => format!("one of {}", quoted(names)),
             Ty::IntList => "a list of integers".into(),
             Ty::FloatPair => "a list of two numbers".into(),
@@ -462,6 +465,7 @@ mod tests {
                     "ResNet18",
                     "LookUpTable",
                     "ClusterHead",
+                    "MomentumEncoder",
                 ],
             ),
             (Kind::Stage, &["Normalize", "Softmax"]),
@@ -490,6 +494,7 @@ mod tests {
                     "symmetrize",
                     "exaggerate",
                     "debias",
+                    "cross_view",
                 ],
             ),
             (Kind::Optimizer, &["Adam", "AdamW", "Sgd"]),

@@ -215,6 +215,8 @@ codes! {
     DatasetScope = E0413 "dataset_scope" Method "`scope = dataset` where data-set neighbours cannot be computed";
     Exaggeration = E0414 "exaggeration" Method "`exaggerate` where it is not p's last transform or the loss has no attraction to scale";
     BarnesHut = E0415 "barnes_hut" Method "`repulsion = barnes_hut` where the tree cannot compute the loss";
+    MomentumEncoder = E0416 "momentum_encoder" Method "a `MomentumEncoder` that cannot copy the pipeline it names";
+    CrossView = E0417 "cross_view" Method "`-> cross_view` where q has no other views to contrast with";
     // E05xx lowering and evaluation
     BackendNotCompiled = E0501 "backend_not_compiled" Io "the requested backend was not compiled in";
     RuntimeSupportMismatch = E0502 "runtime_support_mismatch" Method "p puts mass where q excludes the pair";

@@ -99,9 +99,15 @@ pub fn notes(m: &Method) -> String {
     }
     for (i, mp) in m.mappers.iter().enumerate() {
         let input = mp.input.as_deref().unwrap_or("nothing");
+        let copy = match mp.stages.first() {
+            Some(ir::MapperStage::MomentumEncoder { of, .. }) => {
+                format!(", a momentum copy of `{of}` (no gradient)")
+            }
+            _ => String::new(),
+        };
         let _ = writeln!(
             o,
-            "#   {i}: {} reads {input} ({} → {})",
+            "#   {i}: {} reads {input} ({} → {}){copy}",
             mp.output, mp.in_dim, mp.out_dim
         );
     }

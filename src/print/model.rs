@@ -251,6 +251,8 @@ fn expr(e: &KernelExpr) -> (String, Prec) {
         ),
         KernelExpr::Symmetrize(k) => piped(k, "symmetrize".into()),
         KernelExpr::DebiasQ(alpha, k) => piped(k, call("debias", &[("alpha", float(*alpha))])),
+        // The view count comes from the data, so it is not an argument.
+        KernelExpr::CrossView(_, k) => piped(k, "cross_view".into()),
     }
 }
 
@@ -342,6 +344,20 @@ pub fn stage(s: &MapperStage) -> String {
         }
         MapperStage::Normalize => call("Normalize", &[]),
         MapperStage::Softmax => call("Softmax", &[]),
+        // The copied stages follow from `of`.
+        MapperStage::MomentumEncoder {
+            of,
+            momentum,
+            schedule,
+            stages: _,
+        } => call(
+            "MomentumEncoder",
+            &[
+                ("of", of.clone()),
+                ("momentum", float(*momentum)),
+                ("schedule", schedule.name().into()),
+            ],
+        ),
     }
 }
 

@@ -178,6 +178,42 @@ pub fn debias_q<B: Backend>(
     Ok(out.mask_fill(excl, NEG))
 }
 
+/// log q [R, M], C_i (row-major) and the row log-normalizers [R].
+pub type LogQ<B> = (Tensor<B, 2>, Vec<bool>, Option<Tensor<B, 1>>);
+
+/// `-> cross_view`: C_i cut to the columns of other views and q
+/// renormalized over them, `log q'_ij = log q_ij − log Σ_{k ∈ C'_i} q_ik`
+/// (for a Gaussian or Student-t q that is the softmax of its logits over
+/// C'_i). Row `k` of `log_q` is batch row `row0 + k`; the M columns are
+/// `views` blocks of M/views rows (§2.4). Returns log q', C'_i and
+/// `log Z'_i = log Z_i + log Σ_{C'_i} q` when `log_z` is given.
+///
+/// # Shapes
+/// - `log_q`: [R, M], `cand`: R×M, `log_z`: [R] → the same.
+pub fn cross_view<B: Backend>(
+    log_q: Tensor<B, 2>,
+    cand: &[bool],
+    log_z: Option<Tensor<B, 1>>,
+    views: usize,
+    row0: usize,
+) -> Result<LogQ<B>, Diagnostic> {
+    let [r, m] = log_q.dims();
+    if views < 2 || m % views != 0 || cand.len() != r * m {
+        return Err(crate::runtime::kernels::host::internal(format!(
+            "`cross_view` over {m} columns in {views} views"
+        )));
+    }
+    let n = m / views;
+    let cand: Vec<bool> = cand
+        .iter()
+        .enumerate()
+        .map(|(ij, &c)| c && (row0 + ij / m) / n != (ij % m) / n)
+        .collect();
+    let excl = crate::runtime::kernels::learned::excluded_mask::<B>(&cand, r, m, &log_q.device());
+    let (log_q, lse) = crate::runtime::kernels::learned::masked_log_softmax_lse(log_q, excl);
+    Ok((log_q, cand, log_z.map(|z| z + lse)))
+}
+
 fn check_alpha(alpha: f64, what: &str) -> Result<(), Diagnostic> {
     if (0.0..=1.0).contains(&alpha) {
         Ok(())

@@ -30,24 +30,45 @@ pub struct Mappers<B: Backend> {
 
 impl<B: Backend> Mappers<B> {
     /// Builds the pipelines of `method`; `pca` feeds PCA-initialised tables.
-    pub fn init(method: &ir::Method, pca: Option<PcaSource<'_>>, device: &B::Device) -> Self {
+    pub fn init(
+        method: &ir::Method,
+        pca: Option<PcaSource<'_>>,
+        device: &B::Device,
+    ) -> Result<Self, Diagnostic> {
         Self::from_specs(&method.mappers, pca, device)
     }
 
-    /// Builds pipelines from mapper specs (in dependency order).
+    /// Builds pipelines from mapper specs (in dependency order). Momentum
+    /// copies start at their online pipeline's weights. `Err` only for specs
+    /// the checker would refuse (a copy whose online pipeline is missing).
     pub fn from_specs(
         specs: &[ir::MapperSpec],
         pca: Option<PcaSource<'_>>,
         device: &B::Device,
-    ) -> Self {
-        let mappers = Mappers {
-            pipelines: specs
-                .iter()
-                .map(|m| Pipeline::init(m, pca, device))
-                .collect(),
-        };
+    ) -> Result<Self, Diagnostic> {
+        let pipelines: Vec<Pipeline<B>> = specs
+            .iter()
+            .map(|m| Pipeline::init(m, pca, device))
+            .collect();
+        let mappers = Mappers { pipelines };
         materialize(&mappers);
-        mappers
+        let pipelines = crate::runtime::mappers::momentum_step(mappers.pipelines, |_| 0.0)?;
+        Ok(Mappers { pipelines })
+    }
+
+    /// Moves every momentum copy one step toward its online pipeline, with
+    /// m_t of optimizer step `step` (0-based) of `total` (call after each
+    /// optimizer step).
+    pub fn momentum_step(self, step: usize, total: usize) -> Result<Self, Diagnostic> {
+        let pipelines = crate::runtime::mappers::momentum_step(self.pipelines, |c| {
+            c.schedule.at(c.momentum, step, total)
+        })?;
+        Ok(Mappers { pipelines })
+    }
+
+    /// True when some pipeline is a momentum copy.
+    pub fn has_momentum(&self) -> bool {
+        self.pipelines.iter().any(|p| p.momentum.is_some())
     }
 
     /// Runs every pipeline in order; each reads its input key (from the data

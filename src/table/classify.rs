@@ -129,6 +129,7 @@ fn weighted_leaves<'a>(expr: &'a KernelExpr, weight: f64, out: &mut Vec<(&'a Ker
         | KernelExpr::Leak(_, inner)
         | KernelExpr::Symmetrize(inner)
         | KernelExpr::DebiasQ(_, inner)
+        | KernelExpr::CrossView(_, inner)
         | KernelExpr::Propagate { inner, .. } => weighted_leaves(inner, weight, out),
     }
 }

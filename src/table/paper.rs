@@ -5,8 +5,9 @@
 //! method is new exactly when it sits where the paper has a ◇ gap or no entry
 //! at all; this needs no marker in the `.icon` file (the std-lib headers still
 //! say `Status: known` / `Status: new` for readers, and a test checks that the
-//! two agree). MoCo v3 is written in the cross-modal form, so its known
-//! position is Cross-Modal Pairs × Gaussian (see `methods/mocov3.icon`).
+//! two agree). MoCo v3 puts both views in one batch and contrasts them with
+//! `-> cross_view`, so its p is an Augmentation and its known position is
+//! Positive Pairs × Gaussian, next to SimCLR (see `methods/mocov3.icon`).
 
 use super::axes::{Cell, Column, Row};
 use serde::Serialize;

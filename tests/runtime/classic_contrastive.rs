@@ -218,15 +218,35 @@ fn cmc_is_symmetric_cross_view_ce() {
     assert_cross_modal_ce("cmc", ["embedding", "embedding1"], 0.07, 18, 1e-5);
 }
 
-/// MoCo v3 as the file computes it: `L = (CE(Λ) + CE(Λᵀ))/2`, τ = 0.2, with
-/// `Λ` = pred(view 1) · target(view 2)ᵀ/τ, so `4τ·L = 2τ(CE12 + CE21)`.
-///
-/// Decision: the file has no EMA target and no shared encoder, so its CE21 is
-/// the transpose direction (target rows against pred columns), not MoCo v3's
-/// pred(view 2) · target(view 1); the test checks the loss it states.
+/// MoCo v3 (Chen 2021) with a frozen target: on N images in two views
+/// (rows `[view 1; view 2]`), `q_i` = pred(f(view v)) and `k_j` = the momentum
+/// encoder's (view v′) output, each query contrasted with the other view's
+/// keys only (`-> cross_view`), τ = 0.2:
+/// `L = (CE(q¹, k²) + CE(q², k¹))/2`, so `4τ·L = 2τ(CE12 + CE21)` (spec §5 #10).
 #[test]
-fn mocov3_is_symmetric_ce_of_pred_and_target() {
-    assert_cross_modal_ce("mocov3", ["pred", "target"], 0.2, 19, 1e-5);
+fn mocov3_is_infonce_between_online_queries_and_target_keys() {
+    let (m, n, tau) = (load("mocov3"), 6usize, 0.2f64);
+    let b = 2 * n;
+    let (mut a, keys) = random_keys(&m, &["pred", "target"], b, 19);
+    a.insert(
+        "index",
+        NpyArray::i64(vec![b], (0..b).map(|r| (r % n) as i64).collect()),
+    );
+    let (q, k) = (&keys[0], &keys[1]);
+    // CE of view v's queries against view (1 − v)'s keys; the positive of
+    // query i (image i % n) is the other view's key of the same image.
+    let ce = |v: usize| -> f64 {
+        let other = 1 - v;
+        (0..n)
+            .map(|i| {
+                let logit = |j: usize| cosine(&q[v * n + i], &k[other * n + j]) / tau;
+                logsumexp((0..n).map(logit)) - logit(i)
+            })
+            .sum::<f64>()
+            / n as f64
+    };
+    let want = (ce(0) + ce(1)) / 2.0;
+    assert_close("mocov3", loss(&inspect(&m, &a)), want);
 }
 
 /// Harmonic loss (Baek 2025, n = 1, ε = 0.1): `−log((ε + d_iy)^−1 / Σ_c (ε + d_ic)^−1)`

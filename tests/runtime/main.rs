@@ -29,4 +29,5 @@ mod p_cache;
 mod runtime_codes;
 mod train_loop;
 mod train_mappers;
+mod train_momentum;
 mod train_pca;

@@ -50,8 +50,8 @@ impl Objective<B> for Regression {
             terms: vec![("embedding".into(), f)],
         })
     }
-    fn after_step(&self, model: Mappers<B>) -> Mappers<B> {
-        model.orthonormalize()
+    fn after_step(&self, model: Mappers<B>, _: usize, _: usize) -> Result<Mappers<B>, Diagnostic> {
+        Ok(model.orthonormalize())
     }
 }
 
@@ -106,7 +106,7 @@ fn model(seed: u64, orthonormal: bool) -> Mappers<B> {
         out_dim: 2,
         stages: vec![stage],
     };
-    let mappers = Mappers::from_specs(&[spec], None, &device);
+    let mappers = Mappers::from_specs(&[spec], None, &device).expect("specs build");
     iconc::runtime::model::materialize(&mappers);
     mappers
 }

@@ -139,7 +139,8 @@ fn lookup_table_by_index_and_get_all() {
         ],
         None,
         &device,
-    );
+    )
+    .expect("specs build");
     let mut keys = Batch::<B>::default();
     let ids = Tensor::<B, 1, Int>::from_data(TensorData::new(vec![6i64, 0, 6], [3]), &device);
     keys.ints.insert("index".into(), ids);
@@ -163,7 +164,8 @@ fn missing_key_is_a_diagnostic_not_a_panic() {
         &[spec("e", Some("nope"), vec![lin])],
         None,
         &Default::default(),
-    );
+    )
+    .expect("specs build");
     let err = m.forward(Batch::default()).unwrap_err();
     assert_eq!(err.code, "E0701");
 }

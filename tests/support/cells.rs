@@ -14,8 +14,9 @@ pub const CELLS: [(&str, &str, &str, bool); 37] = [
     ("infonce", "positive_pairs", "gaussian", false),
     ("simclr", "positive_pairs", "gaussian", false),
     ("supcon_pairs", "positive_pairs", "gaussian", false),
-    // Decision (methods/mocov3.icon): written in the cross-modal form.
-    ("mocov3", "cross_modal", "gaussian", false),
+    // Decision (methods/mocov3.icon): both views are rows of one batch and
+    // `-> cross_view` gives the spec's identity, an Augmentation p.
+    ("mocov3", "positive_pairs", "gaussian", false),
     ("clip", "cross_modal", "gaussian", false),
     ("cmc", "cross_modal", "gaussian", false),
     ("supcon", "uniform_classes", "gaussian", false),

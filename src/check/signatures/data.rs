@@ -416,7 +416,7 @@ pub(super) const TRAINING: &[Signature] = &[
                 Ty::Float,
                 D::Absent,
                 R::UNIT_OPEN,
-                "EMA momentum of the weights (e.g. 0.999)",
+                "EMA momentum of the weights used for evaluation only (e.g. 0.999); a momentum target inside the loss is `MomentumEncoder(of = …)`",
             ),
             p(
                 "seed",

@@ -157,6 +157,35 @@ pub(super) const MAPPERS: &[Signature] = &[
         "B×clusters (rows on the simplex)",
         "Linear → softmax, producing cluster probabilities φ",
     ),
+    mapper(
+        "MomentumEncoder",
+        &[
+            p(
+                "of",
+                Ty::Key,
+                D::Required,
+                R::ANY,
+                "the online pipeline it copies (its output key, e.g. `embedding`)",
+            ),
+            p(
+                "momentum",
+                Ty::Float,
+                D::Float(0.99),
+                R::UNIT_OPEN,
+                "m in θ̄ ← m·θ̄ + (1 − m)·θ after every optimizer step",
+            ),
+            p(
+                "schedule",
+                Ty::Enum(crate::ir::MomentumSchedule::NAMES),
+                D::Enum("constant"),
+                R::ANY,
+                "`constant` m, or BYOL's `cosine` rise from m to 1 over training",
+            ),
+        ],
+        Reads::Float,
+        "B×D (the copied pipeline's output)",
+        "a momentum (EMA) copy of another pipeline, with stop-gradient (MoCo, BYOL); `Train(ema)` instead averages the weights used for evaluation",
+    ),
     stage("Normalize", "row-wise L2 normalization"),
     stage("Softmax", "row-wise softmax (rows on the simplex)"),
 ];
@@ -504,5 +533,11 @@ pub(super) const TRANSFORMS: &[Signature] = &[
         )],
         Side::Q,
         "q only: logaddexp(log(1−α) + ℓq, log(α/|C_i|))",
+    ),
+    transform(
+        "cross_view",
+        &[],
+        Side::Q,
+        "q only: C_i = the rows of other views, q renormalized over them (MoCo v3's query–key contrast)",
     ),
 ];

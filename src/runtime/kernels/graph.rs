@@ -218,7 +218,8 @@ fn resolve_in(e: &mut KernelExpr, base: &Path) {
         | KernelExpr::Binarize(_, k)
         | KernelExpr::Leak(_, k)
         | KernelExpr::Symmetrize(k)
-        | KernelExpr::DebiasQ(_, k) => resolve_in(k, base),
+        | KernelExpr::DebiasQ(_, k)
+        | KernelExpr::CrossView(_, k) => resolve_in(k, base),
         KernelExpr::Propagate { inner, .. } => resolve_in(inner, base),
     }
 }

@@ -293,10 +293,15 @@ pub fn float_pairing(
                 return Err(width_mismatch(first, a.cols, k2, b.cols));
             }
             let w = hb.rows_window(a.rows);
+            // As on the device: a pairwise cross kernel excludes row i's own column.
+            let shape = match layout {
+                Layout::Pairwise if a.rows == b.rows => self_shape(exclude_self),
+                _ => MaskShape::All,
+            };
             return Ok(Pairing {
                 rows: a.slice_rows(w.clone()),
                 cols: b.clone(),
-                cand: candidate_rows(w, b.rows, MaskShape::All),
+                cand: candidate_rows(w, b.rows, shape),
             });
         }
         _ => (a.clone(), self_shape(exclude_self)),

@@ -87,11 +87,17 @@ pub fn device_pairing<B: Backend>(
         }
         (_, Some(k2)) if k2 != first => {
             let b = get(k2)?;
-            let [_, fb] = b.dims();
+            let [rb, fb] = b.dims();
             if fa != fb {
                 return Err(width_mismatch(first, fa, k2, fb));
             }
-            (a, b, MaskShape::All)
+            // Pairwise rows and columns of two batch keys: j = i is row i's
+            // own column (e.g. its own target), excluded like a self pair.
+            let shape = match layout {
+                Layout::Pairwise if exclude_self && ra == rb => MaskShape::NoDiagonal,
+                _ => MaskShape::All,
+            };
+            (a, b, shape)
         }
         _ => {
             let shape = if exclude_self {

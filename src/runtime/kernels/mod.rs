@@ -59,6 +59,11 @@ pub fn eval_p(expr: &KernelExpr, ctx: &mut PContext<'_>) -> Result<HostMatrix, D
         } => algebra::propagate(eval_p(inner, ctx)?, *steps, *reachable),
         KernelExpr::Symmetrize(k) => algebra::symmetrize(eval_p(k, ctx)?),
         KernelExpr::DebiasQ(..) => Err(wrong_side("debias", "p", "use `leak(α)` to debias p")),
+        KernelExpr::CrossView(..) => Err(wrong_side(
+            "cross_view",
+            "p",
+            "`cross_view` cuts q's candidates; p's mass already lies where p puts it",
+        )),
     }
 }
 
@@ -251,6 +256,18 @@ pub fn eval_q<B: Backend>(
                 "debias",
                 "a Gaussian limit",
                 "a limit q is a closed-form loss; debias a finite-σ Gaussian instead",
+            )),
+        },
+        KernelExpr::CrossView(views, k) => match eval_q(k, ctx)? {
+            QValue::Log { log_q, cand, log_z } => {
+                let row0 = ctx.window.as_ref().map_or(0, |w| w.start);
+                let (log_q, cand, log_z) = algebra::cross_view(log_q, &cand, log_z, *views, row0)?;
+                Ok(QValue::Log { log_q, cand, log_z })
+            }
+            QValue::Limit { .. } => Err(wrong_side(
+                "cross_view",
+                "a Gaussian limit",
+                "renormalize a finite-σ Gaussian or a Student-t q instead",
             )),
         },
         _ => Err(wrong_side(
@@ -475,7 +492,8 @@ pub fn learnable_init(expr: &KernelExpr, out: &mut Vec<f64>) {
         | KernelExpr::Binarize(_, k)
         | KernelExpr::Leak(_, k)
         | KernelExpr::Symmetrize(k)
-        | KernelExpr::DebiasQ(_, k) => learnable_init(k, out),
+        | KernelExpr::DebiasQ(_, k)
+        | KernelExpr::CrossView(_, k) => learnable_init(k, out),
         KernelExpr::Propagate { inner, .. } => learnable_init(inner, out),
     }
 }
@@ -512,7 +530,8 @@ pub fn expr_keys(e: &KernelExpr, keys: &mut BTreeSet<String>) {
         | KernelExpr::Binarize(_, k)
         | KernelExpr::Leak(_, k)
         | KernelExpr::Symmetrize(k)
-        | KernelExpr::DebiasQ(_, k) => expr_keys(k, keys),
+        | KernelExpr::DebiasQ(_, k)
+        | KernelExpr::CrossView(_, k) => expr_keys(k, keys),
         KernelExpr::Propagate { inner, .. } => expr_keys(inner, keys),
     }
 }

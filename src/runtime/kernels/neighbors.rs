@@ -340,7 +340,8 @@ fn attach_in(
         | KernelExpr::Binarize(_, k)
         | KernelExpr::Leak(_, k)
         | KernelExpr::Symmetrize(k)
-        | KernelExpr::DebiasQ(_, k) => attach_in(k, x, data, reuse, kept),
+        | KernelExpr::DebiasQ(_, k)
+        | KernelExpr::CrossView(_, k) => attach_in(k, x, data, reuse, kept),
         KernelExpr::Propagate { inner, .. } => attach_in(inner, x, data, reuse, kept),
     }
 }

@@ -4,6 +4,7 @@
 use crate::diag::Code;
 pub mod linear;
 pub mod mlp;
+pub mod momentum;
 pub mod resnet;
 pub mod simple_cnn;
 pub mod stages;
@@ -16,6 +17,7 @@ use burn::tensor::{backend::Backend, Int, Tensor};
 
 pub use linear::{ClusterHead, ClusterHeadConfig, LinearMap, LinearMapConfig};
 pub use mlp::{Mlp, MlpConfig};
+pub use momentum::MomentumCopy;
 pub use resnet::{ResNet18, ResNet18Config};
 pub use simple_cnn::{SimpleCnn, SimpleCnnConfig};
 pub use table::{LookUpTable, LookUpTableConfig};
@@ -78,6 +80,9 @@ pub struct Pipeline<B: Backend> {
     #[module(skip)]
     /// Key read (None for `get_all` tables).
     pub input: Option<String>,
+    #[module(skip)]
+    /// When the first stages are a momentum copy of another pipeline.
+    pub momentum: Option<MomentumCopy>,
 }
 
 /// Data a LookUpTable with PCA init needs: the full training `x` (row-major).
@@ -96,15 +101,37 @@ pub struct PcaSource<'a> {
 impl<B: Backend> Pipeline<B> {
     /// Builds a pipeline from its IR.
     pub fn init(spec: &ir::MapperSpec, pca: Option<PcaSource<'_>>, device: &B::Device) -> Self {
-        let stages = spec
-            .stages
-            .iter()
-            .map(|s| build_stage(s, pca, device))
-            .collect();
+        let mut stages = Vec::new();
+        let mut momentum = None;
+        for s in &spec.stages {
+            match s {
+                // Started at the online weights by `Mappers::init`.
+                ir::MapperStage::MomentumEncoder {
+                    of,
+                    momentum: m,
+                    schedule,
+                    stages: copied,
+                } => {
+                    stages.extend(
+                        copied
+                            .iter()
+                            .map(|c| build_stage(c, None, device).no_grad()),
+                    );
+                    momentum = Some(MomentumCopy {
+                        of: of.clone(),
+                        momentum: *m,
+                        schedule: *schedule,
+                        stages: copied.len(),
+                    });
+                }
+                other => stages.push(build_stage(other, pca, device)),
+            }
+        }
         Pipeline {
             stages,
             output: spec.output.clone(),
             input: spec.input.clone(),
+            momentum,
         }
     }
 
@@ -116,6 +143,16 @@ impl<B: Backend> Pipeline<B> {
     pub fn forward(&self, input: PipelineInput<B>) -> Result<Tensor<B, 2>, Diagnostic> {
         let mut stages = self.stages.iter();
         let mut x = match input {
+            // A momentum copy runs without a graph and passes none on.
+            PipelineInput::Float(x) if self.momentum.is_some() => {
+                let copied = self.momentum.as_ref().map_or(0, |m| m.stages);
+                let mut x = x.detach();
+                for stage in stages.by_ref().take(copied) {
+                    x = run_float_stage(stage, x)
+                        .ok_or_else(|| self.misuse("a momentum copy has float stages only"))?;
+                }
+                x.detach()
+            }
             PipelineInput::Float(x) => x,
             PipelineInput::Int(ids) => match stages.next() {
                 Some(Stage::Table(t)) if t.get_all => t.all(),
@@ -132,19 +169,35 @@ impl<B: Backend> Pipeline<B> {
             },
         };
         for stage in stages {
-            x = match stage {
-                Stage::Identity(_) => x,
-                Stage::Linear(m) => m.forward(x),
-                Stage::Mlp(m) => m.forward(x),
-                Stage::SimpleCnn(m) => m.forward(x),
-                Stage::ResNet18(m) => m.forward(x),
-                Stage::ClusterHead(m) => m.forward(x),
-                Stage::Normalize(_) => stages::l2_normalize(x),
-                Stage::Softmax(_) => stages::row_softmax(x),
-                Stage::Table(_) => return Err(self.misuse("a LookUpTable must be the first stage")),
-            };
+            x = run_float_stage(stage, x)
+                .ok_or_else(|| self.misuse("a LookUpTable must be the first stage"))?;
         }
         Ok(x)
+    }
+
+    /// The momentum copy moved toward `online` (the online pipeline's
+    /// parameters, [`momentum::parameters`] of its stages) with momentum `m`.
+    fn with_copy_moved(self, online: Vec<Tensor<B, 1>>, m: f64) -> Result<Self, Diagnostic> {
+        let Some(copy) = self.momentum.clone() else {
+            return Ok(self);
+        };
+        let mut stages = self.stages;
+        let rest = stages.split_off(copy.stages.min(stages.len()));
+        let expected = online.len();
+        let mut moved = momentum::blended(stages, online, m).map_err(|_| {
+            misuse_of(
+                &self.output,
+                &format!(
+                    "its momentum copy does not match the {expected} parameters of `{}`",
+                    copy.of
+                ),
+            )
+        })?;
+        moved.extend(rest);
+        Ok(Pipeline {
+            stages: moved,
+            ..self
+        })
     }
 
     /// Re-orthonormalizes every orthonormal Linear stage (after an optimizer step).
@@ -168,12 +221,80 @@ impl<B: Backend> Pipeline<B> {
     }
 
     fn misuse(&self, what: &str) -> Diagnostic {
-        Diagnostic::bare(
-            Code::MapperCannotRun,
-            format!("mapper pipeline `{}` cannot run: {what}", self.output),
-        )
-        .with_help("this is a compiler bug: the checker should have rejected this pipeline; please report it")
+        misuse_of(&self.output, what)
     }
+}
+
+/// `pipelines` with every momentum copy moved toward its online pipeline:
+/// `θ̄ ← m_t·θ̄ + (1 − m_t)·θ` with `m_t` from `m_at(copy)` (0 copies the
+/// online weights). A copy never copies a copy (the checker refuses it).
+pub fn momentum_step<B: Backend>(
+    pipelines: Vec<Pipeline<B>>,
+    m_at: impl Fn(&MomentumCopy) -> f64,
+) -> Result<Vec<Pipeline<B>>, Diagnostic> {
+    let mut online: Vec<(usize, Vec<Tensor<B, 1>>)> = Vec::new();
+    for (i, p) in pipelines.iter().enumerate() {
+        if let Some(copy) = &p.momentum {
+            let Some(source) = pipelines
+                .iter()
+                .find(|o| o.output == copy.of && o.momentum.is_none())
+            else {
+                return Err(misuse_of(
+                    &p.output,
+                    &format!("no online pipeline writes `{}`", copy.of),
+                ));
+            };
+            online.push((
+                i,
+                source
+                    .stages
+                    .iter()
+                    .flat_map(momentum::parameters)
+                    .collect(),
+            ));
+        }
+    }
+    if online.is_empty() {
+        return Ok(pipelines);
+    }
+    let mut out = Vec::with_capacity(pipelines.len());
+    let mut online = online.into_iter().peekable();
+    for (i, p) in pipelines.into_iter().enumerate() {
+        match online.next_if(|(j, _)| *j == i) {
+            Some((_, values)) => {
+                let m = p.momentum.as_ref().map_or(0.0, &m_at);
+                out.push(p.with_copy_moved(values, m)?);
+            }
+            None => out.push(p),
+        }
+    }
+    Ok(out)
+}
+
+/// A float-to-float stage on `x`; None for a table (always a first stage,
+/// which its caller runs).
+fn run_float_stage<B: Backend>(stage: &Stage<B>, x: Tensor<B, 2>) -> Option<Tensor<B, 2>> {
+    Some(match stage {
+        Stage::Identity(_) => x,
+        Stage::Linear(m) => m.forward(x),
+        Stage::Mlp(m) => m.forward(x),
+        Stage::SimpleCnn(m) => m.forward(x),
+        Stage::ResNet18(m) => m.forward(x),
+        Stage::ClusterHead(m) => m.forward(x),
+        Stage::Normalize(_) => stages::l2_normalize(x),
+        Stage::Softmax(_) => stages::row_softmax(x),
+        Stage::Table(_) => return None,
+    })
+}
+
+fn misuse_of(output: &str, what: &str) -> Diagnostic {
+    Diagnostic::bare(
+        Code::MapperCannotRun,
+        format!("mapper pipeline `{output}` cannot run: {what}"),
+    )
+    .with_help(
+        "this is a compiler bug: the checker should have rejected this pipeline; please report it",
+    )
 }
 
 fn build_stage<B: Backend>(
@@ -259,5 +380,7 @@ fn build_stage<B: Backend>(
         ),
         S::Normalize => Stage::Normalize(Normalize),
         S::Softmax => Stage::Softmax(Softmax),
+        // Expanded into its copied stages by `Pipeline::init`.
+        S::MomentumEncoder { .. } => Stage::Identity(Identity),
     }
 }

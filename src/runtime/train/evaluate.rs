@@ -76,7 +76,8 @@ pub fn eval_key(method: &ir::Method) -> String {
             | KernelExpr::Binarize(_, a)
             | KernelExpr::Leak(_, a)
             | KernelExpr::Symmetrize(a)
-            | KernelExpr::DebiasQ(_, a) => first(a),
+            | KernelExpr::DebiasQ(_, a)
+            | KernelExpr::CrossView(_, a) => first(a),
             KernelExpr::Propagate { inner, .. } => first(inner),
         }
     }

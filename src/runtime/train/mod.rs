@@ -99,9 +99,16 @@ pub trait Objective<B: AutodiffBackend> {
     /// Adjusts the gradients before clipping and the optimizer step
     /// (tangent projection for orthonormal Linear weights).
     fn adjust_grads(&self, _model: &Self::Model, _grads: &mut GradientsParams) {}
-    /// A projection after each optimizer step (orthonormal Linear).
-    fn after_step(&self, model: Self::Model) -> Self::Model {
-        model
+    /// What follows optimizer step `step` (0-based) of `total`: the
+    /// orthonormal Linear projection, the momentum copies' update.
+    fn after_step(
+        &self,
+        model: Self::Model,
+        step: usize,
+        total: usize,
+    ) -> Result<Self::Model, Diagnostic> {
+        let _ = (step, total);
+        Ok(model)
     }
 }
 
@@ -278,7 +285,7 @@ where
             if let Some(max) = config.clip {
                 grads::clip_global_norm::<B, O::Model>(&model, &mut grads, &norms, max);
             }
-            model = objective.after_step(optim.step(lr, model, grads));
+            model = objective.after_step(optim.step(lr, model, grads), state.step, total)?;
             if let Some(e) = ema.as_mut() {
                 e.update::<B, O::Model>(&model);
             }

@@ -211,11 +211,19 @@ impl<B: AutodiffBackend, L: LossFamily<B>> Objective<B> for IconObjective<'_, B,
             model.mappers.project_orthonormal_grads(grads);
         }
     }
-    fn after_step(&self, mut model: Self::Model) -> Self::Model {
+    fn after_step(
+        &self,
+        mut model: Self::Model,
+        step: usize,
+        total: usize,
+    ) -> Result<Self::Model, Diagnostic> {
         if self.orthonormal {
             model.mappers = model.mappers.orthonormalize();
         }
-        model
+        if model.mappers.has_momentum() {
+            model.mappers = model.mappers.momentum_step(step, total)?;
+        }
+        Ok(model)
     }
 }
 
@@ -368,7 +376,7 @@ pub fn prepare<B: AutodiffBackend, L: LossFamily<B>>(
             seed,
         };
         let model = IconModel {
-            mappers: Mappers::init(&method, Some(pca), device),
+            mappers: Mappers::init(&method, Some(pca), device)?,
             kernel: loss.init_kernel(&method, device),
         };
         crate::runtime::model::materialize(&model);
