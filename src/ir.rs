@@ -187,6 +187,17 @@ pub enum Pairs {
 
 spellings!(Pairs { Views => "views", Label => "label", Neighbors => "neighbors" });
 
+/// A per-sample float array that comes with the data (`Npz(side = g,
+/// side_features = F)`): frozen side embeddings such as caption embeddings
+/// (X-Sample CL, LGSimCLR), never trained.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SideArray {
+    /// The array's name in the file, and the batch key it becomes.
+    pub key: String,
+    /// Floats per sample (its rows are flattened).
+    pub features: usize,
+}
+
 /// Data sources.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum DataSource {
@@ -210,6 +221,9 @@ pub enum DataSource {
     Npz {
         /// Path.
         path: String,
+        /// A third array loaded as a batch key (`side = g`).
+        #[serde(default)]
+        side: Option<SideArray>,
     },
     /// CSV of floats; one column holds the int label.
     Csv {

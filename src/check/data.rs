@@ -8,7 +8,8 @@ use crate::ast::Expr;
 use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::ir::{
-    Augment, DType, DataSource, DataSpec, LocalViews, Modalities, Pairs, Producer, SourceShape,
+    Augment, DType, DataSource, DataSpec, LocalViews, Modalities, Pairs, Producer, SideArray,
+    SourceShape,
 };
 
 /// What a source looks like before `limit` (`ir::DataSource::known_shape`,
@@ -140,6 +141,14 @@ pub(crate) fn check_data(
         sink.emit(file, d);
     }
     add_keys(sink, file, &b, keys, geometry, modalities.as_ref());
+    if let DataSource::Npz { side: Some(s), .. } = &source {
+        keys.add(KeyDef::batch(
+            &s.key,
+            DType::Float,
+            Some(s.features),
+            Producer::Data,
+        ));
+    }
     Some(DataSpec {
         source,
         views,
@@ -265,7 +274,10 @@ fn source(sink: &mut Sink, file: FileId, b: &Bound<'_>) -> Option<(DataSource, G
             images: s("images"),
             labels: s("labels"),
         },
-        "Npz" => DataSource::Npz { path: s("path") },
+        "Npz" => DataSource::Npz {
+            path: s("path"),
+            side: side_array(sink, file, b),
+        },
         "Csv" => DataSource::Csv {
             path: s("path"),
             label_column: b.usize("label_column")?,
@@ -297,6 +309,48 @@ fn source(sink: &mut Sink, file: FileId, b: &Bound<'_>) -> Option<(DataSource, G
         None => file_geometry(sink, file, b, matches!(source, DataSource::Idx { .. }))?,
     };
     Some((source, geometry))
+}
+
+/// `Npz(side = g, side_features = F)`: both or neither (E0407), and not a
+/// name the data already uses (E0222).
+fn side_array(sink: &mut Sink, file: FileId, b: &Bound<'_>) -> Option<SideArray> {
+    let key = b.string("side");
+    let features = b.usize("side_features");
+    match (key, features) {
+        (None, None) => None,
+        (Some(key), Some(features)) => {
+            if super::mappers::DATA_KEYS.contains(&key.as_str()) {
+                let d = Diagnostic::error(
+                    Code::ReservedKey,
+                    format!("`{key}` is produced by the data already"),
+                    b.span_of("side"),
+                    "a reserved key",
+                )
+                .with_help("name the side array by its key in the file, e.g. `side = g`");
+                sink.emit(file, d);
+                return None;
+            }
+            Some(SideArray { key, features })
+        }
+        (key, _) => {
+            let (given, missing) = if key.is_some() {
+                ("side", "side_features")
+            } else {
+                ("side_features", "side")
+            };
+            let d = Diagnostic::error(
+                Code::ConflictingParameters,
+                format!("`{given}` without `{missing}`"),
+                b.span_of(given),
+                "needs its partner",
+            )
+            .with_help(
+                "give both: `side = g, side_features = 384` (the array and its floats per sample)",
+            );
+            sink.emit(file, d);
+            None
+        }
+    }
 }
 
 /// `local_views` and `local_augment` (multi-crop): at least one view stays

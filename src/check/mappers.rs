@@ -11,8 +11,8 @@ use crate::ast::{Expr, ExprKind, Ident, ItemKind};
 use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::ir::{
-    Activation, DType, DataSpec, Dim, MapperSpec, MapperStage, MomentumSchedule, Producer,
-    TableInit,
+    Activation, DType, DataSource, DataSpec, Dim, MapperSpec, MapperStage, MomentumSchedule,
+    Producer, TableInit,
 };
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -50,11 +50,16 @@ pub(crate) fn check_mappers(
     data: &DataSpec,
     keys: &mut Keys,
 ) -> Vec<MapperSpec> {
+    let side = match &data.source {
+        DataSource::Npz { side: Some(s), .. } => Some(s.key.as_str()),
+        _ => None,
+    };
+    let reserved = |name: &str| DATA_KEYS.contains(&name) || side == Some(name);
     let mut pending: Vec<Pipeline<'_>> = vec![];
     for stmt in stmts {
-        match pipeline(sink, *stmt) {
+        match pipeline(sink, *stmt, reserved(stmt.target)) {
             Some(p) => pending.push(p),
-            None if !DATA_KEYS.contains(&stmt.target) => {
+            None if !reserved(stmt.target) => {
                 keys.add_poisoned(stmt.target, Producer::Mapper(usize::MAX))
             }
             None => {}
@@ -185,11 +190,11 @@ fn in_cycle(p: &Pipeline<'_>, pending: &[Pipeline<'_>]) -> bool {
 }
 
 /// Splits `KEY = a -> b on k` into stages and input; reports reserved keys.
-fn pipeline<'a>(sink: &mut Sink, stmt: Stmt<'a>) -> Option<Pipeline<'a>> {
+fn pipeline<'a>(sink: &mut Sink, stmt: Stmt<'a>, reserved: bool) -> Option<Pipeline<'a>> {
     let ItemKind::Assign { value, .. } = &stmt.item.kind else {
         return None;
     };
-    if DATA_KEYS.contains(&stmt.target) {
+    if reserved {
         let d = Diagnostic::error(
             Code::ReservedKey,
             format!("`{}` is produced by the data", stmt.target),

@@ -30,6 +30,9 @@ pub struct HostBatch {
     pub label: Vec<i64>,
     /// Dataset index of the source sample per row (repeated across views).
     pub index: Vec<i64>,
+    /// The data's side array (`Npz(side = g)`): its key and rows×F_g values,
+    /// the row of the image each row shows.
+    pub side: Option<(String, Vec<f32>)>,
 }
 
 /// Batches prefetched ahead of the consumer.
@@ -210,6 +213,12 @@ impl Batcher {
             x1: None,
             label: self.labels_of(&index),
             index,
+            // A side array is not augmented: each row gets its image's row.
+            side: self
+                .ds
+                .side
+                .as_ref()
+                .map(|s| s.gather(images.iter().copied())),
         }
     }
 
@@ -264,6 +273,11 @@ impl Batcher {
             x1: Some(b.concat()),
             label: self.labels_of(&index),
             index,
+            side: self
+                .ds
+                .side
+                .as_ref()
+                .map(|s| s.gather(samples.iter().copied())),
         }
     }
 

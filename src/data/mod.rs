@@ -34,6 +34,34 @@ pub struct Dataset {
     pub labels: Vec<i64>,
     /// Number of classes.
     pub classes: usize,
+    /// A side array that comes with the data (`Npz(side = g)`): one row per sample.
+    pub side: Option<SideRows>,
+}
+
+/// A per-sample float array beside `x`, e.g. frozen caption embeddings `g`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SideRows {
+    /// The batch key it becomes.
+    pub key: String,
+    /// Floats per sample.
+    pub features: usize,
+    /// n×features, row-major.
+    pub values: Vec<f32>,
+}
+
+impl SideRows {
+    /// Row `i` (empty when out of range).
+    pub fn row(&self, i: usize) -> &[f32] {
+        self.values
+            .get(i * self.features..(i + 1) * self.features)
+            .unwrap_or(&[])
+    }
+
+    /// The rows of `samples`, in order, as a batch key.
+    pub fn gather(&self, samples: impl Iterator<Item = usize>) -> (String, Vec<f32>) {
+        let values = samples.flat_map(|i| self.row(i).iter().copied()).collect();
+        (self.key.clone(), values)
+    }
 }
 
 impl Dataset {
@@ -55,6 +83,7 @@ impl Dataset {
                 x1: None,
                 label: self.labels[start..end].to_vec(),
                 index: (start as i64..end as i64).collect(),
+                side: self.side.as_ref().map(|s| s.gather(start..end)),
             }
         })
     }
@@ -65,6 +94,9 @@ impl Dataset {
             self.n = m;
             self.x.truncate(m * self.features);
             self.labels.truncate(m);
+            if let Some(s) = self.side.as_mut() {
+                s.values.truncate(m * s.features);
+            }
         }
     }
 }
@@ -102,7 +134,7 @@ pub fn read_source(source: &DataSource, base_dir: &Path) -> Result<Dataset, Diag
             readers::idx::read_pair(&user(images), &user(labels), 255.0)
         }
         DataSource::Cifar10 { dir } => readers::cifar::read_dir(&user(dir)),
-        DataSource::Npz { path } => readers::npz_source::read(&user(path)),
+        DataSource::Npz { path, side } => readers::npz_source::read(&user(path), side.as_ref()),
         DataSource::Csv { path, label_column } => readers::csv::read(&user(path), *label_column),
         DataSource::Blobs {
             n,
@@ -134,6 +166,11 @@ pub fn split(ds: Dataset, holdout: usize) -> (Dataset, Dataset) {
         image: train.image,
         labels: train.labels.split_off(cut),
         classes: train.classes,
+        side: train.side.as_mut().map(|s| SideRows {
+            key: s.key.clone(),
+            features: s.features,
+            values: s.values.split_off(cut * s.features),
+        }),
     };
     train.n = cut;
     (train, test)

@@ -105,5 +105,6 @@ fn shuffled(rows: Vec<(Vec<f32>, i64)>, features: usize, classes: usize, seed: u
         image: None,
         labels,
         classes,
+        side: None,
     }
 }

@@ -52,10 +52,14 @@ pub(super) fn data(d: &DataSpec) -> String {
             ("Idx", args)
         }
         DataSource::Cifar10 { dir } => ("Cifar10", vec![("dir", string(dir))]),
-        DataSource::Npz { path } => {
+        DataSource::Npz { path, side } => {
             let mut args = vec![("path", string(path))];
             args.push(image(d).unwrap_or_else(features));
             args.push(classes());
+            if let Some(s) = side {
+                args.push(("side", s.key.clone()));
+                args.push(("side_features", s.features.to_string()));
+            }
             ("Npz", args)
         }
         DataSource::Csv { path, label_column } => (

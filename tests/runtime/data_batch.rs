@@ -14,6 +14,7 @@ fn tiny() -> Dataset {
         image: Some((1, 2, 2)),
         labels: (0..10).map(|i| i % 3).collect(),
         classes: 3,
+        side: None,
     }
 }
 

@@ -197,7 +197,7 @@ fn npz_float64_images_and_int_labels() {
         l.extend([4, 1]).unwrap();
         l.finish().unwrap();
     }
-    let ds = npz_source::read(&path).unwrap();
+    let ds = npz_source::read(&path, None).unwrap();
     assert_eq!(
         (ds.n, ds.features, ds.image, ds.classes),
         (2, 6, Some((1, 2, 3)), 5)
@@ -206,9 +206,9 @@ fn npz_float64_images_and_int_labels() {
     assert_eq!(ds.labels, vec![4, 1]);
     // Not a zip at all.
     let junk = write(dir.path(), "junk.npz", b"hello");
-    assert_eq!(npz_source::read(&junk).unwrap_err().code, "E0602");
+    assert_eq!(npz_source::read(&junk, None).unwrap_err().code, "E0602");
     assert_eq!(
-        npz_source::read(&dir.path().join("missing.npz"))
+        npz_source::read(&dir.path().join("missing.npz"), None)
             .unwrap_err()
             .code,
         "E0601"

@@ -15,6 +15,7 @@ mod data_augment;
 mod data_batch;
 mod data_bundled;
 mod data_readers;
+mod data_side;
 mod eval_metrics;
 mod eval_plot;
 mod eval_real_data;

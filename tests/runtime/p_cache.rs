@@ -111,6 +111,7 @@ fn whole_data_set_batches_keep_dataset_order() {
         x: (0..n * 2).map(|v| v as f32).collect(),
         labels: (0..n as i64).collect(),
         classes: n,
+        side: None,
     };
     let spec = |batch| DataSpec {
         source: DataSource::Digits,

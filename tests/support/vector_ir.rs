@@ -38,6 +38,7 @@ pub fn method_with(
         data: DataSpec {
             source: DataSource::Npz {
                 path: "batch.npz".into(),
+                side: None,
             },
             views: 1,
             augment: vec![],

@@ -148,7 +148,7 @@ const CIFAR: [Param; 10] = with_common::<1, 10>([p(
     R::ANY,
     "directory holding data_batch_*.bin",
 )]);
-const NPZ: [Param; 13] = with_common::<4, 13>([
+const NPZ: [Param; 15] = with_common::<6, 15>([
     p(
         "path",
         Ty::Str,
@@ -159,6 +159,20 @@ const NPZ: [Param; 13] = with_common::<4, 13>([
     FEATURES,
     IMAGE,
     CLASSES,
+    p(
+        "side",
+        Ty::Key,
+        D::Absent,
+        R::ANY,
+        "a third array of the file, one row per sample, loaded as the batch key of that name (frozen side embeddings, e.g. `g`)",
+    ),
+    p(
+        "side_features",
+        Ty::Int,
+        D::Absent,
+        R::SIZE,
+        "floats per sample of the `side` array",
+    ),
 ]);
 const CSV: [Param; 13] = with_common::<4, 13>([
     p("path", Ty::Str, D::Required, R::ANY, "CSV of numbers"),

@@ -31,6 +31,7 @@ pub fn read_dir(dir: &Path) -> Result<Dataset, Diagnostic> {
         image: Some((3, 32, 32)),
         labels: Vec::new(),
         classes: 10,
+        side: None,
     };
     // Check all five exist first, so a missing file is reported before any content error.
     for name in TRAIN {

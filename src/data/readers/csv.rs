@@ -116,6 +116,7 @@ pub fn parse(text: &str, label_column: usize) -> Result<Dataset, (Code, String)>
         image: None,
         classes: classes_of(&labels),
         labels,
+        side: None,
     })
 }
 

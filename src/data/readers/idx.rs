@@ -152,5 +152,6 @@ pub fn read_pair(images: &Path, labels: &Path, scale: f32) -> Result<Dataset, Di
         image,
         classes: classes_of(&labels),
         labels,
+        side: None,
     })
 }

@@ -2,15 +2,17 @@
 //! integer array `label` (N). Any float or integer dtype of x is converted to
 //! f32 without scaling.
 
-use crate::data::{classes_of, file_error, Dataset};
+use crate::data::{classes_of, file_error, Dataset, SideRows};
 use crate::diag::Code;
 use crate::diag::Diagnostic;
+use crate::ir::SideArray;
 use npyz::{DType, NpyFile, Order, TypeChar};
 use std::io::Read;
 use std::path::Path;
 
-/// Reads `x` and `label` from an `.npz` file.
-pub fn read(path: &Path) -> Result<Dataset, Diagnostic> {
+/// Reads `x` and `label` from an `.npz` file, and the `side` array when the
+/// method names one (n rows of `side.features` floats each).
+pub fn read(path: &Path, side: Option<&SideArray>) -> Result<Dataset, Diagnostic> {
     let mut archive = npyz::npz::NpzArchive::open(path).map_err(|e| {
         if path.is_file() {
             file_error(
@@ -71,6 +73,10 @@ pub fn read(path: &Path) -> Result<Dataset, Diagnostic> {
         ints.push(v as i64);
     }
     let features = x.len().checked_div(n).unwrap_or(0);
+    let side = match side {
+        Some(s) => Some(read_side(&mut archive, path, s, n)?),
+        None => None,
+    };
     Ok(Dataset {
         x: x.into_iter().map(|v| v as f32).collect(),
         n,
@@ -78,6 +84,50 @@ pub fn read(path: &Path) -> Result<Dataset, Diagnostic> {
         image,
         classes: classes_of(&ints),
         labels: ints,
+        side,
+    })
+}
+
+/// The side array `s.key`: n rows (any trailing shape, flattened) of
+/// `s.features` finite floats.
+fn read_side<R: Read + std::io::Seek>(
+    archive: &mut npyz::npz::NpzArchive<R>,
+    path: &Path,
+    s: &SideArray,
+    n: usize,
+) -> Result<SideRows, Diagnostic> {
+    let (values, shape) = read_array(archive, path, &s.key)?;
+    let rows = shape.first().copied().unwrap_or(0);
+    if rows != n {
+        return Err(file_error(
+            Code::DataCountMismatch,
+            path,
+            format!("`x` has {n} rows but side array `{}` has {rows}", s.key),
+        ));
+    }
+    let width = values.len().checked_div(n).unwrap_or(0);
+    if width != s.features {
+        return Err(file_error(
+            Code::DataShapeMismatch,
+            path,
+            format!(
+                "side array `{}` has {width} floats per sample, the method says `side_features = {}`",
+                s.key, s.features
+            ),
+        )
+        .with_help(format!("set `side_features = {width}`")));
+    }
+    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+        return Err(file_error(
+            Code::DataBadValue,
+            path,
+            format!("non-finite value in `{}` at element {i}", s.key),
+        ));
+    }
+    Ok(SideRows {
+        key: s.key.clone(),
+        features: width,
+        values: values.into_iter().map(|v| v as f32).collect(),
     })
 }
 

@@ -123,6 +123,7 @@ pub fn embed<B: Backend>(
             x1,
             label: ds.labels.get(start..end).unwrap_or(&[]).to_vec(),
             index: (start as i64..end as i64).collect(),
+            side: ds.side.as_ref().map(|s| s.gather(start..end)),
         };
         let (v, d) = embed_batch(mappers, &batch, key, device)?;
         dim = d;

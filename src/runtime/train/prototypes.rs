@@ -91,6 +91,7 @@ pub fn accuracy<B: Backend>(
         x1: None,
         label: labels.first().copied().into_iter().collect(),
         index: vec![0],
+        side: ds.side.as_ref().map(|s| s.gather(0..1)),
     };
     if probe.x.is_empty() || labels.is_empty() {
         return Ok(None);

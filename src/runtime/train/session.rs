@@ -241,6 +241,13 @@ pub fn host_keys<B: Backend>(batch: &HostBatch, device: &B::Device) -> Batch<B> 
             Tensor::from_data(TensorData::new(batch.x.clone(), [batch.rows, f]), device),
         );
     }
+    if let Some((key, g)) = &batch.side {
+        let fg = g.len() / batch.rows.max(1);
+        keys.floats.insert(
+            key.clone(),
+            Tensor::from_data(TensorData::new(g.clone(), [batch.rows, fg]), device),
+        );
+    }
     if let Some(x1) = &batch.x1 {
         let f1 = x1.len() / batch.rows.max(1);
         keys.floats.insert(
@@ -446,7 +453,7 @@ pub fn check_paths_in_root(method: &ir::Method, base_dir: &Path) -> Result<(), D
     let mut paths: Vec<&str> = match &method.data.source {
         S::Idx { images, labels } => vec![images, labels],
         S::Cifar10 { dir } => vec![dir],
-        S::Npz { path } | S::Csv { path, .. } => vec![path],
+        S::Npz { path, .. } | S::Csv { path, .. } => vec![path],
         _ => vec![],
     };
     for (kernel, _) in method.p.leaves() {
