@@ -119,6 +119,7 @@ pub(crate) fn check_method(sink: &mut Sink, stmts: &[Stmt<'_>]) -> Option<Method
     let ((p, pf, pstmt, exaggeration), (q, qf, qstmt, _)) = (p?, q?);
     let layout = both_sides(sink, (&pf, pstmt), (&qf, qstmt), &data)?;
     neighbour_pairs_rule(sink, &data, &p, pstmt);
+    one_dataset_key_rule(sink, &p, pstmt);
     if let Some(d) = &divergence {
         loss_rules(sink, (exaggeration.is_some(), pstmt), (&q, qstmt), *d);
     }
@@ -228,6 +229,32 @@ fn loss_rules(
         let d = Diagnostic::error(Code::BarnesHut, msg, span(&qstmt), "Barnes–Hut q")
             .with_help("use `divergence = kl` without `debias`, or `repulsion = dense`");
         sink.emit(qstmt.file, d);
+    }
+}
+
+/// Every `scope = dataset` leaf of p reads the same data array (E0413): the
+/// tables are built from one array's rows before training.
+fn one_dataset_key_rule(sink: &mut Sink, p: &KernelExpr, pstmt: Stmt<'_>) {
+    let mut keys: Vec<&str> = p
+        .leaves()
+        .iter()
+        .filter(|(k, _)| k.scope().is_dataset())
+        .filter_map(|(_, inputs)| inputs.first().map(String::as_str))
+        .collect();
+    keys.dedup();
+    if keys.len() > 1 {
+        let span = value(&pstmt).map(|v| v.span).unwrap_or(pstmt.target_span);
+        let d = Diagnostic::error(
+            Code::DatasetScope,
+            format!(
+                "`scope = dataset` kernels read `{}`: one array builds the tables",
+                keys.join("` and `")
+            ),
+            span,
+            "different data arrays",
+        )
+        .with_help("give every `scope = dataset` kernel of p the same `on` key");
+        sink.emit(pstmt.file, d);
     }
 }
 

@@ -90,7 +90,8 @@ fn inspect_dataset_scope(
     backend: BackendKind,
     alpha: f64,
 ) -> Result<NpzArrays, Diagnostic> {
-    let x = arrays.get("x").ok_or_else(|| missing(method, "x"))?;
+    let key = neighbors::dataset_key(&method.p).unwrap_or("x");
+    let x = arrays.get(key).ok_or_else(|| missing(method, key))?;
     let values = x.as_f64().unwrap_or_default();
     let rows = x.shape.first().copied().unwrap_or(0);
     let cols: usize = x.shape.iter().skip(1).product();
@@ -98,7 +99,7 @@ fn inspect_dataset_scope(
         return Err(Diagnostic::bare(
             Code::BadBatchFile,
             format!(
-                "array `x` (shape {:?}, dtype {}) is not a finite float array with rows",
+                "array `{key}` (shape {:?}, dtype {}) is not a finite float array with rows",
                 x.shape,
                 x.dtype_name()
             ),

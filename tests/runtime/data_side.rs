@@ -120,3 +120,61 @@ fn a_method_on_a_side_array_trains() {
     assert_eq!(s.step_losses.len(), 2);
     assert!(s.step_losses.iter().all(|l| l.is_finite()));
 }
+
+/// LGSimCLR on a side array: the data-set 1-NN table is built on `g`
+/// (cosine), and `pairs = neighbors` shows each image's `g`-neighbour as its
+/// view 1. Here `g` comes in twins (samples 2k and 2k + 1 point the same way,
+/// far from the others), so every partner is the source's twin.
+#[test]
+fn neighbour_partners_come_from_a_side_array_table() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let n = 40;
+    let mut a = NpzArrays::new();
+    let x: Vec<f32> = (0..n * 6).map(|v| ((v * 7) % 11) as f32 / 11.0).collect();
+    a.insert("x", NpyArray::f32(vec![n, 6], x));
+    a.insert(
+        "label",
+        NpyArray::i64(vec![n], (0..n as i64).map(|i| i % 4).collect()),
+    );
+    let g: Vec<f32> = (0..n)
+        .flat_map(|i| {
+            let k = (i / 2) as f32;
+            [k.cos(), k.sin(), 0.01 * (i % 2) as f32]
+        })
+        .collect();
+    a.insert("g", NpyArray::f32(vec![n, 3], g));
+    a.write(&dir.path().join("data.npz")).expect("npz writes");
+    let text = r#"method "lg"
+data = Npz(path = "data.npz", features = 6, classes = 4, side = g, side_features = 3, views = 2, pairs = neighbors, batch = 8, holdout = 8)
+embedding = MLP(hidden = [16], out = 4) -> Normalize() on x
+p = UniformKNN(k = 1, metric = cosine, scope = dataset) on g
+q = Gaussian(sigma = 0.2236068, metric = cosine) on embedding
+train = Train(epochs = 1, steps = 2, seed = 3)
+"#;
+    let file = dir.path().join("lg.icon");
+    std::fs::write(&file, text).expect("method writes");
+    let m = match check::load_method(&file) {
+        Ok((m, _)) => m,
+        Err(r) => panic!(
+            "{:?}",
+            r.iter().map(|r| &r.diagnostic.message).collect::<Vec<_>>()
+        ),
+    };
+    type B = burn::backend::Autodiff<CpuBackend>;
+    let prepared = iconc::runtime::train::session::prepare::<B, IconLoss>(
+        &m,
+        &IconLoss::default(),
+        dir.path(),
+        None,
+        ProgressMode::Quiet,
+        &Default::default(),
+    )
+    .unwrap_or_else(|d| panic!("{} {}", d.code, d.message));
+    for hb in prepared.batcher.epoch(0) {
+        let half = hb.rows / 2;
+        for r in 0..half {
+            let (source, partner) = (hb.index[r], hb.index[r + half]);
+            assert_eq!(partner, source ^ 1, "{source}'s g-neighbour is its twin");
+        }
+    }
+}

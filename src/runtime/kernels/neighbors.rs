@@ -402,6 +402,16 @@ fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
     h
 }
 
+/// The data array p's data-set tables are built from (`x`, or a side array
+/// such as `g`): the key of its first dataset-scoped leaf (the checker makes
+/// them all read one key).
+pub fn dataset_key(p: &KernelExpr) -> Option<&str> {
+    p.leaves()
+        .into_iter()
+        .find(|(k, _)| k.scope().is_dataset())
+        .and_then(|(_, inputs)| inputs.first().map(String::as_str))
+}
+
 /// True when `p` has a dataset-scoped leaf.
 pub fn has_dataset_scope(p: &KernelExpr) -> bool {
     p.leaves().iter().any(|(k, _)| k.scope().is_dataset())

@@ -363,7 +363,11 @@ pub fn prepare<B: AutodiffBackend, L: LossFamily<B>>(
         );
     }
     let tables = if neighbors::has_dataset_scope(&method.p) {
-        let x = neighbors::dataset_rows(&train_ds.x, train_ds.n, train_ds.features);
+        let key = neighbors::dataset_key(&method.p).unwrap_or("x");
+        let x = match train_ds.side.as_ref().filter(|s| s.key == key) {
+            Some(s) => neighbors::dataset_rows(&s.values, train_ds.n, s.features),
+            None => neighbors::dataset_rows(&train_ds.x, train_ds.n, train_ds.features),
+        };
         let cached = resume.map(neighbors::read_cache).unwrap_or_default();
         neighbors::attach(&mut method.p, &x, &cached)?
     } else {
