@@ -455,6 +455,15 @@ pub enum MapperStage {
         /// The online pipeline's stages (filled by the checker).
         stages: Vec<MapperStage>,
     },
+    /// `Frozen(weights = FILE, of = KEY)`: the stages after it are loaded from
+    /// the safetensors FILE (the tensors of the saved pipeline KEY) and never
+    /// trained; their output is detached. Must be a pipeline's first stage.
+    Frozen {
+        /// The safetensors file (relative to the method file's root, as data paths).
+        weights: String,
+        /// The saved pipeline's key whose tensors are loaded.
+        of: String,
+    },
 }
 
 /// How a momentum encoder's m_t changes over training.

@@ -449,6 +449,26 @@ fn check_pipeline(
                 }
                 stage
             }
+            "Frozen" => {
+                if i != 0 || p.stages.len() < 2 {
+                    let d = Diagnostic::error(
+                        Code::FrozenStage,
+                        if i != 0 {
+                            "`Frozen` must be the first stage of its pipeline"
+                        } else {
+                            "`Frozen` freezes the stages after it, and there are none"
+                        },
+                        call.name.span,
+                        "frozen stages follow it",
+                    )
+                    .with_help("write `g = Frozen(weights = \"teacher.safetensors\", of = embedding) -> MLP(…) on x`");
+                    sink.emit(file, d);
+                    continue;
+                }
+                let weights = sink.rebase(file, &b.string("weights").unwrap_or_default());
+                let of = b.string("of").unwrap_or_else(|| p.stmt.target.to_string());
+                MapperStage::Frozen { weights, of }
+            }
             "MomentumEncoder" => {
                 let stage = momentum_encoder(sink, file, &b, i, &flow, keys, done)?;
                 if let MapperStage::MomentumEncoder { of, .. } = &stage {
@@ -588,9 +608,12 @@ fn momentum_encoder(
         .iter()
         .any(|s| matches!(s, MapperStage::MomentumEncoder { .. }));
     let table = matches!(online.stages.first(), Some(MapperStage::LookUpTable { .. }));
-    if copies_copy || table {
+    let frozen = matches!(online.stages.first(), Some(MapperStage::Frozen { .. }));
+    if copies_copy || table || frozen {
         let why = if copies_copy {
             "is itself a momentum copy"
+        } else if frozen {
+            "is frozen, so there is nothing to follow"
         } else {
             "starts with a LookUpTable"
         };

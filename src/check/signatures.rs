@@ -466,6 +466,7 @@ mod tests {
                     "LookUpTable",
                     "ClusterHead",
                     "MomentumEncoder",
+                    "Frozen",
                 ],
             ),
             (Kind::Stage, &["Normalize", "Softmax"]),

@@ -217,6 +217,7 @@ codes! {
     BarnesHut = E0415 "barnes_hut" Method "`repulsion = barnes_hut` where the tree cannot compute the loss";
     MomentumEncoder = E0416 "momentum_encoder" Method "a `MomentumEncoder` that cannot copy the pipeline it names";
     CrossView = E0417 "cross_view" Method "`-> cross_view` where q has no other views to contrast with";
+    FrozenStage = E0418 "frozen_stage" Method "a `Frozen(weights = …)` stage that is not its pipeline's first";
     // E05xx lowering and evaluation
     BackendNotCompiled = E0501 "backend_not_compiled" Io "the requested backend was not compiled in";
     RuntimeSupportMismatch = E0502 "runtime_support_mismatch" Method "p puts mass where q excludes the pair";
@@ -252,6 +253,7 @@ codes! {
     BatchDoesNotFit = E0706 "batch_does_not_fit" Method "one training step is estimated to need more memory than is available";
     RunDirInUse = E0707 "run_dir_in_use" Method "the run directory already holds files";
     CollapsedEmbedding = W0708 "collapsed_embedding" Method "training ended with every evaluated row at one point";
+    BadWeights = E0709 "bad_weights" Method "a weights file cannot be read or does not fit the frozen mapper";
 }
 
 /// Every code's documentation, in code order.

@@ -344,6 +344,10 @@ pub fn stage(s: &MapperStage) -> String {
         }
         MapperStage::Normalize => call("Normalize", &[]),
         MapperStage::Softmax => call("Softmax", &[]),
+        MapperStage::Frozen { weights, of } => call(
+            "Frozen",
+            &[("weights", super::string(weights)), ("of", of.clone())],
+        ),
         // The copied stages follow from `of`.
         MapperStage::MomentumEncoder {
             of,

@@ -55,7 +55,7 @@ fn stage_floats_per_row(stage: &MapperStage) -> u128 {
     match stage {
         MapperStage::Identity | MapperStage::Normalize | MapperStage::Softmax => 0,
         // Runs without a graph: its activations are freed as it goes.
-        MapperStage::MomentumEncoder { .. } => 0,
+        MapperStage::MomentumEncoder { .. } | MapperStage::Frozen { .. } => 0,
         MapperStage::Linear { input, out, .. } => (*input + *out) as u128,
         MapperStage::Mlp {
             input, hidden, out, ..
@@ -142,6 +142,7 @@ fn stage_parameters(stage: &MapperStage) -> u128 {
         MapperStage::Identity | MapperStage::Normalize | MapperStage::Softmax => 0,
         // Counted as trainable (an upper count: the copy has no gradient or moments).
         MapperStage::MomentumEncoder { stages, .. } => stages.iter().map(stage_parameters).sum(),
+        MapperStage::Frozen { .. } => 0,
         MapperStage::Linear { input, out, .. } => u(*input) * u(*out) + u(*out),
         MapperStage::Mlp {
             input, hidden, out, ..

@@ -49,7 +49,7 @@ impl<B: Backend> Mappers<B> {
         let pipelines: Vec<Pipeline<B>> = specs
             .iter()
             .map(|m| Pipeline::init(m, pca, device))
-            .collect();
+            .collect::<Result<_, _>>()?;
         let mappers = Mappers { pipelines };
         materialize(&mappers);
         let pipelines = crate::runtime::mappers::momentum_step(mappers.pipelines, |_| 0.0)?;

@@ -119,6 +119,8 @@ fn a_method_on_a_side_array_trains() {
         .unwrap_or_else(|d| panic!("{} {}", d.code, d.message));
     assert_eq!(s.step_losses.len(), 2);
     assert!(s.step_losses.iter().all(|l| l.is_finite()));
+    // Every run leaves its evaluated weights for `Frozen(weights = …)`.
+    assert!(dir.path().join("run/weights.safetensors").is_file());
 }
 
 /// LGSimCLR on a side array: the data-set 1-NN table is built on `g`

@@ -28,6 +28,7 @@ mod inspect_vectors;
 mod loss_tiles;
 mod p_cache;
 mod runtime_codes;
+mod train_frozen;
 mod train_loop;
 mod train_mappers;
 mod train_momentum;

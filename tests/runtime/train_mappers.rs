@@ -32,7 +32,8 @@ fn run(stages: Vec<MapperStage>, input: PipelineInput<B>) -> Vec<usize> {
         &spec("embedding", Some("x"), stages),
         None,
         &Default::default(),
-    );
+    )
+    .expect("pipeline builds");
     p.forward(input).unwrap().dims().to_vec()
 }
 
@@ -67,7 +68,8 @@ fn mlp_linear_cluster_head_shapes() {
         &spec("phi", Some("x"), vec![head]),
         None,
         &Default::default(),
-    );
+    )
+    .expect("pipeline builds");
     let phi = p.forward(PipelineInput::Float(floats(3, 6))).unwrap();
     assert_eq!(phi.dims(), [3, 4]);
     // rows of φ are probabilities
@@ -109,7 +111,8 @@ fn normalize_gives_unit_rows() {
         &spec("e", Some("x"), vec![lin, MapperStage::Normalize]),
         None,
         &Default::default(),
-    );
+    )
+    .expect("pipeline builds");
     let e = p.forward(PipelineInput::Float(floats(4, 6))).unwrap();
     let norms: Vec<f32> = e.powi_scalar(2).sum_dim(1).into_data().to_vec().unwrap();
     for n in norms {
@@ -201,7 +204,8 @@ fn orthonormal_linear_starts_orthonormal() {
         bias: false,
         orthonormal: true,
     };
-    let p = Pipeline::<B>::init(&spec("e", Some("x"), vec![lin]), None, &Default::default());
+    let p = Pipeline::<B>::init(&spec("e", Some("x"), vec![lin]), None, &Default::default())
+        .expect("pipeline builds");
     assert!(p.has_orthonormal());
     // W is the map of the identity rows: feed I₅ to read W (5×2)
     let eye: Vec<f32> = (0..25)

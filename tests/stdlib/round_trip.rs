@@ -206,6 +206,16 @@ q = Gaussian(sigma = 1, exclude_self = false) on embedding
 "#,
     ),
     (
+        "side_array_frozen_teacher",
+        r#"method "side"
+data = Npz(path = "d.npz", features = 12, classes = 3, side = g, side_features = 6, views = 2, pairs = neighbors, batch = 64)
+teacher = Frozen(weights = "runs/t/weights.safetensors", of = embedding) -> MLP(hidden = [8], out = 4) -> Normalize() on x
+embedding = MLP(hidden = [8], out = 4) -> Normalize() on x
+p = UniformKNN(k = 2, metric = cosine, scope = dataset) on g
+q = Gaussian(sigma = 0.5, metric = cosine) on embedding, teacher
+"#,
+    ),
+    (
         "mnist_halves",
         r#"method "halves"
 data = Digits(modalities = halves, batch = 64)

@@ -186,6 +186,28 @@ pub(super) const MAPPERS: &[Signature] = &[
         "B×D (the copied pipeline's output)",
         "a momentum (EMA) copy of another pipeline, with stop-gradient (MoCo, BYOL); `Train(ema)` instead averages the weights used for evaluation",
     ),
+    mapper(
+        "Frozen",
+        &[
+            p(
+                "weights",
+                Ty::Str,
+                D::Required,
+                R::ANY,
+                "a safetensors file of saved mapper weights (a run's `weights.safetensors`)",
+            ),
+            p(
+                "of",
+                Ty::Key,
+                D::Derived("this pipeline's own key"),
+                R::ANY,
+                "the saved pipeline whose tensors are loaded (names `KEY.<stage>.<field>`)",
+            ),
+        ],
+        Reads::Any,
+        "the following stages' output",
+        "loads the stages after it from saved weights and freezes them (no gradient, detached output)",
+    ),
     stage("Normalize", "row-wise L2 normalization"),
     stage("Softmax", "row-wise softmax (rows on the simplex)"),
 ];

@@ -196,6 +196,14 @@ pub fn check_graph_nodes(method: &ir::Method, n: usize) -> Result<(), Diagnostic
 pub fn resolve_graph_paths(method: &mut ir::Method, base: &Path) {
     resolve_in(&mut method.p, base);
     resolve_in(&mut method.q, base);
+    // `Frozen(weights = …)` paths are relative to the same folder.
+    for stage in method.mappers.iter_mut().flat_map(|m| m.stages.iter_mut()) {
+        if let ir::MapperStage::Frozen { weights, .. } = stage {
+            if Path::new(weights.as_str()).is_relative() {
+                *weights = base.join(weights.as_str()).display().to_string();
+            }
+        }
+    }
 }
 
 fn resolve_in(e: &mut KernelExpr, base: &Path) {

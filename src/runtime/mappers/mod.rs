@@ -9,6 +9,7 @@ pub mod resnet;
 pub mod simple_cnn;
 pub mod stages;
 pub mod table;
+pub mod weights;
 
 use crate::diag::Diagnostic;
 use crate::ir;
@@ -83,6 +84,9 @@ pub struct Pipeline<B: Backend> {
     #[module(skip)]
     /// When the first stages are a momentum copy of another pipeline.
     pub momentum: Option<MomentumCopy>,
+    #[module(skip)]
+    /// When every stage was loaded from saved weights and is frozen.
+    pub frozen: bool,
 }
 
 /// Data a LookUpTable with PCA init needs: the full training `x` (row-major).
@@ -100,11 +104,18 @@ pub struct PcaSource<'a> {
 
 impl<B: Backend> Pipeline<B> {
     /// Builds a pipeline from its IR.
-    pub fn init(spec: &ir::MapperSpec, pca: Option<PcaSource<'_>>, device: &B::Device) -> Self {
+    /// `Err` (E0709) when a `Frozen` pipeline's weights cannot be loaded.
+    pub fn init(
+        spec: &ir::MapperSpec,
+        pca: Option<PcaSource<'_>>,
+        device: &B::Device,
+    ) -> Result<Self, Diagnostic> {
         let mut stages = Vec::new();
         let mut momentum = None;
+        let mut frozen = None;
         for s in &spec.stages {
             match s {
+                ir::MapperStage::Frozen { weights, of } => frozen = Some((weights, of)),
                 // Started at the online weights by `Mappers::init`.
                 ir::MapperStage::MomentumEncoder {
                     of,
@@ -127,12 +138,20 @@ impl<B: Backend> Pipeline<B> {
                 other => stages.push(build_stage(other, pca, device)),
             }
         }
-        Pipeline {
+        if let Some((weights, of)) = frozen {
+            materialize_stages(&stages);
+            stages = weights::load(stages, std::path::Path::new(weights), of)?
+                .into_iter()
+                .map(|s| s.no_grad())
+                .collect();
+        }
+        Ok(Pipeline {
             stages,
             output: spec.output.clone(),
             input: spec.input.clone(),
             momentum,
-        }
+            frozen: frozen.is_some(),
+        })
     }
 
     /// Runs the stages.
@@ -143,6 +162,15 @@ impl<B: Backend> Pipeline<B> {
     pub fn forward(&self, input: PipelineInput<B>) -> Result<Tensor<B, 2>, Diagnostic> {
         let mut stages = self.stages.iter();
         let mut x = match input {
+            // Frozen stages run without a graph and pass none on.
+            PipelineInput::Float(x) if self.frozen => {
+                let mut x = x.detach();
+                for stage in stages.by_ref() {
+                    x = run_float_stage(stage, x)
+                        .ok_or_else(|| self.misuse("frozen stages are float stages"))?;
+                }
+                x.detach()
+            }
             // A momentum copy runs without a graph and passes none on.
             PipelineInput::Float(x) if self.momentum.is_some() => {
                 let copied = self.momentum.as_ref().map_or(0, |m| m.stages);
@@ -271,6 +299,13 @@ pub fn momentum_step<B: Backend>(
     Ok(out)
 }
 
+/// Forces lazy parameter initialisation before weights are loaded over it.
+fn materialize_stages<B: Backend>(stages: &[Stage<B>]) {
+    for s in stages {
+        crate::runtime::model::materialize(s);
+    }
+}
+
 /// A float-to-float stage on `x`; None for a table (always a first stage,
 /// which its caller runs).
 fn run_float_stage<B: Backend>(stage: &Stage<B>, x: Tensor<B, 2>) -> Option<Tensor<B, 2>> {
@@ -380,7 +415,7 @@ fn build_stage<B: Backend>(
         ),
         S::Normalize => Stage::Normalize(Normalize),
         S::Softmax => Stage::Softmax(Softmax),
-        // Expanded into its copied stages by `Pipeline::init`.
-        S::MomentumEncoder { .. } => Stage::Identity(Identity),
+        // Expanded into its copied stages, or a marker, by `Pipeline::init`.
+        S::MomentumEncoder { .. } | S::Frozen { .. } => Stage::Identity(Identity),
     }
 }

@@ -465,6 +465,11 @@ pub fn check_paths_in_root(method: &ir::Method, base_dir: &Path) -> Result<(), D
             paths.push(path);
         }
     }
+    for stage in method.mappers.iter().flat_map(|m| m.stages.iter()) {
+        if let ir::MapperStage::Frozen { weights, .. } = stage {
+            paths.push(weights);
+        }
+    }
     for p in paths {
         if !crate::files::root::contains(&root, &base_dir.join(p)) {
             return Err(Diagnostic::bare(
@@ -603,6 +608,11 @@ pub fn run_method<B: AutodiffBackend, L: LossFamily<B>>(
         &output::npy_f32(&report.embeddings, report.rows, report.dim),
     )?;
     output::write_atomic(&dir.join("labels.npy"), &output::npy_i64(&report.labels))?;
+    // The evaluated weights, for `Frozen(weights = "…/weights.safetensors")`.
+    crate::runtime::mappers::weights::save(
+        &eval_model.mappers.pipelines,
+        &dir.join(crate::runtime::mappers::weights::FILE),
+    )?;
     let mut scores = serde_json::Map::new();
     for (name, v) in &report.scores {
         scores.insert(name.clone(), finite_or_null(*v));
