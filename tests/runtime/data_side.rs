@@ -12,8 +12,9 @@ use iconc::runtime::train::ProgressMode;
 use std::path::Path;
 use std::sync::Arc;
 
-/// 40 samples of 6 features in 4 classes; `g` row i is `[i, −i, 2i]`.
-fn write_npz(path: &Path, g_rows: usize, g_width: usize) {
+/// 40 samples of 6 features in 4 classes, with side array `g` of
+/// `g_rows × g_width` values (row i given by `row(i)`).
+fn write_npz_with(path: &Path, g_rows: usize, g_width: usize, row: impl Fn(usize) -> Vec<f32>) {
     let n = 40;
     let mut a = NpzArrays::new();
     let x: Vec<f32> = (0..n * 6).map(|v| ((v * 7) % 11) as f32 / 11.0).collect();
@@ -23,15 +24,21 @@ fn write_npz(path: &Path, g_rows: usize, g_width: usize) {
         NpyArray::i64(vec![n], (0..n as i64).map(|i| i % 4).collect()),
     );
     let g: Vec<f32> = (0..g_rows)
-        .flat_map(|i| {
-            [i as f32, -(i as f32), 2.0 * i as f32]
-                .into_iter()
-                .cycle()
-                .take(g_width)
-        })
+        .flat_map(|i| row(i).into_iter().take(g_width))
         .collect();
     a.insert("g", NpyArray::f32(vec![g_rows, g_width], g));
     a.write(path).expect("npz writes");
+}
+
+/// [`write_npz_with`] where `g` row i is `[i, −i, 2i]` repeated.
+fn write_npz(path: &Path, g_rows: usize, g_width: usize) {
+    write_npz_with(path, g_rows, g_width, |i| {
+        [i as f32, -(i as f32), 2.0 * i as f32]
+            .into_iter()
+            .cycle()
+            .take(g_width)
+            .collect()
+    });
 }
 
 /// A method on `path` whose p reads `g` (X-Sample CL's form).
@@ -130,22 +137,10 @@ fn a_method_on_a_side_array_trains() {
 #[test]
 fn neighbour_partners_come_from_a_side_array_table() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let n = 40;
-    let mut a = NpzArrays::new();
-    let x: Vec<f32> = (0..n * 6).map(|v| ((v * 7) % 11) as f32 / 11.0).collect();
-    a.insert("x", NpyArray::f32(vec![n, 6], x));
-    a.insert(
-        "label",
-        NpyArray::i64(vec![n], (0..n as i64).map(|i| i % 4).collect()),
-    );
-    let g: Vec<f32> = (0..n)
-        .flat_map(|i| {
-            let k = (i / 2) as f32;
-            [k.cos(), k.sin(), 0.01 * (i % 2) as f32]
-        })
-        .collect();
-    a.insert("g", NpyArray::f32(vec![n, 3], g));
-    a.write(&dir.path().join("data.npz")).expect("npz writes");
+    write_npz_with(&dir.path().join("data.npz"), 40, 3, |i| {
+        let k = (i / 2) as f32;
+        vec![k.cos(), k.sin(), 0.01 * (i % 2) as f32]
+    });
     let text = r#"method "lg"
 data = Npz(path = "data.npz", features = 6, classes = 4, side = g, side_features = 3, views = 2, pairs = neighbors, batch = 8, holdout = 8)
 embedding = MLP(hidden = [16], out = 4) -> Normalize() on x
