@@ -103,6 +103,9 @@ pub fn notes(m: &Method) -> String {
             Some(ir::MapperStage::MomentumEncoder { of, .. }) => {
                 format!(", a momentum copy of `{of}` (no gradient)")
             }
+            Some(ir::MapperStage::Frozen { weights, of }) => {
+                format!(", frozen: `{of}` of {weights}")
+            }
             _ => String::new(),
         };
         let _ = writeln!(
