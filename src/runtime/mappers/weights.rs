@@ -4,8 +4,8 @@
 //! was saved under.
 //!
 //! Names are burn's module paths with enum variants left out, prefixed by the
-//! pipeline's key: `KEY.<stage index>.<field path>`, e.g.
-//! `embedding.0.layers.0.weight`. Shapes are burn's (a Linear weight is
+//! pipeline's key: `KEY.<stage index>.<field path>`, e.g. an MLP's
+//! `embedding.0.hidden.0.linear.weight` and `embedding.0.last.bias`. Shapes are burn's (a Linear weight is
 //! `[in, out]`, the transpose of PyTorch's `nn.Linear.weight`). Decision:
 //! burn-store does the naming and the shape checks, so the file is what any
 //! safetensors reader sees, and a PyTorch export only has to follow the names.
@@ -64,11 +64,8 @@ pub fn load<B: Backend>(
         return Err(bad(format!("tensor of `{of}` does not fit: {e:?}")));
     }
     if let Some((name, _)) = result.missing.first() {
-        let found = result.unused.first().map_or(String::new(), |u| {
-            format!(" (the file has e.g. `{of}.{u}`)")
-        });
         return Err(bad(format!(
-            "{} has no tensor `{of}.{name}`{found}; {} of the stages' tensors are missing",
+            "{} has no tensor `{of}.{name}`; {} of the stages' tensors are missing (is `of` the saved pipeline's key?)",
             path.display(),
             result.missing.len()
         )));
