@@ -198,6 +198,16 @@ pub struct SideArray {
     pub features: usize,
 }
 
+impl DataSource {
+    /// The key of the side array that comes with the data (`Npz(side = g)`).
+    pub fn side_key(&self) -> Option<&str> {
+        match self {
+            DataSource::Npz { side: Some(s), .. } => Some(s.key.as_str()),
+            _ => None,
+        }
+    }
+}
+
 /// Data sources.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum DataSource {
@@ -600,6 +610,15 @@ impl KernelExpr {
             todo.extend(e.children().into_iter().rev());
         }
         out
+    }
+
+    /// The data array (`on` key) of each `scope = dataset` leaf, left to right.
+    pub fn dataset_keys(&self) -> Vec<&str> {
+        self.leaves()
+            .into_iter()
+            .filter(|(k, _)| k.scope().is_dataset())
+            .filter_map(|(_, inputs)| inputs.first().map(String::as_str))
+            .collect()
     }
 }
 

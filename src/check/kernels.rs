@@ -607,14 +607,6 @@ impl Lower<'_> {
     /// E0413 unless a `scope = dataset` kernel can be computed once over
     /// the training rows: p side, the data's `x`, a neighbour count (3 ×
     /// perplexity, or k) below the number of training rows, self excluded.
-    /// The key of the data's side array (`Npz(side = g)`), if any.
-    fn side_array_key(&self) -> Option<&str> {
-        match &self.data.source {
-            crate::ir::DataSource::Npz { side: Some(s), .. } => Some(s.key.as_str()),
-            _ => None,
-        }
-    }
-
     fn dataset_scope(&mut self, b: &Bound<'_>, kernel: &Kernel, inputs: &[String]) -> Option<()> {
         let at = b.span_of("scope");
         let fail = |msg: String, label: &str, help: &str| {
@@ -627,7 +619,7 @@ impl Lower<'_> {
                 "q is learned at every step",
                 "remove `scope` from q; give it to p's Gaussian or UniformKNN",
             ))
-        } else if inputs != ["x"] && inputs != [self.side_array_key().unwrap_or("x")] {
+        } else if inputs != ["x"] && inputs != [self.data.source.side_key().unwrap_or("x")] {
             Some(fail(
                 format!(
                     "`scope = dataset` reads the data's `x` or side array, not `{}`",

@@ -11,8 +11,8 @@ use crate::ast::{Expr, ExprKind, Ident, ItemKind};
 use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::ir::{
-    Activation, DType, DataSource, DataSpec, Dim, MapperSpec, MapperStage, MomentumSchedule,
-    Producer, TableInit,
+    Activation, DType, DataSpec, Dim, MapperSpec, MapperStage, MomentumSchedule, Producer,
+    TableInit,
 };
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -50,10 +50,7 @@ pub(crate) fn check_mappers(
     data: &DataSpec,
     keys: &mut Keys,
 ) -> Vec<MapperSpec> {
-    let side = match &data.source {
-        DataSource::Npz { side: Some(s), .. } => Some(s.key.as_str()),
-        _ => None,
-    };
+    let side = data.source.side_key();
     let reserved = |name: &str| DATA_KEYS.contains(&name) || side == Some(name);
     let mut pending: Vec<Pipeline<'_>> = vec![];
     for stmt in stmts {

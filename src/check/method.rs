@@ -235,12 +235,7 @@ fn loss_rules(
 /// Every `scope = dataset` leaf of p reads the same data array (E0413): the
 /// tables are built from one array's rows before training.
 fn one_dataset_key_rule(sink: &mut Sink, p: &KernelExpr, pstmt: Stmt<'_>) {
-    let mut keys: Vec<&str> = p
-        .leaves()
-        .iter()
-        .filter(|(k, _)| k.scope().is_dataset())
-        .filter_map(|(_, inputs)| inputs.first().map(String::as_str))
-        .collect();
+    let mut keys = p.dataset_keys();
     keys.dedup();
     if keys.len() > 1 {
         let span = value(&pstmt).map(|v| v.span).unwrap_or(pstmt.target_span);
@@ -261,8 +256,7 @@ fn one_dataset_key_rule(sink: &mut Sink, p: &KernelExpr, pstmt: Stmt<'_>) {
 /// `pairs = neighbors` draws each partner from p's data-set table, so p
 /// needs a `scope = dataset` leaf (E0407).
 fn neighbour_pairs_rule(sink: &mut Sink, data: &DataSpec, p: &KernelExpr, pstmt: Stmt<'_>) {
-    let has_table = p.leaves().iter().any(|(k, _)| k.scope().is_dataset());
-    if data.pairs != Pairs::Neighbors || has_table {
+    if data.pairs != Pairs::Neighbors || !p.dataset_keys().is_empty() {
         return;
     }
     let span = value(&pstmt).map(|v| v.span).unwrap_or(pstmt.target_span);

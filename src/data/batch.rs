@@ -230,8 +230,9 @@ impl Batcher {
         if view != 1 {
             return s;
         }
+        // One stream per (seed, epoch, source) for either kind of partner.
+        let mut r = rng::stream(self.seed, &[TAG_PAIR, epoch as u64, s as u64]);
         if let Some(partners) = self.partners.as_deref() {
-            let mut r = rng::stream(self.seed, &[TAG_PAIR, epoch as u64, s as u64]);
             return partners.draw(s, &mut r);
         }
         let Some(members) = self.label_members.as_deref() else {
@@ -246,7 +247,6 @@ impl Batcher {
         if others == 0 {
             return s;
         }
-        let mut r = rng::stream(self.seed, &[TAG_PAIR, epoch as u64, s as u64]);
         let k = r.random_range(0..others);
         // The k-th member that is not `s` (members are sorted).
         let at = same.partition_point(|&m| m < s);

@@ -3,6 +3,7 @@
 
 pub(crate) mod algebra;
 pub mod backend;
+pub mod blend;
 pub(crate) mod divergence;
 pub mod inspect;
 pub mod kernels;

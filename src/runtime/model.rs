@@ -66,11 +66,6 @@ impl<B: Backend> Mappers<B> {
         Ok(Mappers { pipelines })
     }
 
-    /// True when some pipeline is a momentum copy.
-    pub fn has_momentum(&self) -> bool {
-        self.pipelines.iter().any(|p| p.momentum.is_some())
-    }
-
     /// Runs every pipeline in order; each reads its input key (from the data
     /// or an earlier pipeline) and inserts its output key.
     ///

@@ -279,7 +279,7 @@ fn bits(v: &[f64]) -> Vec<u64> {
 fn eval_out(
     t: &iconc::runtime::train::Trained<B, Mappers<B>>,
 ) -> Tensor<iconc::runtime::backend::CpuBackend, 2> {
-    let m = t.eval_model();
+    let m = t.eval_model().expect("the shadow fits the model");
     let mut keys = loss::Batch::default();
     let b = &batches(0)[0];
     keys.floats.insert(
@@ -347,7 +347,7 @@ fn ema_is_the_average_of_the_weights() {
     };
     let w0 = out(&before.valid());
     let w1 = out(&t.model.valid());
-    let we = out(&t.eval_model());
+    let we = out(&t.eval_model().expect("the shadow fits the model"));
     for ((a, b), e) in w0.iter().zip(&w1).zip(&we) {
         assert!((0.5 * a + 0.5 * b - e).abs() < 1e-6);
     }

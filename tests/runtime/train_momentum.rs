@@ -10,8 +10,9 @@ use burn::optim::{AdamWConfig, GradientsParams, Optimizer};
 use burn::tensor::{Tensor, TensorData};
 use iconc::ir::MomentumSchedule;
 use iconc::runtime::backend::CpuBackend;
+use iconc::runtime::blend;
 use iconc::runtime::loss::Batch;
-use iconc::runtime::mappers::{momentum, Pipeline};
+use iconc::runtime::mappers::Pipeline;
 use iconc::runtime::model::Mappers;
 
 type B = Autodiff<CpuBackend>;
@@ -29,7 +30,7 @@ fn online_and_copy(m: &Mappers<B>) -> (Vec<f32>, Vec<f32>) {
     let flat = |stages: &[iconc::runtime::mappers::Stage<B>]| -> Vec<f32> {
         stages
             .iter()
-            .flat_map(momentum::parameters)
+            .flat_map(blend::parameters)
             .flat_map(|t| t.into_data().to_vec::<f32>().expect("f32"))
             .collect()
     };

@@ -406,10 +406,7 @@ fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
 /// such as `g`): the key of its first dataset-scoped leaf (the checker makes
 /// them all read one key).
 pub fn dataset_key(p: &KernelExpr) -> Option<&str> {
-    p.leaves()
-        .into_iter()
-        .find(|(k, _)| k.scope().is_dataset())
-        .and_then(|(_, inputs)| inputs.first().map(String::as_str))
+    p.dataset_keys().first().copied()
 }
 
 /// True when `p` has a dataset-scoped leaf.

@@ -162,22 +162,12 @@ impl<B: Backend> Pipeline<B> {
     pub fn forward(&self, input: PipelineInput<B>) -> Result<Tensor<B, 2>, Diagnostic> {
         let mut stages = self.stages.iter();
         let mut x = match input {
-            // Frozen stages run without a graph and pass none on.
-            PipelineInput::Float(x) if self.frozen => {
+            // Frozen stages and a momentum copy run without a graph and pass none on.
+            PipelineInput::Float(x) if self.untrained_stages() > 0 => {
                 let mut x = x.detach();
-                for stage in stages.by_ref() {
+                for stage in stages.by_ref().take(self.untrained_stages()) {
                     x = run_float_stage(stage, x)
-                        .ok_or_else(|| self.misuse("frozen stages are float stages"))?;
-                }
-                x.detach()
-            }
-            // A momentum copy runs without a graph and passes none on.
-            PipelineInput::Float(x) if self.momentum.is_some() => {
-                let copied = self.momentum.as_ref().map_or(0, |m| m.stages);
-                let mut x = x.detach();
-                for stage in stages.by_ref().take(copied) {
-                    x = run_float_stage(stage, x)
-                        .ok_or_else(|| self.misuse("a momentum copy has float stages only"))?;
+                        .ok_or_else(|| self.misuse("frozen or copied stages are float stages"))?;
                 }
                 x.detach()
             }
@@ -203,8 +193,18 @@ impl<B: Backend> Pipeline<B> {
         Ok(x)
     }
 
+    /// How many leading stages never train: all of a `Frozen` pipeline's, a
+    /// momentum copy's copied ones, else none.
+    fn untrained_stages(&self) -> usize {
+        if self.frozen {
+            self.stages.len()
+        } else {
+            self.momentum.as_ref().map_or(0, |copy| copy.stages)
+        }
+    }
+
     /// The momentum copy moved toward `online` (the online pipeline's
-    /// parameters, [`momentum::parameters`] of its stages) with momentum `m`.
+    /// parameters, [`crate::runtime::blend::parameters`] of its stages) with momentum `m`.
     fn with_copy_moved(self, online: Vec<Tensor<B, 1>>, m: f64) -> Result<Self, Diagnostic> {
         let Some(copy) = self.momentum.clone() else {
             return Ok(self);
@@ -212,7 +212,7 @@ impl<B: Backend> Pipeline<B> {
         let mut stages = self.stages;
         let rest = stages.split_off(copy.stages.min(stages.len()));
         let expected = online.len();
-        let mut moved = momentum::blended(stages, online, m).map_err(|_| {
+        let mut moved = crate::runtime::blend::blended(stages, online, m).map_err(|_| {
             misuse_of(
                 &self.output,
                 &format!(
@@ -277,7 +277,7 @@ pub fn momentum_step<B: Backend>(
                 source
                     .stages
                     .iter()
-                    .flat_map(momentum::parameters)
+                    .flat_map(crate::runtime::blend::parameters)
                     .collect(),
             ));
         }

@@ -177,10 +177,10 @@ pub struct Trained<B: AutodiffBackend, M: AutodiffModule<B>> {
 
 impl<B: AutodiffBackend, M: AutodiffModule<B>> Trained<B, M> {
     /// The model used for evaluation: the EMA shadow when on, else the live weights.
-    pub fn eval_model(&self) -> M::InnerModule {
+    pub fn eval_model(&self) -> Result<M::InnerModule, Diagnostic> {
         match &self.ema {
             Some(e) => e.apply::<B, M>(&self.model),
-            None => self.model.valid(),
+            None => Ok(self.model.valid()),
         }
     }
 }
@@ -287,7 +287,7 @@ where
             }
             model = objective.after_step(optim.step(lr, model, grads), state.step, total)?;
             if let Some(e) = ema.as_mut() {
-                e.update::<B, O::Model>(&model);
+                e.update::<B, O::Model>(&model)?;
             }
             profile::sync::<B>(device);
             profile::stop(Phase::Optimizer, t_opt);

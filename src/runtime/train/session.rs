@@ -220,9 +220,8 @@ impl<B: AutodiffBackend, L: LossFamily<B>> Objective<B> for IconObjective<'_, B,
         if self.orthonormal {
             model.mappers = model.mappers.orthonormalize();
         }
-        if model.mappers.has_momentum() {
-            model.mappers = model.mappers.momentum_step(step, total)?;
-        }
+        // A no-op without momentum copies.
+        model.mappers = model.mappers.momentum_step(step, total)?;
         Ok(model)
     }
 }
@@ -595,7 +594,7 @@ pub fn run_method<B: AutodiffBackend, L: LossFamily<B>>(
     if trained.stop == Stop::Interrupted {
         return Ok(summary);
     }
-    let eval_model = trained.eval_model();
+    let eval_model = trained.eval_model()?;
     let report = evaluate::<B::InnerBackend, L::Kernel>(
         method,
         &eval_model.mappers,
