@@ -19,7 +19,7 @@ use crate::runtime::profile::{self, Phase};
 use burn::module::{Module, Param};
 use burn::prelude::*;
 use std::collections::BTreeMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// Every key the IR's p and q read, already computed by the data source and
 /// the mappers.
@@ -97,7 +97,7 @@ pub struct DetailedLoss<B: Backend> {
     pub output: LossOutput<B>,
     /// p in f64 on the host, with its calibration's β and counts (shared with
     /// [`p_cache`] when the batch's p inputs repeat).
-    pub host: Rc<HostP>,
+    pub host: Arc<HostP>,
     /// `mean_i H(p_i)` (f64), when `kl_value` is defined.
     pub mean_entropy: Option<f64>,
 }
@@ -146,21 +146,7 @@ pub fn icon_loss_exaggerated<B: Backend>(
     let hb = HostKeys::from_batch(batch, &p_keys)?;
     let degree = graph_degrees(&method.p, &hb)?;
     let host = p_cache::host_p(&method.p, method.layout, hb, |hb| {
-        let mut pctx = PContext {
-            hb,
-            layout: method.layout,
-            beta: None,
-            unconverged: 0,
-            clamped: 0,
-        };
-        let p = kernels::eval_p(&method.p, &mut pctx)?;
-        Ok(HostP {
-            distribution: divergence::check_distribution(&p, 0),
-            p,
-            beta: pctx.beta,
-            unconverged: pctx.unconverged,
-            clamped: pctx.clamped,
-        })
+        compute_host_p(&method.p, method.layout, hb)
     })?;
     let p = &host.p;
     let (r, m) = (p.rows, p.cols);
@@ -186,8 +172,32 @@ pub fn icon_loss_exaggerated<B: Backend>(
             log_q,
             kl_value,
         },
-        host: Rc::clone(&host),
+        host: Arc::clone(&host),
         mean_entropy: mean_h,
+    })
+}
+
+/// p of the host keys `hb` (§2), with what its calibration reported: what
+/// the loss computes, and what `p_ahead` computes a batch early.
+pub(crate) fn compute_host_p(
+    p: &KernelExpr,
+    layout: ir::Layout,
+    hb: &HostKeys,
+) -> Result<HostP, Diagnostic> {
+    let mut pctx = PContext {
+        hb,
+        layout,
+        beta: None,
+        unconverged: 0,
+        clamped: 0,
+    };
+    let p = kernels::eval_p(p, &mut pctx)?;
+    Ok(HostP {
+        distribution: divergence::check_distribution(&p, 0),
+        p,
+        beta: pctx.beta,
+        unconverged: pctx.unconverged,
+        clamped: pctx.clamped,
     })
 }
 

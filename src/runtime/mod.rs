@@ -13,6 +13,7 @@ pub mod mappers;
 pub mod memory;
 pub mod model;
 pub(crate) mod output;
+pub mod p_ahead;
 pub mod p_cache;
 pub mod plot;
 pub(crate) mod profile;

@@ -8,6 +8,10 @@
 //! therefore the value a recomputation would give, bit for bit, and a resumed
 //! run (empty cache) follows the same curve as an uninterrupted one.
 //!
+//! `p_ahead` computes the next batch's p on its own thread and [`seed`]s
+//! the training thread's entry with it; the lookup still compares the full
+//! key, so a seed that does not match is simply recomputed.
+//!
 //! Decision: one entry per thread, not per run. `LossFamily::loss` takes
 //! `&self` on a `Copy` type, and a stale entry can never be returned because
 //! every lookup compares the full key; the cost of the global is one retained
@@ -17,7 +21,7 @@ use crate::diag::Diagnostic;
 use crate::ir::{KernelExpr, Layout};
 use crate::runtime::kernels::host::{HostKeys, HostMatrix};
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// A host p and what its calibration reported.
 #[derive(Debug)]
@@ -41,7 +45,7 @@ struct Entry {
     expr: KernelExpr,
     layout: Layout,
     inputs: HostKeys,
-    value: Rc<HostP>,
+    value: Arc<HostP>,
 }
 
 thread_local! {
@@ -56,28 +60,40 @@ pub fn host_p(
     layout: Layout,
     inputs: HostKeys,
     compute: impl FnOnce(&HostKeys) -> Result<HostP, Diagnostic>,
-) -> Result<Rc<HostP>, Diagnostic> {
+) -> Result<Arc<HostP>, Diagnostic> {
     if inputs.floats.is_empty() && inputs.ints.is_empty() {
-        return compute(&inputs).map(Rc::new);
+        return compute(&inputs).map(Arc::new);
     }
     let hit = LAST.with_borrow(|last| {
         last.as_ref()
             .filter(|e| e.layout == layout && e.expr == *expr && e.inputs == inputs)
-            .map(|e| Rc::clone(&e.value))
+            .map(|e| Arc::clone(&e.value))
     });
     if let Some(value) = hit {
         return Ok(value);
     }
     // Free the old p before computing the new one, so peak memory holds one.
     LAST.set(None);
-    let value = Rc::new(compute(&inputs)?);
+    let value = Arc::new(compute(&inputs)?);
     LAST.set(Some(Entry {
         expr: expr.clone(),
         layout,
         inputs,
-        value: Rc::clone(&value),
+        value: Arc::clone(&value),
     }));
     Ok(value)
+}
+
+/// Makes `value` the entry for (`expr`, `layout`, `inputs`), as if this
+/// thread had just computed it (`p_ahead` did, on another thread, with the
+/// same function).
+pub fn seed(expr: &KernelExpr, layout: Layout, inputs: HostKeys, value: Arc<HostP>) {
+    LAST.set(Some(Entry {
+        expr: expr.clone(),
+        layout,
+        inputs,
+        value,
+    }));
 }
 
 /// Drops the cached entry (tests measure a cold computation with it).

@@ -9,6 +9,7 @@ use super::{train, Hooks, ProgressMode};
 use crate::diag::Diagnostic;
 use crate::ir;
 use crate::runtime::memory::{peak_rss, reset_peak_rss};
+use crate::runtime::p_ahead;
 use crate::runtime::profile::{self, Phase};
 use burn::tensor::backend::AutodiffBackend;
 use serde::Serialize;
@@ -124,7 +125,7 @@ pub fn bench_method<B: AutodiffBackend, L: LossFamily<B>>(
     let result = train(
         &objective,
         model,
-        |e| batcher.epoch(e),
+        |e| p_ahead::ahead(&method, batcher.rows(), loss.tiling(), batcher.epoch(e)),
         &config,
         None,
         &mut hooks,

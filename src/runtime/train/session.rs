@@ -18,6 +18,7 @@ use crate::runtime::loss_tiles::{batch_rows, tile_rows, tiled_loss, Tiling};
 use crate::runtime::mappers::PcaSource;
 use crate::runtime::model::{IconModel, Mappers};
 use crate::runtime::output::{self, MetricsLog};
+use crate::runtime::p_ahead;
 use crate::runtime::profile::{self, Phase};
 use crate::runtime::sparse_loss;
 use burn::module::{AutodiffModule, ModuleDisplay};
@@ -577,7 +578,7 @@ pub fn run_method<B: AutodiffBackend, L: LossFamily<B>>(
     let trained = train(
         &objective,
         model,
-        |e| batcher.epoch(e),
+        |e| p_ahead::ahead(method, batcher.rows(), loss.tiling(), batcher.epoch(e)),
         &config,
         resume_bytes.as_deref(),
         &mut hooks,
