@@ -10,7 +10,7 @@ use burn::tensor::TensorData;
 use iconc::ir::*;
 use iconc::runtime::loss::{icon_loss_detailed, Batch, DetailedLoss, KernelParams};
 use iconc::runtime::p_cache;
-use std::rc::Rc;
+use std::sync::Arc;
 
 type B64 = NdArray<f64>;
 
@@ -61,12 +61,12 @@ fn repeated_inputs_reuse_p_and_match_a_cold_computation() {
     let first = eval(&m, &x, 12);
     let second = eval(&m, &x, 12);
     assert!(
-        Rc::ptr_eq(&first.host, &second.host),
+        Arc::ptr_eq(&first.host, &second.host),
         "second batch recomputed p"
     );
     p_cache::clear();
     let cold = eval(&m, &x, 12);
-    assert!(!Rc::ptr_eq(&first.host, &cold.host));
+    assert!(!Arc::ptr_eq(&first.host, &cold.host));
     assert_eq!(
         first.host.p, cold.host.p,
         "cached p differs from a cold one"
@@ -84,13 +84,13 @@ fn changed_inputs_expression_or_rows_recompute() {
     moved[7] += 1e-12;
     let after_move = eval(&m, &moved, 12);
     assert!(
-        !Rc::ptr_eq(&base.host, &after_move.host),
+        !Arc::ptr_eq(&base.host, &after_move.host),
         "an input changed"
     );
 
     let other = eval(&tsne_like(5.0), &moved, 12);
     assert!(
-        !Rc::ptr_eq(&after_move.host, &other.host),
+        !Arc::ptr_eq(&after_move.host, &other.host),
         "the p expression changed"
     );
     assert_ne!(after_move.host.beta, other.host.beta);
