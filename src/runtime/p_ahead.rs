@@ -106,7 +106,7 @@ where
         // One thread of its own, not the shared pool: p's parallel loops
         // queued behind the GEMMs' tasks stalled the training thread
         // (forward 8.7 → 14 ms a step); one OS thread beside them costs it
-        // little (measured: 20.4–21.7 → 26.3–26.6 steps/s on parametric t-SNE).
+        // little (measured: 21.7 → 26.1–27.1 steps/s on parametric t-SNE).
         let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build();
         for batch in batches {
             let inputs = host_keys_of(&batch, &keys);

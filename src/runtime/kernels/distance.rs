@@ -10,24 +10,44 @@ pub const COSINE_NORM_EPS: f64 = 1e-12;
 
 /// Host distance matrix R×M between the rows of `a` and `b` (same width).
 ///
-/// Euclidean, cosine and dot use a Gram matrix (optimized matmul): f32 for
-/// euclidean (see [`euclidean`]), f64 for cosine and dot.
+/// Euclidean, cosine and dot use an f64 Gram matrix (optimized matmul).
+/// Euclidean is the expanded squared distance clamped at 0; pairs that come
+/// out tiny relative to their norms (near or exact duplicates, where the
+/// expansion cancels) are recomputed directly as `Σ (a−b)²`, so duplicates
+/// give exactly 0 and kNN ties stay exact.
 ///
 /// # Shapes
 /// - `a`: R×F, `b`: M×F → R×M (row-major).
 pub fn host_distances(a: &FloatArray, b: &FloatArray, metric: DistanceMetric) -> Vec<f64> {
     let (r, m) = (a.rows, b.rows);
     match metric {
-        DistanceMetric::Euclidean => euclidean(a, b),
+        DistanceMetric::Euclidean => {
+            let g = gram(&a.data, r, &b.data, m, a.cols);
+            let na = row_norms2(a);
+            let nb = row_norms2(b);
+            let mut d = g;
+            d.par_chunks_mut(m.max(1)).enumerate().for_each(|(i, out)| {
+                for (j, dij) in out.iter_mut().enumerate() {
+                    let scale = na[i] + nb[j];
+                    let v = scale - 2.0 * *dij;
+                    *dij = if v <= 1e-9 * scale {
+                        direct_sq(a.row(i), b.row(j))
+                    } else {
+                        v
+                    };
+                }
+            });
+            d
+        }
         DistanceMetric::Cosine => {
             let ua = unit_host(a);
             let ub = unit_host(b);
-            gram(&ua, r, &ub, m, a.cols, 0.0, 1.0)
+            gram(&ua, r, &ub, m, a.cols)
                 .into_iter()
                 .map(|g| 1.0 - g)
                 .collect()
         }
-        DistanceMetric::Dot => gram(&a.data, r, &b.data, m, a.cols, 0.0, 1.0)
+        DistanceMetric::Dot => gram(&a.data, r, &b.data, m, a.cols)
             .into_iter()
             .map(|g| -g)
             .collect(),
@@ -48,80 +68,11 @@ pub fn host_distances(a: &FloatArray, b: &FloatArray, metric: DistanceMetric) ->
     }
 }
 
-/// Below this fraction of `‖a‖² + ‖b‖²` an expanded euclidean distance is
-/// recomputed directly: the f32 Gram's rounding (about 1e-6 of the norms)
-/// would dominate it.
-const DIRECT_BELOW: f64 = 1e-3;
-
-/// Squared euclidean distances, expanded as `‖a‖² + ‖b‖² − 2a·b` with the
-/// Gram matrix in f32 and the rest in f64.
-///
-/// Decision: f32, as the spec's tolerances allow (its README: f32 expanded
-/// distances, clamped at 0). The f64 Gram was most of p on parametric t-SNE
-/// (784-D inputs); f32 halves its work and its memory traffic. To keep the
-/// rounding small, both sides are first centred on `b`'s column mean
-/// (distances do not change under a shift, but the norms the expansion
-/// cancels shrink to the data's spread). Pairs that still come out under
-/// [`DIRECT_BELOW`] of their norms (near and exact duplicates) are
-/// recomputed directly as `Σ (a−b)²` in f64, so duplicates give exactly 0
-/// and kNN ties stay exact.
-fn euclidean(a: &FloatArray, b: &FloatArray) -> Vec<f64> {
-    let (r, m, f) = (a.rows, b.rows, a.cols);
-    let mean = column_mean(b);
-    let ca = centred_f32(a, &mean);
-    let cb = centred_f32(b, &mean);
-    let na = norms2_f32(&ca, f);
-    let nb = norms2_f32(&cb, f);
-    let g = gram(&ca, r, &cb, m, f, 0.0f32, 1.0f32);
-    let mut d = vec![0.0; r * m];
-    d.par_chunks_mut(m.max(1))
-        .zip(g.par_chunks(m.max(1)))
-        .enumerate()
-        .for_each(|(i, (out, g))| {
-            for (j, (dij, &gij)) in out.iter_mut().zip(g).enumerate() {
-                let scale = na[i] + nb[j];
-                let v = scale - 2.0 * f64::from(gij);
-                *dij = if v <= DIRECT_BELOW * scale {
-                    direct_sq(a.row(i), b.row(j))
-                } else {
-                    v
-                };
-            }
-        });
-    d
-}
-
-fn column_mean(x: &FloatArray) -> Vec<f64> {
-    let mut mean = vec![0.0; x.cols];
-    for i in 0..x.rows {
-        mean.iter_mut().zip(x.row(i)).for_each(|(m, v)| *m += v);
-    }
-    let n = x.rows.max(1) as f64;
-    mean.iter_mut().for_each(|m| *m /= n);
-    mean
-}
-
-fn centred_f32(x: &FloatArray, mean: &[f64]) -> Vec<f32> {
-    let mut out = Vec::with_capacity(x.data.len());
-    for i in 0..x.rows {
-        out.extend(x.row(i).iter().zip(mean).map(|(v, m)| (v - m) as f32));
-    }
-    out
-}
-
-/// Row norms² of the f32 rows, summed in f64.
-fn norms2_f32(x: &[f32], cols: usize) -> Vec<f64> {
-    x.chunks(cols.max(1))
-        .map(|row| row.iter().map(|&v| f64::from(v) * f64::from(v)).sum())
-        .collect()
-}
-
 /// Rows of A per parallel GEMM block in [`gram`]. Fixed (not derived from
 /// the thread count) so every entry is computed the same way on any machine.
 const GRAM_BLOCK_ROWS: usize = 64;
 
-/// `A Bᵀ` for row-major A (R×F) and B (M×F), row-major R×M, in f32 or f64
-/// (`zero` and `one` of that type).
+/// `A Bᵀ` for row-major A (R×F) and B (M×F), row-major R×M.
 ///
 /// Row blocks of A run in parallel, each one single-threaded f64 GEMM (the
 /// `gemm` crate, which Flex already uses, with its AVX-512 kernels where the
@@ -129,16 +80,8 @@ const GRAM_BLOCK_ROWS: usize = 64;
 /// parametric t-SNE step (`iconc bench`). Each entry is one dot product
 /// accumulated inside one block, so the result does not depend on the
 /// number of threads.
-fn gram<T: Copy + Send + Sync + 'static>(
-    a: &[T],
-    r: usize,
-    b: &[T],
-    m: usize,
-    f: usize,
-    zero: T,
-    one: T,
-) -> Vec<T> {
-    let mut out = vec![zero; r * m];
+fn gram(a: &[f64], r: usize, b: &[f64], m: usize, f: usize) -> Vec<f64> {
+    let mut out = vec![0.0; r * m];
     if f == 0 || m == 0 || a.len() < r * f || b.len() < m * f {
         return out;
     }
@@ -166,8 +109,8 @@ fn gram<T: Copy + Send + Sync + 'static>(
                     b.as_ptr(),
                     f as isize,
                     1,
-                    zero,
-                    one,
+                    0.0,
+                    1.0,
                     false,
                     false,
                     false,
@@ -176,6 +119,12 @@ fn gram<T: Copy + Send + Sync + 'static>(
             }
         });
     out
+}
+
+fn row_norms2(x: &FloatArray) -> Vec<f64> {
+    (0..x.rows)
+        .map(|i| x.row(i).iter().map(|v| v * v).sum())
+        .collect()
 }
 
 fn direct_sq(x: &[f64], y: &[f64]) -> f64 {
