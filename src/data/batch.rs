@@ -155,6 +155,7 @@ impl Batcher {
         let (tx, rx) = mpsc::sync_channel(PREFETCH);
         let me = self.clone();
         std::thread::spawn(move || {
+            crate::runtime::float_mode::flush_this_thread();
             let order = me.order(epoch);
             for chunk in order.chunks_exact(me.sources) {
                 if tx.send(me.build(epoch, chunk)).is_err() {

@@ -44,6 +44,7 @@ pub fn inspect_method_at(
     backend: BackendKind,
     step: Option<usize>,
 ) -> Result<NpzArrays, Diagnostic> {
+    crate::runtime::float_mode::flush_subnormals();
     let alpha = step.map_or(1.0, |s| crate::runtime::loss::exaggeration_at(method, s));
     if neighbors::has_dataset_scope(&method.p) {
         return inspect_dataset_scope(method, arrays, backend, alpha);

@@ -5,6 +5,7 @@ pub(crate) mod algebra;
 pub mod backend;
 pub mod blend;
 pub(crate) mod divergence;
+pub mod float_mode;
 pub mod inspect;
 pub mod kernels;
 pub mod loss;

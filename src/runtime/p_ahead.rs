@@ -100,6 +100,7 @@ where
     let (expr, layout, keys) = (method.p.clone(), method.layout, p_keys(&method.p));
     let worker_expr = expr.clone();
     std::thread::spawn(move || {
+        crate::runtime::float_mode::flush_this_thread();
         // The last value sent: a batch with the same p inputs (a full-batch
         // cell) finds it in this thread's cache and needs no new seed.
         let mut sent: Option<Arc<HostP>> = None;
@@ -107,7 +108,10 @@ where
         // queued behind the GEMMs' tasks stalled the training thread
         // (forward 8.7 → 14 ms a step); one OS thread beside them costs it
         // little (measured: 21.7 → 26.1–27.1 steps/s on parametric t-SNE).
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .start_handler(|_| crate::runtime::float_mode::flush_this_thread())
+            .build();
         for batch in batches {
             let inputs = host_keys_of(&batch, &keys);
             let compute = || {

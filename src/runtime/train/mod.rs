@@ -10,7 +10,7 @@ pub(crate) mod checkpoint;
 pub(crate) mod ema;
 pub mod evaluate;
 pub(crate) mod grads;
-pub(crate) mod host_adamw;
+pub(crate) mod host_adam;
 pub(crate) mod interrupt;
 pub(crate) mod optimizer;
 pub(crate) mod progress;

@@ -1,22 +1,22 @@
 //! The three optimizers of the language behind one type (burn's optimizers
 //! are distinct types), with their state saved as burn records.
 
-use super::host_adamw::HostAdamW;
+use super::host_adam::{HostAdam, HostAdamW};
 use crate::diag::Diagnostic;
 use crate::ir;
 use burn::module::AutodiffModule;
 use burn::optim::adaptor::OptimizerAdaptor;
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
-use burn::optim::{Adam, AdamConfig, GradientsParams, Optimizer, Sgd, SgdConfig};
+use burn::optim::{GradientsParams, Optimizer, Sgd, SgdConfig};
 use burn::record::{BinBytesRecorder, FullPrecisionSettings, Recorder};
 use burn::tensor::backend::AutodiffBackend;
 
 /// One of adam, adamw, sgd for model `M`.
 #[derive(Clone)]
 pub enum AnyOptimizer<M: AutodiffModule<B>, B: AutodiffBackend> {
-    /// Adam with L2 weight decay.
-    Adam(OptimizerAdaptor<Adam, M, B>),
+    /// Adam with L2 weight decay, fused on the CPU backend.
+    Adam(OptimizerAdaptor<HostAdam, M, B>),
     /// AdamW (decoupled weight decay), fused on the CPU backend.
     AdamW(OptimizerAdaptor<HostAdamW, M, B>),
     /// SGD with (Nesterov) momentum.
@@ -33,18 +33,12 @@ impl<M: AutodiffModule<B>, B: AutodiffBackend> AnyOptimizer<M, B> {
                 weight_decay,
                 betas,
                 ..
-            } => {
-                let decay =
-                    (*weight_decay > 0.0).then(|| WeightDecayConfig::new(*weight_decay as f32));
-                AnyOptimizer::Adam(
-                    AdamConfig::new()
-                        .with_beta_1(betas.0 as f32)
-                        .with_beta_2(betas.1 as f32)
-                        .with_epsilon(1e-8)
-                        .with_weight_decay(decay)
-                        .init(),
-                )
-            }
+            } => AnyOptimizer::Adam(OptimizerAdaptor::from(HostAdam::new(
+                betas.0 as f32,
+                betas.1 as f32,
+                1e-8,
+                *weight_decay as f32,
+            ))),
             ir::Optimizer::AdamW {
                 weight_decay,
                 betas,

@@ -341,6 +341,7 @@ pub fn prepare<B: AutodiffBackend, L: LossFamily<B>>(
     progress: ProgressMode,
     device: &B::Device,
 ) -> Result<Prepared<B, L>, Diagnostic> {
+    crate::runtime::float_mode::flush_subnormals();
     check_paths_in_root(method, base_dir)?;
     // `Graph(path = …)` is relative to the method file; the loss has no base dir.
     let mut method = method.clone();
