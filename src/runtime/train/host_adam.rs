@@ -27,6 +27,43 @@ use std::any::TypeId;
 /// Elements per parallel chunk: small parameters run on one thread.
 const CHUNK: usize = 1 << 15;
 
+/// `SimpleOptimizer` for a host optimizer `$host` whose burn twin is `$burn`
+/// (state `$state`, a wrapper of the moments) and whose fused update is
+/// `$rule::new(self, lr, time)`: burn's own step where the loop does not
+/// apply, the fused loop where it does.
+macro_rules! fused_optimizer {
+    ($host:ident, $burn:ident, $state:ident, $rule:ident) => {
+        impl<B: Backend> SimpleOptimizer<B> for $host {
+            type State<const D: usize> = $state<B, D>;
+
+            fn step<const D: usize>(
+                &self,
+                lr: f64,
+                tensor: Tensor<B, D>,
+                grad: Tensor<B, D>,
+                state: Option<Self::State<D>>,
+            ) -> (Tensor<B, D>, Option<Self::State<D>>) {
+                let momentum = state.as_ref().map(|s| &s.momentum);
+                if !fusable(&tensor, &grad, momentum) {
+                    return SimpleOptimizer::<B>::step(&self.burn, lr, tensor, grad, state);
+                }
+                let (tensor, momentum) =
+                    fused_step(tensor, grad, state.map(|s| s.momentum), |time| {
+                        $rule::new(self, lr, time)
+                    });
+                (tensor, Some($state::new(momentum)))
+            }
+
+            fn to_device<const D: usize>(
+                state: Self::State<D>,
+                device: &B::Device,
+            ) -> Self::State<D> {
+                <$burn as SimpleOptimizer<B>>::to_device(state, device)
+            }
+        }
+    };
+}
+
 /// AdamW with a fused host update on Flex; see the module docs.
 #[derive(Clone)]
 pub struct HostAdamW {
@@ -56,30 +93,7 @@ impl HostAdamW {
     }
 }
 
-impl<B: Backend> SimpleOptimizer<B> for HostAdamW {
-    type State<const D: usize> = AdamWState<B, D>;
-
-    fn step<const D: usize>(
-        &self,
-        lr: f64,
-        tensor: Tensor<B, D>,
-        grad: Tensor<B, D>,
-        state: Option<Self::State<D>>,
-    ) -> (Tensor<B, D>, Option<Self::State<D>>) {
-        let momentum = state.as_ref().map(|s| &s.momentum);
-        if !fusable(&tensor, &grad, momentum) {
-            return SimpleOptimizer::<B>::step(&self.burn, lr, tensor, grad, state);
-        }
-        let (tensor, momentum) = fused_step(tensor, grad, state.map(|s| s.momentum), |time| {
-            AdamWRule::new(self, lr, time)
-        });
-        (tensor, Some(AdamWState::new(momentum)))
-    }
-
-    fn to_device<const D: usize>(state: Self::State<D>, device: &B::Device) -> Self::State<D> {
-        <AdamW as SimpleOptimizer<B>>::to_device(state, device)
-    }
-}
+fused_optimizer!(HostAdamW, AdamW, AdamWState, AdamWRule);
 
 /// Adam (L2 weight decay added to the gradient) with a fused host update on
 /// Flex; see the module docs.
@@ -113,30 +127,7 @@ impl HostAdam {
     }
 }
 
-impl<B: Backend> SimpleOptimizer<B> for HostAdam {
-    type State<const D: usize> = AdamState<B, D>;
-
-    fn step<const D: usize>(
-        &self,
-        lr: f64,
-        tensor: Tensor<B, D>,
-        grad: Tensor<B, D>,
-        state: Option<Self::State<D>>,
-    ) -> (Tensor<B, D>, Option<Self::State<D>>) {
-        let momentum = state.as_ref().map(|s| &s.momentum);
-        if !fusable(&tensor, &grad, momentum) {
-            return SimpleOptimizer::<B>::step(&self.burn, lr, tensor, grad, state);
-        }
-        let (tensor, momentum) = fused_step(tensor, grad, state.map(|s| s.momentum), |time| {
-            AdamRule::new(self, lr, time)
-        });
-        (tensor, Some(AdamState::new(momentum)))
-    }
-
-    fn to_device<const D: usize>(state: Self::State<D>, device: &B::Device) -> Self::State<D> {
-        <Adam as SimpleOptimizer<B>>::to_device(state, device)
-    }
-}
+fused_optimizer!(HostAdam, Adam, AdamState, AdamRule);
 
 /// Whether the fused loop applies: Flex, and every buffer f32 (the moments
 /// too: a state restored from a checkpoint of another precision is not).
@@ -206,13 +197,42 @@ fn fused_step<B: Backend, const D: usize, R: FusedRule>(
     (tensor, momentum)
 }
 
-/// AdamW's scalars of one step, rounded to f32 as burn's scalar ops round them.
+/// The moment updates both rules share, in burn's order:
+/// `m·β₁ + g·(1−β₁)` and `v·β₂ + g²·(1−β₂)` (without state: the second terms).
 #[derive(Clone, Copy)]
-struct AdamWRule {
+struct Moments {
     beta_1: f32,
     beta_2: f32,
     factor_1: f32,
     factor_2: f32,
+}
+
+impl Moments {
+    fn new(beta_1: f32, beta_2: f32) -> Self {
+        Moments {
+            beta_1,
+            beta_2,
+            factor_1: 1.0 - beta_1,
+            factor_2: 1.0 - beta_2,
+        }
+    }
+
+    #[inline(always)]
+    fn update(&self, m: &mut f32, v: &mut f32, g: f32, first: bool) {
+        if first {
+            *m = g * self.factor_1;
+            *v = (g * g) * self.factor_2;
+        } else {
+            *m = *m * self.beta_1 + g * self.factor_1;
+            *v = *v * self.beta_2 + (g * g) * self.factor_2;
+        }
+    }
+}
+
+/// AdamW's scalars of one step, rounded to f32 as burn's scalar ops round them.
+#[derive(Clone, Copy)]
+struct AdamWRule {
+    moments: Moments,
     correction_1: f32,
     correction_2: f32,
     epsilon: f32,
@@ -226,10 +246,7 @@ impl AdamWRule {
         let t = time as i32;
         let decay_rate = lr * f64::from(o.weight_decay);
         AdamWRule {
-            beta_1: o.beta_1,
-            beta_2: o.beta_2,
-            factor_1: 1.0 - o.beta_1,
-            factor_2: 1.0 - o.beta_2,
+            moments: Moments::new(o.beta_1, o.beta_2),
             correction_1: 1f32 - o.beta_1.powi(t),
             correction_2: 1f32 - o.beta_2.powi(t),
             epsilon: o.epsilon,
@@ -240,17 +257,11 @@ impl AdamWRule {
 }
 
 impl FusedRule for AdamWRule {
-    /// burn's order: `m·β₁ + g·(1−β₁)`, `v·β₂ + g²·(1−β₂)`, bias corrections
-    /// as divisions, `p·(1−lr·λ) − lr·Δ`.
+    /// burn's order: the moments, bias corrections as divisions,
+    /// `p·(1−lr·λ) − lr·Δ`.
     fn update(&self, p: &mut [f32], m: &mut [f32], v: &mut [f32], g: &[f32], first: bool) {
         for (((p, m), v), &g) in p.iter_mut().zip(m.iter_mut()).zip(v.iter_mut()).zip(g) {
-            if first {
-                *m = g * self.factor_1;
-                *v = (g * g) * self.factor_2;
-            } else {
-                *m = *m * self.beta_1 + g * self.factor_1;
-                *v = *v * self.beta_2 + (g * g) * self.factor_2;
-            }
+            self.moments.update(m, v, g, first);
             let m_hat = *m / self.correction_1;
             let v_hat = *v / self.correction_2;
             let delta = m_hat / (v_hat.sqrt() + self.epsilon);
@@ -266,10 +277,7 @@ impl FusedRule for AdamWRule {
 /// Adam's scalars of one step, rounded to f32 as burn's scalar ops round them.
 #[derive(Clone, Copy)]
 struct AdamRule {
-    beta_1: f32,
-    beta_2: f32,
-    factor_1: f32,
-    factor_2: f32,
+    moments: Moments,
     /// `√(1−β₂ᵗ) / (1−β₁ᵗ)`.
     combined: f32,
     /// `ε·√(1−β₂ᵗ)`.
@@ -283,10 +291,7 @@ impl AdamRule {
         let t = time as i32;
         let correction_2_sqrt = (1.0 - o.beta_2.powi(t)).sqrt();
         AdamRule {
-            beta_1: o.beta_1,
-            beta_2: o.beta_2,
-            factor_1: 1.0 - o.beta_1,
-            factor_2: 1.0 - o.beta_2,
+            moments: Moments::new(o.beta_1, o.beta_2),
             combined: correction_2_sqrt / (1.0 - o.beta_1.powi(t)),
             epsilon: o.epsilon * correction_2_sqrt,
             lr: lr as f32,
@@ -304,13 +309,7 @@ impl FusedRule for AdamRule {
                 Some(w) => *p * w + g,
                 None => g,
             };
-            if first {
-                *m = g * self.factor_1;
-                *v = (g * g) * self.factor_2;
-            } else {
-                *m = *m * self.beta_1 + g * self.factor_1;
-                *v = *v * self.beta_2 + (g * g) * self.factor_2;
-            }
+            self.moments.update(m, v, g, first);
             let delta = (*m * self.combined) / (v.sqrt() + self.epsilon);
             *p -= delta * self.lr;
         }
