@@ -158,4 +158,3 @@ pub fn float_tensor<B: Backend>(
         device,
     )
 }
-
