@@ -19,6 +19,8 @@ mod sink;
 pub mod suggest;
 mod train;
 
+pub(crate) use mappers::DATA_KEYS;
+
 use crate::ast::Program;
 use crate::diag::{Diagnostic, Report, Source};
 use crate::ir;

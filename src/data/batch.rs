@@ -35,6 +35,32 @@ pub struct HostBatch {
     pub side: Option<(String, Vec<f32>)>,
 }
 
+impl HostBatch {
+    /// The batch's float keys, each `(name, rows×cols values, cols)`: `x`
+    /// when it has features (see `session::step_reads_features`), the side
+    /// array, `x1`. The one list both the device batch and p's host keys
+    /// are made from.
+    pub fn float_keys(&self) -> Vec<(&str, &[f32], usize)> {
+        let cols = |v: &[f32]| v.len() / self.rows.max(1);
+        let mut keys = Vec::with_capacity(3);
+        if !self.x.is_empty() {
+            keys.push(("x", self.x.as_slice(), cols(&self.x)));
+        }
+        if let Some((key, g)) = &self.side {
+            keys.push((key.as_str(), g.as_slice(), cols(g)));
+        }
+        if let Some(x1) = &self.x1 {
+            keys.push(("x1", x1.as_slice(), cols(x1)));
+        }
+        keys
+    }
+
+    /// The batch's int keys: `label` and `index`, one value per row.
+    pub fn int_keys(&self) -> [(&str, &[i64]); 2] {
+        [("label", &self.label), ("index", &self.index)]
+    }
+}
+
 /// Batches prefetched ahead of the consumer.
 const PREFETCH: usize = 2;
 

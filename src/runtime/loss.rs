@@ -141,9 +141,7 @@ pub fn icon_loss_exaggerated<B: Backend>(
     alpha: f64,
 ) -> Result<DetailedLoss<B>, Diagnostic> {
     let t_p = profile::start();
-    let mut p_keys = std::collections::BTreeSet::new();
-    kernels::expr_keys(&method.p, &mut p_keys);
-    let hb = HostKeys::from_batch(batch, &p_keys)?;
+    let hb = HostKeys::from_batch(batch, &kernels::keys_of(&method.p))?;
     let degree = graph_degrees(&method.p, &hb)?;
     let host = p_cache::host_p(&method.p, method.layout, hb, |hb| {
         compute_host_p(&method.p, method.layout, hb)

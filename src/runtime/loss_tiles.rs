@@ -32,7 +32,6 @@ use crate::runtime::profile::{self, Phase};
 use burn::module::Param;
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
-use std::collections::BTreeSet;
 
 /// How a training step splits the loss into row tiles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -127,14 +126,11 @@ pub fn tiled_loss<B: AutodiffBackend>(
     alpha: f64,
 ) -> Result<Tensor<B, 1>, Diagnostic> {
     let t_p = profile::start();
-    let mut p_keys = BTreeSet::new();
-    kernels::expr_keys(&method.p, &mut p_keys);
-    let mut hb = HostKeys::from_batch(batch, &p_keys)?;
+    let mut hb = HostKeys::from_batch(batch, &kernels::keys_of(&method.p))?;
     let degree = graph_degrees(&method.p, &hb)?;
     profile::stop(Phase::P, t_p);
 
-    let mut q_keys = BTreeSet::new();
-    kernels::expr_keys(&method.q, &mut q_keys);
+    let q_keys = kernels::keys_of(&method.q);
     // Leaves the tiles differentiate; the mappers' graph stays on `batch`.
     let mut leaves = Batch::<B>::new();
     for (name, t) in &batch.floats {

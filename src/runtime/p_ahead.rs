@@ -20,6 +20,7 @@
 //! in p is not reported here: the training thread recomputes that batch and
 //! reports it itself.
 
+use crate::check::DATA_KEYS;
 use crate::data::HostBatch;
 use crate::ir::{self, KernelExpr, Layout};
 use crate::runtime::kernels::host::{FloatArray, HostKeys};
@@ -75,10 +76,9 @@ impl<I: Iterator<Item = HostBatch>> Iterator for Batches<I> {
 /// untiled, in the dense path: only then is there a p to compute ahead.
 /// `rows` is the batch's row count and `tiling` the loss's.
 pub fn runs_ahead(method: &ir::Method, rows: usize, tiling: Tiling) -> bool {
-    let keys = p_keys(&method.p);
+    let keys = kernels::keys_of(&method.p);
     let data_key = |k: &String| {
-        matches!(k.as_str(), "x" | "x1" | "label" | "index")
-            || method.data.source.side_key() == Some(k.as_str())
+        DATA_KEYS.contains(&k.as_str()) || method.data.source.side_key() == Some(k.as_str())
     };
     !keys.is_empty()
         && keys.iter().all(data_key)
@@ -97,7 +97,7 @@ where
         return Batches(Source::Direct(batches));
     }
     let (tx, rx) = mpsc::sync_channel(AHEAD);
-    let (expr, layout, keys) = (method.p.clone(), method.layout, p_keys(&method.p));
+    let (expr, layout, keys) = (method.p.clone(), method.layout, kernels::keys_of(&method.p));
     let worker_expr = expr.clone();
     std::thread::spawn(move || {
         crate::runtime::float_mode::flush_this_thread();
@@ -139,40 +139,26 @@ where
     Batches(Source::Ahead { rx, expr, layout })
 }
 
-fn p_keys(p: &KernelExpr) -> BTreeSet<String> {
-    let mut keys = BTreeSet::new();
-    kernels::expr_keys(p, &mut keys);
-    keys
-}
-
 /// The host keys `HostKeys::from_batch` would copy back from the device
-/// batch that `session::host_keys` makes of `batch`: the same values
-/// (f32 → f64 is exact), so the training thread's cache lookup matches.
+/// batch that `session::host_keys` makes of `batch` (both read the batch's
+/// keys from [`HostBatch::float_keys`] and [`HostBatch::int_keys`]; f32 → f64
+/// is exact), so the training thread's cache lookup matches.
 fn host_keys_of(batch: &HostBatch, keys: &BTreeSet<String>) -> HostKeys {
     let mut host = HostKeys::default();
-    let rows = batch.rows;
-    let mut float = |name: &str, values: &[f32]| {
-        if keys.contains(name) && !values.is_empty() {
-            host.floats.insert(
-                name.to_string(),
-                FloatArray {
-                    rows,
-                    cols: values.len() / rows.max(1),
-                    data: values.iter().map(|&v| f64::from(v)).collect(),
-                },
-            );
-        }
-    };
-    float("x", &batch.x);
-    if let Some(x1) = &batch.x1 {
-        float("x1", x1);
-    }
-    if let Some((key, g)) = &batch.side {
-        float(key, g);
-    }
-    for (name, values) in [("label", &batch.label), ("index", &batch.index)] {
+    for (name, values, cols) in batch.float_keys() {
         if keys.contains(name) {
-            host.ints.insert(name.into(), values.clone());
+            let data = values.iter().map(|&v| f64::from(v)).collect();
+            let array = FloatArray {
+                rows: batch.rows,
+                cols,
+                data,
+            };
+            host.floats.insert(name.to_string(), array);
+        }
+    }
+    for (name, values) in batch.int_keys() {
+        if keys.contains(name) {
+            host.ints.insert(name.to_string(), values.to_vec());
         }
     }
     host

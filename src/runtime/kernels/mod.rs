@@ -498,6 +498,13 @@ pub fn learnable_init(expr: &KernelExpr, out: &mut Vec<f64>) {
     }
 }
 
+/// [`expr_keys`] of one expression, as a new set.
+pub fn keys_of(e: &KernelExpr) -> BTreeSet<String> {
+    let mut keys = BTreeSet::new();
+    expr_keys(e, &mut keys);
+    keys
+}
+
 /// Every batch key an expression's kernels read (with the kernels' default keys).
 pub fn expr_keys(e: &KernelExpr, keys: &mut BTreeSet<String>) {
     match e {

@@ -30,7 +30,6 @@ use burn::tensor::backend::AutodiffBackend;
 use objective::{Settings, SparseRows};
 use quadtree::Student;
 use rayon::prelude::*;
-use std::collections::BTreeSet;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -86,8 +85,7 @@ impl BarnesHut {
     ) -> Result<Tensor<B, 1>, Diagnostic> {
         let t_p = profile::start();
         // A data-set p reads only `index` here (its table was built from `x`).
-        let mut keys = BTreeSet::new();
-        kernels::expr_keys(&method.p, &mut keys);
+        let mut keys = kernels::keys_of(&method.p);
         keys.insert(self.key.clone());
         let hb = HostKeys::from_batch(batch, &keys)?;
         let p = sparse_p(&method.p, method.layout, &hb)?;

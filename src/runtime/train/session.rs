@@ -227,38 +227,23 @@ impl<B: AutodiffBackend, L: LossFamily<B>> Objective<B> for IconObjective<'_, B,
     }
 }
 
-/// The data keys of a host batch on the device: `x`, `x1`, `label`, `index`.
+/// The data keys of a host batch on the device ([`HostBatch::float_keys`],
+/// [`HostBatch::int_keys`]).
 ///
 /// # Shapes
 /// `x`, `x1`: `[rows, F]`; `label`, `index`: `[rows]`
 pub fn host_keys<B: Backend>(batch: &HostBatch, device: &B::Device) -> Batch<B> {
     let mut keys = Batch::default();
-    let f = batch.x.len() / batch.rows.max(1);
-    // A batch without features (see `step_reads_features`) has no `x`.
-    if !batch.x.is_empty() {
-        keys.floats.insert(
-            "x".into(),
-            Tensor::from_data(TensorData::new(batch.x.clone(), [batch.rows, f]), device),
-        );
+    for (name, values, cols) in batch.float_keys() {
+        let data = TensorData::new(values.to_vec(), [batch.rows, cols]);
+        keys.floats
+            .insert(name.into(), Tensor::from_data(data, device));
     }
-    if let Some((key, g)) = &batch.side {
-        let fg = g.len() / batch.rows.max(1);
-        keys.floats.insert(
-            key.clone(),
-            Tensor::from_data(TensorData::new(g.clone(), [batch.rows, fg]), device),
-        );
+    for (name, values) in batch.int_keys() {
+        let data = TensorData::new(values.to_vec(), [values.len()]);
+        keys.ints
+            .insert(name.into(), Tensor::<B, 1, Int>::from_data(data, device));
     }
-    if let Some(x1) = &batch.x1 {
-        let f1 = x1.len() / batch.rows.max(1);
-        keys.floats.insert(
-            "x1".into(),
-            Tensor::from_data(TensorData::new(x1.clone(), [batch.rows, f1]), device),
-        );
-    }
-    let ints =
-        |v: &[i64]| Tensor::<B, 1, Int>::from_data(TensorData::new(v.to_vec(), [v.len()]), device);
-    keys.ints.insert("label".into(), ints(&batch.label));
-    keys.ints.insert("index".into(), ints(&batch.index));
     keys
 }
 
