@@ -22,6 +22,7 @@
 
 use alloc::vec;
 use alloc::vec::Vec;
+use core::mem::MaybeUninit;
 use burn_backend::DType;
 use burn_backend::ops::ConvOptions;
 use burn_backend::ops::conv::calculate_conv_output_size;
@@ -30,6 +31,7 @@ use burn_std::{Bytes, Shape};
 use crate::{FlexTensor, Layout};
 
 use super::conv_common::{convert_bf16_to_f32, convert_f32_to_bf16};
+use super::uninit::{assume_init, assume_init_mut, uninit};
 
 /// Element types `gemm` multiplies natively.
 pub trait Scalar:
@@ -342,14 +344,44 @@ fn sgemm<T: Scalar>(
     rhs: Mat<T>,
 ) {
     debug_assert_eq!(dst.len(), m * n);
-    // SAFETY: `dst` holds m·n elements with row stride n; the callers build
-    // `lhs`/`rhs` from slices that hold m·k and k·n elements at their strides.
+    // SAFETY: `dst` holds m·n initialized elements with row stride n.
+    unsafe { gemm_raw(m, n, k, dst.as_mut_ptr(), accumulate, lhs, rhs) }
+}
+
+/// `dst[m, n] = lhs[m, k] · rhs[k, n]` into a buffer that need not be
+/// initialized: with `read_dst = false` gemm writes every element and reads none.
+fn sgemm_into<T: Scalar>(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: &mut [MaybeUninit<T>],
+    lhs: Mat<T>,
+    rhs: Mat<T>,
+) {
+    debug_assert_eq!(dst.len(), m * n);
+    // SAFETY: `dst` holds m·n elements with row stride n and is only written.
+    unsafe { gemm_raw(m, n, k, dst.as_mut_ptr().cast(), false, lhs, rhs) }
+}
+
+/// # Safety
+/// `dst` points at m·n elements with row stride n, initialized when
+/// `accumulate`; the callers build `lhs`/`rhs` from slices that hold m·k and
+/// k·n elements at their strides.
+unsafe fn gemm_raw<T: Scalar>(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: *mut T,
+    accumulate: bool,
+    lhs: Mat<T>,
+    rhs: Mat<T>,
+) {
     unsafe {
         gemm::gemm(
             m,
             n,
             k,
-            dst.as_mut_ptr(),
+            dst,
             1,
             n as isize,
             accumulate,
@@ -369,12 +401,16 @@ fn sgemm<T: Scalar>(
     }
 }
 
-/// Runs `f(first_image, chunk)` over `out` split into chunks of [`CHUNK`] images
-/// of `per_image` elements each, in parallel when rayon is on.
-fn for_each_chunk<T: Scalar>(
-    out: &mut [T],
+/// Runs `f(scratch, first_image, chunk)` over `out` split into chunks of
+/// [`CHUNK`] images of `per_image` elements each, in parallel when rayon is
+/// on. `scratch` comes from `init` once per rayon job, not once per chunk
+/// (zeroing an im2col buffer per chunk was a quarter of im2col's writes);
+/// `f` must not depend on what an earlier chunk left in it.
+fn for_each_chunk<U: Send, S>(
+    out: &mut [U],
     per_image: usize,
-    f: impl Fn(usize, &mut [T]) + Sync + Send,
+    init: impl Fn() -> S + Sync + Send,
+    f: impl Fn(&mut S, usize, &mut [U]) + Sync + Send,
 ) {
     let chunk_len = (CHUNK * per_image).max(1);
     #[cfg(feature = "rayon")]
@@ -382,12 +418,15 @@ fn for_each_chunk<T: Scalar>(
         use rayon::prelude::*;
         out.par_chunks_mut(chunk_len)
             .enumerate()
-            .for_each(|(i, chunk)| f(i * CHUNK, chunk));
+            .for_each_init(init, |scratch, (i, chunk)| f(scratch, i * CHUNK, chunk));
     }
     #[cfg(not(feature = "rayon"))]
-    out.chunks_mut(chunk_len)
-        .enumerate()
-        .for_each(|(i, chunk)| f(i * CHUNK, chunk));
+    {
+        let mut scratch = init();
+        out.chunks_mut(chunk_len)
+            .enumerate()
+            .for_each(|(i, chunk)| f(&mut scratch, i * CHUNK, chunk));
+    }
 }
 
 fn tensor<T: Scalar>(data: Vec<T>, shape: &[usize]) -> FlexTensor {
@@ -447,14 +486,15 @@ fn forward<T: Scalar>(
     let (xs, ws): (&[T], &[T]) = (x.storage(), weight.storage());
     let bs: Option<&[T]> = bias.as_ref().map(|b| b.storage());
     let (k, p, cog) = (g.k(), g.p(), g.c_out_g());
-    let mut out = vec![T::zero(); g.batch * g.y_image()];
-    for_each_chunk(&mut out, g.y_image(), |first, chunk| {
-        let mut col = scratch::<T>(&g);
+    // Every output element is written once: by the bias fill then an
+    // accumulating GEMM, or by an overwriting GEMM.
+    let mut out = uninit::<T>(g.batch * g.y_image());
+    for_each_chunk(&mut out, g.y_image(), || scratch::<T>(&g), |col, first, chunk| {
         for (j, y) in chunk.chunks_mut(g.y_image()).enumerate() {
             let xb = &xs[(first + j) * g.x_image()..][..g.x_image()];
             if let Some(bs) = bs {
                 for (row, &b) in y.chunks_mut(p).zip(bs) {
-                    row.fill(b);
+                    row.fill(MaybeUninit::new(b));
                 }
             }
             for grp in 0..g.groups {
@@ -462,16 +502,22 @@ fn forward<T: Scalar>(
                 let rhs = if g.is_pointwise() {
                     xg
                 } else {
-                    g.im2col(xg, &mut col);
-                    &col
+                    g.im2col(xg, col);
+                    &col[..]
                 };
-                let wg = &ws[grp * cog * k..][..cog * k];
+                let (wg, rhs) = (Mat::rows(&ws[grp * cog * k..][..cog * k], k), Mat::rows(rhs, p));
                 let yg = &mut y[grp * cog * p..][..cog * p];
-                sgemm(cog, p, k, yg, bs.is_some(), Mat::rows(wg, k), Mat::rows(rhs, p));
+                if bs.is_some() {
+                    // SAFETY: the bias fill above wrote every row of `y`.
+                    sgemm(cog, p, k, unsafe { assume_init_mut(yg) }, true, wg, rhs);
+                } else {
+                    sgemm_into(cog, p, k, yg, wg, rhs);
+                }
             }
         }
     });
-    tensor(out, &[g.batch, g.c_out, g.oh, g.ow])
+    // SAFETY: every chunk wrote all of its images (above).
+    tensor(unsafe { assume_init(out) }, &[g.batch, g.c_out, g.oh, g.ow])
 }
 
 /// The im2col buffer of one work item (none for pointwise convs).
@@ -503,25 +549,32 @@ fn x_backward<T: Scalar>(
     let g = Geometry::new(x_shape, weight.layout().shape(), options);
     let (ws, dys): (&[T], &[T]) = (weight.storage(), dy.storage());
     let (k, p, cog) = (g.k(), g.p(), g.c_out_g());
-    let mut dx = vec![T::zero(); g.batch * g.x_image()];
-    for_each_chunk(&mut dx, g.x_image(), |first, chunk| {
-        let mut col = vec![T::zero(); k * p];
+    // Each image's gradient is written in its own job: overwritten by the
+    // GEMM (pointwise), or zeroed there, while it is hot, before col2im adds.
+    let mut dx = uninit::<T>(g.batch * g.x_image());
+    let col_len = if g.is_pointwise() { 0 } else { k * p };
+    for_each_chunk(&mut dx, g.x_image(), || vec![T::zero(); col_len], |col, first, chunk| {
         for (j, dxb) in chunk.chunks_mut(g.x_image()).enumerate() {
             let dyb = &dys[(first + j) * g.y_image()..][..g.y_image()];
+            if !g.is_pointwise() {
+                dxb.fill(MaybeUninit::new(T::zero()));
+            }
             for grp in 0..g.groups {
                 let wt = Mat::transposed(&ws[grp * cog * k..][..cog * k], k);
                 let dyg = Mat::rows(&dyb[grp * cog * p..][..cog * p], p);
                 let dxg = &mut dxb[grp * g.x_group()..][..g.x_group()];
                 if g.is_pointwise() {
-                    sgemm(k, p, cog, dxg, false, wt, dyg);
+                    sgemm_into(k, p, cog, dxg, wt, dyg);
                 } else {
-                    sgemm(k, p, cog, &mut col, false, wt, dyg);
-                    g.col2im(&mut col, dxg);
+                    sgemm(k, p, cog, col, false, wt, dyg);
+                    // SAFETY: `dxb` was zeroed above.
+                    g.col2im(col, unsafe { assume_init_mut(dxg) });
                 }
             }
         }
     });
-    tensor(dx, &[g.batch, g.groups * g.c_in, g.h, g.w])
+    // SAFETY: every chunk wrote all of its images (above).
+    tensor(unsafe { assume_init(dx) }, &[g.batch, g.groups * g.c_in, g.h, g.w])
 }
 
 /// Gradient of conv2d with respect to its weight.
@@ -544,9 +597,8 @@ fn weight_backward<T: Scalar>(
     let g = Geometry::new(x.layout().shape(), w_shape, options);
     let (xs, dys): (&[T], &[T]) = (x.storage(), dy.storage());
     let (k, p, cog) = (g.k(), g.p(), g.c_out_g());
-    let partial = |c: usize| {
+    let partial = |col: &mut Vec<T>, c: usize| {
         let mut dw = vec![T::zero(); g.c_out * k];
-        let mut col = scratch::<T>(&g);
         for b in c * CHUNK..((c + 1) * CHUNK).min(g.batch) {
             let xb = &xs[b * g.x_image()..][..g.x_image()];
             let dyb = &dys[b * g.y_image()..][..g.y_image()];
@@ -555,8 +607,8 @@ fn weight_backward<T: Scalar>(
                 let cols = if g.is_pointwise() {
                     xg
                 } else {
-                    g.im2col(xg, &mut col);
-                    &col
+                    g.im2col(xg, col);
+                    &col[..]
                 };
                 let dyg = Mat::rows(&dyb[grp * cog * p..][..cog * p], p);
                 let dwg = &mut dw[grp * cog * k..][..cog * k];
@@ -569,10 +621,16 @@ fn weight_backward<T: Scalar>(
     #[cfg(feature = "rayon")]
     let partials: Vec<Vec<T>> = {
         use rayon::prelude::*;
-        (0..chunks).into_par_iter().map(partial).collect()
+        (0..chunks)
+            .into_par_iter()
+            .map_init(|| scratch::<T>(&g), partial)
+            .collect()
     };
     #[cfg(not(feature = "rayon"))]
-    let partials: Vec<Vec<T>> = (0..chunks).map(partial).collect();
+    let partials: Vec<Vec<T>> = {
+        let mut col = scratch::<T>(&g);
+        (0..chunks).map(|c| partial(&mut col, c)).collect()
+    };
     let mut dw = vec![T::zero(); g.c_out * k];
     for part in &partials {
         for (d, &s) in dw.iter_mut().zip(part) {

@@ -122,3 +122,4 @@ pub mod sort;
 mod transaction;
 pub mod unary;
 pub mod unfold;
+mod uninit;

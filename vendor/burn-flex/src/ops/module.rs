@@ -541,6 +541,9 @@ impl ModuleOps<Flex> for Flex {
         indices: IntTensor<Flex>,
     ) -> MaxPool2dBackward<Flex> {
         let x_grad = match x.dtype() {
+            DType::F32 if x.layout().shape().num_dims() == 4 => {
+                max_pool2d_plain::max_pool2d_backward_f32(&x, output_grad, indices)
+            }
             DType::F32 => pool::max_pool2d_backward_f32(x, output_grad, indices),
             DType::F64 => pool::max_pool2d_backward_f64(x, output_grad, indices),
             DType::F16 => pool::max_pool2d_backward_f16(x, output_grad, indices),
