@@ -122,4 +122,5 @@ pub mod sort;
 mod transaction;
 pub mod unary;
 pub mod unfold;
+mod par_elementwise;
 mod uninit;
