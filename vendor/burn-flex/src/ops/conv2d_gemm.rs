@@ -652,12 +652,17 @@ fn bias_backward<T: Scalar>(output_grad: FlexTensor) -> FlexTensor {
     let (batch, c_out) = (shape[0], shape[1]);
     let p = shape[2] * shape[3];
     let dys: &[T] = dy.storage();
-    let mut db = vec![T::zero(); c_out];
-    for b in 0..batch {
-        for (co, d) in db.iter_mut().enumerate() {
-            *d = *d + lane_sum(&dys[(b * c_out + co) * p..][..p]);
-        }
-    }
+    // Channels in parallel; each sums its images in batch order, as before.
+    let channel = |co: usize| {
+        (0..batch).fold(T::zero(), |d, b| d + lane_sum(&dys[(b * c_out + co) * p..][..p]))
+    };
+    #[cfg(feature = "rayon")]
+    let db: Vec<T> = {
+        use rayon::prelude::*;
+        (0..c_out).into_par_iter().map(channel).collect()
+    };
+    #[cfg(not(feature = "rayon"))]
+    let db: Vec<T> = (0..c_out).map(channel).collect();
     tensor(db, &[c_out])
 }
 
