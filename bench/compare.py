@@ -20,6 +20,30 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 CONFIGS = ["simclr_cnn", "ptsne_mlp", "supervised_ce_cnn"]
 
+# Model FLOPs per training step: 3 × the forward pass's conv and linear
+# multiply-adds × 2 (forward, input gradient, weight gradient; the usual
+# convention, which counts the first layer's unneeded input gradient too).
+# SimpleCNN on a 28×28 image: convs 1→16, 16→16 at 28², 16→16 ×2 at 14²,
+# 16→32, 32→32 at 7², then 1568→128→128: 7,433,728 forward FLOPs.
+SIMPLE_CNN_FWD = 2 * (16 * 9 * 784 + 16 * 144 * 784 + 2 * 16 * 144 * 196
+                      + 32 * 144 * 49 + 32 * 288 * 49 + 1568 * 128 + 128 * 128)
+MLP_FWD = 2 * (784 * 512 + 512 * 512 + 512 * 2000 + 2000 * 2)
+FLOP_PER_STEP = {
+    "simclr_cnn": 3 * SIMPLE_CNN_FWD * 512,  # 256 images × 2 views
+    "ptsne_mlp": 3 * MLP_FWD * 512,
+    "supervised_ce_cnn": 3 * SIMPLE_CNN_FWD * 256,
+}
+
+TORCH_SGEMM = """
+import json, sys, time, torch
+torch.set_num_threads(int(sys.argv[1])); n = 2048
+a, b = torch.randn(n, n), torch.randn(n, n); a @ b
+best = float("inf")
+for _ in range(10):
+    t = time.perf_counter(); a @ b; best = min(best, time.perf_counter() - t)
+print(json.dumps({"n": n, "seconds": best, "gflops": 2 * n ** 3 / best / 1e9}))
+"""
+
 
 def iconc_bin():
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
@@ -59,6 +83,7 @@ def main():
     py = os.path.join(a.venv, "bin", "python")
     configs = a.configs.split(",")
     rows = {c: {"iconc": [], "torch": [], "phases": None} for c in configs}
+    sgemm = measure_sgemm(a, env, py)
     for r in range(a.rounds):
         for c in configs:
             ic = run_json([iconc_bin(), "bench", f"bench/configs/{c}.icon", "--steps", str(a.steps),
@@ -73,11 +98,25 @@ def main():
             print(f"round {r + 1} {c}: iconc {ic['steps_per_s']:.2f} steps/s, "
                   f"torch {pt['steps_per_s']:.2f} steps/s", flush=True)
     with open(os.path.join(HERE, "results.json"), "w") as f:
-        json.dump(rows, f, indent=2)
-    write_report(a, rows)
+        json.dump({"configs": rows, "sgemm_gflops": sgemm}, f, indent=2)
+    write_report(a, rows, sgemm)
 
 
-def write_report(a, rows):
+def measure_sgemm(a, env, py):
+    """Plain 2048³ SGEMM on each side, same thread count: the ceiling."""
+    build = subprocess.run(["cargo", "build", "--release", "--example", "sgemm"],
+                           capture_output=True, text=True, env=env, cwd=ROOT)
+    if build.returncode != 0:
+        sys.exit(f"failed: cargo build --release --example sgemm\n{build.stderr}")
+    target = os.path.dirname(iconc_bin())
+    ic = run_json([os.path.join(target, "examples", "sgemm")], env)
+    pt = run_json([py, "-c", TORCH_SGEMM, str(a.threads)], env)
+    print(f"SGEMM 2048³: iconc (Flex) {ic['gflops']:.0f}, torch {pt['gflops']:.0f} GFLOP/s",
+          flush=True)
+    return {"iconc": ic["gflops"], "torch": pt["gflops"]}
+
+
+def write_report(a, rows, sgemm):
     rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                          cwd=ROOT).stdout.strip()
     lines = [
@@ -97,6 +136,25 @@ def write_report(a, rows):
         ratios = [i / t for i, t in zip(r["iconc"], r["torch"])]
         lines.append(f"| {c} | {fmt_range(r['torch'])} | {fmt_range(r['iconc'])} | "
                      f"**{fmt_range(ratios)}** |")
+    lines += [
+        "",
+        "## Against this machine's GEMM limit",
+        "",
+        f"Plain 2048³ SGEMM, same threads: Flex (iconc's `gemm`) {sgemm['iconc']:.0f} GFLOP/s, "
+        f"PyTorch {sgemm['torch']:.0f} GFLOP/s. Model GFLOP/s = 3 × the forward pass's conv "
+        "and linear FLOPs × steps/s (`FLOP_PER_STEP` in `bench/compare.py`).",
+        "",
+        "| config | GFLOP per step | PyTorch GFLOP/s | % of its SGEMM | iconc GFLOP/s | "
+        "% of its SGEMM |",
+        "|---|---|---|---|---|---|",
+    ]
+    for c, r in rows.items():
+        gf = FLOP_PER_STEP[c] / 1e9
+        pt, ic = [gf * v for v in r["torch"]], [gf * v for v in r["iconc"]]
+        lines.append(
+            f"| {c} | {gf:.2f} | {fmt_range(pt, 0)} | "
+            f"{fmt_range([100 * v / sgemm['torch'] for v in pt], 0)} | {fmt_range(ic, 0)} | "
+            f"{fmt_range([100 * v / sgemm['iconc'] for v in ic], 0)} |")
     lines += ["", "## iconc phase breakdown (last round, ms per step)", ""]
     lines.append("| config | " + " | ".join(p["phase"] for p in next(iter(rows.values()))["phases"])
                  + " | peak MiB |")
@@ -114,9 +172,11 @@ def write_report(a, rows):
     print(f"wrote {a.out}")
 
 
-def fmt_range(v):
+def fmt_range(v, digits=2):
     lo, hi = min(v), max(v)
-    return f"{lo:.2f}" if abs(hi - lo) < 0.005 else f"{lo:.2f}–{hi:.2f}"
+    if round(lo, digits) == round(hi, digits):
+        return f"{lo:.{digits}f}"
+    return f"{lo:.{digits}f}–{hi:.{digits}f}"
 
 
 if __name__ == "__main__":
